@@ -1,0 +1,30 @@
+//! Procedural macros for [`eventsource`](https://docs.rs/eventsource).
+//!
+//! Use them through the `eventsource` crate, which re-exports them; the generated code
+//! names only `::eventsource::__private` paths, so users need no other dependency.
+
+mod aggregate;
+mod apply;
+mod ctxt;
+mod event;
+mod symbol;
+
+use proc_macro::TokenStream;
+
+/// Marks a struct or enum as a domain event. See `eventsource::event`.
+#[proc_macro_attribute]
+pub fn event(args: TokenStream, item: TokenStream) -> TokenStream {
+    event::expand(args.into(), item.into()).into()
+}
+
+/// Derives `eventsource::Aggregate`. See `eventsource::Aggregate`.
+#[proc_macro_derive(Aggregate, attributes(aggregate))]
+pub fn derive_aggregate(input: TokenStream) -> TokenStream {
+    aggregate::expand(input.into()).into()
+}
+
+/// Turns the functions of an `impl` block into event handlers. See `eventsource::apply`.
+#[proc_macro_attribute]
+pub fn apply(args: TokenStream, item: TokenStream) -> TokenStream {
+    apply::expand(args.into(), item.into()).into()
+}

@@ -1,0 +1,13 @@
+//! The attribute keys the macros understand, in one place.
+
+pub const AGGREGATE: &str = "aggregate";
+pub const NAME: &str = "name";
+pub const VERSION: &str = "version";
+pub const EVENTS: &str = "events";
+pub const ID: &str = "id";
+pub const EVENT_ENUM: &str = "event_enum";
+
+/// Keys of `#[event(...)]`.
+pub const EVENT_KEYS: &[&str] = &[NAME, VERSION];
+/// Keys of `#[aggregate(...)]`.
+pub const AGGREGATE_KEYS: &[&str] = &[NAME, ID, EVENTS, EVENT_ENUM];

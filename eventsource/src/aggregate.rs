@@ -1,0 +1,97 @@
+//! The [`Aggregate`] trait `#[derive(Aggregate)]` implements, and the traits that connect
+//! an aggregate to its events.
+
+use crate::codec::EventSet;
+use std::fmt::{Debug, Display};
+
+/// An aggregate's state and how events change it.
+///
+/// Derive it: `#[derive(Aggregate)]` with `#[aggregate(events(...))]` generates the event
+/// enum ([`Self::Event`]), the stored names and the apply dispatch to the `#[apply]`
+/// handlers. The state starts as [`Default`] and changes only by applying events.
+pub trait Aggregate: Default + Send + Sync + 'static {
+    /// The aggregate's id type (`Uuid` unless `#[aggregate(id = ...)]` says otherwise).
+    type Id: AggregateId;
+
+    /// The enum of the aggregate's events.
+    type Event: EventSet;
+
+    /// The aggregate type name stored with its streams.
+    const TYPE: &'static str;
+
+    /// Applies one event to the state. Applying cannot fail: commands decide, events are
+    /// facts.
+    fn apply(&mut self, event: &Self::Event);
+}
+
+/// What an aggregate id needs: it is cloned, printed in errors and stored as text (its
+/// [`Display`] form). `Uuid`, `String`, integers and user newtypes with `Display` all fit.
+pub trait AggregateId: Clone + Debug + Display + Send + Sync + 'static {}
+
+impl<T: Clone + Debug + Display + Send + Sync + 'static> AggregateId for T {}
+
+/// The handler of event `E` on an aggregate: what `#[apply]` generates for each
+/// `fn(&mut self, &E)` of its `impl` block.
+#[diagnostic::on_unimplemented(
+    message = "event `{E}` has no #[apply] handler on `{Self}`",
+    label = "`{E}` is listed here but never applied",
+    note = "add `fn on_it(&mut self, event: &{E}) {{ ... }}` to an `#[apply] impl {Self}` block"
+)]
+pub trait ApplyEvent<E>: crate::__private::ListsEvent<E> {
+    /// Applies `event` to the state.
+    fn apply_event(&mut self, event: &E);
+}
+
+/// What a command may return: one listed event, the event enum, several of them
+/// (`Vec`, `Option`, arrays, tuples) or nothing (`()`).
+pub trait IntoEvents<A: Aggregate> {
+    /// Appends the events to `out`, in order.
+    fn into_events(self, out: &mut Vec<A::Event>);
+}
+
+impl<A: Aggregate> IntoEvents<A> for () {
+    fn into_events(self, _: &mut Vec<A::Event>) {}
+}
+
+impl<A: Aggregate, T: IntoEvents<A>> IntoEvents<A> for Vec<T> {
+    fn into_events(self, out: &mut Vec<A::Event>) {
+        for item in self {
+            item.into_events(out);
+        }
+    }
+}
+
+impl<A: Aggregate, T: IntoEvents<A>, const N: usize> IntoEvents<A> for [T; N] {
+    fn into_events(self, out: &mut Vec<A::Event>) {
+        for item in self {
+            item.into_events(out);
+        }
+    }
+}
+
+impl<A: Aggregate, T: IntoEvents<A>> IntoEvents<A> for Option<T> {
+    fn into_events(self, out: &mut Vec<A::Event>) {
+        if let Some(item) = self {
+            item.into_events(out);
+        }
+    }
+}
+
+macro_rules! tuple_into_events {
+    ($($name:ident),+) => {
+        impl<A: Aggregate, $($name: IntoEvents<A>),+> IntoEvents<A> for ($($name,)+) {
+            #[allow(non_snake_case)]
+            fn into_events(self, out: &mut Vec<A::Event>) {
+                let ($($name,)+) = self;
+                $($name.into_events(out);)+
+            }
+        }
+    };
+}
+
+tuple_into_events!(T1);
+tuple_into_events!(T1, T2);
+tuple_into_events!(T1, T2, T3);
+tuple_into_events!(T1, T2, T3, T4);
+tuple_into_events!(T1, T2, T3, T4, T5);
+tuple_into_events!(T1, T2, T3, T4, T5, T6);

@@ -1,0 +1,112 @@
+//! The runtime's error type.
+
+use crate::codec::DecodeError;
+use crate::store::{ExpectedVersion, StreamId};
+
+/// A boxed error from a backend, a handler or a user command.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// `Result` with [`Error`] as the default error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the repository and the event stores.
+///
+/// Every variant names what it is about: the stream (aggregate type and id), the version
+/// and, for stored events, the event type.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No event is stored for this aggregate.
+    #[error("aggregate {aggregate_type} {aggregate_id} not found")]
+    NotFound {
+        /// The aggregate type, as in `#[aggregate(name = ...)]`.
+        aggregate_type: String,
+        /// The aggregate id, as text.
+        aggregate_id: String,
+    },
+
+    /// The stream was not at the version the writer expected: somebody else wrote first.
+    #[error("concurrency conflict on {stream}: expected version {expected}, actual version {actual}")]
+    Conflict {
+        /// The stream written to.
+        stream: StreamId,
+        /// What the writer expected.
+        expected: ExpectedVersion,
+        /// The stream's version when the append was refused.
+        actual: u64,
+    },
+
+    /// Some, but not all, of the batch's event ids are already stored at the positions the
+    /// batch would take: it is neither a new batch nor a retry of a stored one.
+    #[error("event {event_id} is already stored in {stream}, but the batch does not match the stored events")]
+    DuplicateEventId {
+        /// The stream written to.
+        stream: StreamId,
+        /// The first event id of the batch that is already stored.
+        event_id: uuid::Uuid,
+    },
+
+    /// A stored event could not be turned back into a typed event.
+    #[error("cannot decode {stream} version {version} (event type `{event_type}`, schema version {schema_version}): {source}")]
+    Decode {
+        /// The stream read from.
+        stream: StreamId,
+        /// The event's version in its stream.
+        version: u64,
+        /// The stored event type name.
+        event_type: String,
+        /// The stored schema version.
+        schema_version: u32,
+        /// What went wrong.
+        #[source]
+        source: DecodeError,
+    },
+
+    /// An event could not be serialised before it was stored; nothing was written.
+    #[error("cannot encode event `{event_type}` for {stream}: {source}")]
+    Encode {
+        /// The stream that would have been written to.
+        stream: StreamId,
+        /// The event type name.
+        event_type: String,
+        /// The serialiser's error.
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// What the store returned breaks the store's own rules (a version gap, an event of
+    /// another stream): the aggregate is not built from it.
+    #[error("corrupt stream {stream} at version {version}: {reason}")]
+    Corrupt {
+        /// The stream read from.
+        stream: StreamId,
+        /// The version at which the problem was found.
+        version: u64,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// The store's database schema is not one this version of the library can use.
+    #[error("incompatible store schema: {0}")]
+    Schema(String),
+
+    /// A configuration value (a table prefix, a path, a limit) is not acceptable.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+
+    /// The backend failed (I/O, connection, database error).
+    #[error("event store backend error: {0}")]
+    Backend(#[source] BoxError),
+}
+
+impl Error {
+    /// Wraps a backend error.
+    pub fn backend(error: impl Into<BoxError>) -> Self {
+        Error::Backend(error.into())
+    }
+
+    /// True for [`Error::Conflict`]: reloading and deciding again may succeed.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Error::Conflict { .. })
+    }
+}

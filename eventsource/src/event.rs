@@ -1,0 +1,145 @@
+//! Domain events and the metadata stored with each of them.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use uuid::Uuid;
+
+use crate::codec::DecodeError;
+
+/// A fact that happened, stored in an aggregate's stream.
+///
+/// Implemented by [`#[event]`](crate::event); a hand-written impl works the same way.
+pub trait DomainEvent:
+    Serialize + DeserializeOwned + Debug + Clone + PartialEq + Send + Sync + 'static
+{
+    /// The name stored with the event, stable across renames of the Rust type.
+    const EVENT_TYPE: &'static str;
+
+    /// The version of the event's schema this code writes. Starts at 1.
+    const SCHEMA_VERSION: u32;
+
+    /// Turns a payload stored with an older `stored_version` into the current schema.
+    ///
+    /// The default has no upcaster and refuses every older version.
+    fn upcast(stored_version: u32, payload: serde_json::Value) -> Result<serde_json::Value, DecodeError> {
+        let _ = payload;
+        Err(DecodeError::NoUpcaster {
+            stored: stored_version,
+            supported: Self::SCHEMA_VERSION,
+        })
+    }
+}
+
+/// What is stored with every event besides its payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventMetadata {
+    /// The event's id: a UUID v7, unique within its stream; a retried append with the same
+    /// ids is recognised and not stored twice.
+    pub event_id: Uuid,
+    /// When the event was recorded, to the microsecond.
+    pub occurred_at: SystemTime,
+    /// The id of the request or process the event belongs to.
+    pub correlation_id: Option<Uuid>,
+    /// The id of the message (command or event) that caused this event.
+    pub causation_id: Option<Uuid>,
+    /// Free-form key-value pairs.
+    pub extra: BTreeMap<String, String>,
+}
+
+impl EventMetadata {
+    /// Fresh metadata: a new UUID v7 and the current time.
+    pub fn new() -> Self {
+        EventMetadata {
+            event_id: Uuid::now_v7(),
+            occurred_at: now_micros(),
+            correlation_id: None,
+            causation_id: None,
+            extra: BTreeMap::new(),
+        }
+    }
+
+    /// Microseconds since the Unix epoch of [`occurred_at`](Self::occurred_at), as stores
+    /// keep it.
+    pub fn occurred_at_micros(&self) -> i64 {
+        micros_since_epoch(self.occurred_at)
+    }
+
+    /// The time `micros` microseconds after (or before, if negative) the Unix epoch.
+    pub fn time_from_micros(micros: i64) -> SystemTime {
+        let magnitude = Duration::from_micros(micros.unsigned_abs());
+        if micros >= 0 { UNIX_EPOCH + magnitude } else { UNIX_EPOCH - magnitude }
+    }
+}
+
+impl Default for EventMetadata {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn micros_since_epoch(time: SystemTime) -> i64 {
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_micros()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_micros()).unwrap_or(i64::MAX),
+    }
+}
+
+/// The current time, truncated to microseconds so that every store keeps it exactly.
+fn now_micros() -> SystemTime {
+    EventMetadata::time_from_micros(micros_since_epoch(SystemTime::now()))
+}
+
+/// Correlation, causation and extra metadata applied to every event of one save.
+///
+/// ```
+/// # use eventsource::EventContext;
+/// # let request_id = eventsource::__private::Uuid::now_v7();
+/// let context = EventContext::new().correlation_id(request_id).with("user", "alice");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[must_use]
+pub struct EventContext {
+    pub(crate) correlation_id: Option<Uuid>,
+    pub(crate) causation_id: Option<Uuid>,
+    pub(crate) extra: BTreeMap<String, String>,
+}
+
+impl EventContext {
+    /// An empty context.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the correlation id.
+    pub fn correlation_id(mut self, id: Uuid) -> Self {
+        self.correlation_id = Some(id);
+        self
+    }
+
+    /// Sets the causation id.
+    pub fn causation_id(mut self, id: Uuid) -> Self {
+        self.causation_id = Some(id);
+        self
+    }
+
+    /// Adds a key-value pair.
+    pub fn with(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
+
+    pub(crate) fn apply_to(&self, metadata: &mut EventMetadata) {
+        if self.correlation_id.is_some() {
+            metadata.correlation_id = self.correlation_id;
+        }
+        if self.causation_id.is_some() {
+            metadata.causation_id = self.causation_id;
+        }
+        metadata
+            .extra
+            .extend(self.extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+}

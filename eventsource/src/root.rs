@@ -1,0 +1,160 @@
+//! [`AggregateRoot`]: an aggregate's id, version, state and the events not yet saved.
+
+use crate::aggregate::{Aggregate, IntoEvents};
+use crate::codec::{DecodeError, EventSet};
+use crate::error::{Error, Result};
+use crate::event::EventMetadata;
+use crate::store::{RecordedEvent, StreamId};
+use std::ops::Deref;
+
+/// An event recorded on an aggregate and not saved yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingEvent<E> {
+    /// The event.
+    pub event: E,
+    /// Its metadata, fixed when it was recorded (so a retried save keeps its event ids).
+    pub metadata: EventMetadata,
+}
+
+/// One aggregate instance: its id, its version, its state and its pending events.
+///
+/// It dereferences to the state, so `task.title` reads the state's field. Commands are
+/// methods on the state that decide and return events; [`execute`](Self::execute) applies
+/// and records what they return. Nothing is stored until the repository saves it.
+#[derive(Debug, Clone)]
+#[must_use = "pending events are lost unless the aggregate is saved"]
+pub struct AggregateRoot<A: Aggregate> {
+    id: A::Id,
+    version: u64,
+    state: A,
+    pending: Vec<PendingEvent<A::Event>>,
+}
+
+impl<A: Aggregate> AggregateRoot<A> {
+    /// A new aggregate: version 0, default state, nothing pending.
+    pub fn new(id: A::Id) -> Self {
+        AggregateRoot { id, version: 0, state: A::default(), pending: Vec::new() }
+    }
+
+    /// Rebuilds an aggregate from a state at `version` (a snapshot, say).
+    pub fn from_state(id: A::Id, version: u64, state: A) -> Self {
+        AggregateRoot { id, version, state, pending: Vec::new() }
+    }
+
+    /// The aggregate's id.
+    pub fn id(&self) -> &A::Id {
+        &self.id
+    }
+
+    /// The aggregate's stream.
+    pub fn stream(&self) -> StreamId {
+        StreamId::new(A::TYPE, self.id.to_string())
+    }
+
+    /// The version including pending events: 0 for a new aggregate, then one per event.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The version of the last saved (or loaded) event.
+    pub fn committed_version(&self) -> u64 {
+        self.version - self.pending.len() as u64
+    }
+
+    /// The current state, pending events applied.
+    pub fn state(&self) -> &A {
+        &self.state
+    }
+
+    /// Consumes the root, returning its state.
+    pub fn into_state(self) -> A {
+        self.state
+    }
+
+    /// The events recorded since the last save, in order.
+    pub fn pending_events(&self) -> &[PendingEvent<A::Event>] {
+        &self.pending
+    }
+
+    /// True when there are events to save.
+    pub fn has_pending_events(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Runs a command against the state and records the events it returns.
+    ///
+    /// The command sees the current state and returns zero, one or several events (see
+    /// [`IntoEvents`]), or an error; on error nothing is recorded.
+    pub fn execute<R, E>(&mut self, command: impl FnOnce(&A) -> Result<R, E>) -> Result<(), E>
+    where
+        R: IntoEvents<A>,
+    {
+        let decided = command(&self.state)?;
+        self.record(decided);
+        Ok(())
+    }
+
+    /// Applies and records events directly, without a command.
+    pub fn record(&mut self, events: impl IntoEvents<A>) {
+        let mut decided = Vec::new();
+        events.into_events(&mut decided);
+        for event in decided {
+            self.state.apply(&event);
+            self.version += 1;
+            self.pending.push(PendingEvent { event, metadata: EventMetadata::new() });
+        }
+    }
+
+    /// Marks the pending events as saved.
+    pub(crate) fn mark_committed(&mut self) {
+        self.pending.clear();
+    }
+
+    /// Applies stored events, checking that each belongs to this stream and follows the
+    /// previous version. On error the aggregate must be dropped: it is half-built.
+    pub(crate) fn replay(&mut self, stream: &StreamId, records: &[RecordedEvent]) -> Result<()> {
+        for record in records {
+            let expected = self.version + 1;
+            if record.stream != *stream {
+                return Err(Error::Corrupt {
+                    stream: stream.clone(),
+                    version: record.version,
+                    reason: format!("the store returned an event of stream {}", record.stream),
+                });
+            }
+            if record.version != expected {
+                return Err(Error::Corrupt {
+                    stream: stream.clone(),
+                    version: record.version,
+                    reason: format!("expected version {expected}"),
+                });
+            }
+            let event = decode(stream, record)?;
+            self.state.apply(&event);
+            self.version = record.version;
+        }
+        Ok(())
+    }
+}
+
+impl<A: Aggregate> Deref for AggregateRoot<A> {
+    type Target = A;
+
+    fn deref(&self) -> &A {
+        &self.state
+    }
+}
+
+/// Decodes one stored record into the aggregate's event enum, naming the stream, version
+/// and event type on failure.
+pub(crate) fn decode<E: EventSet>(stream: &StreamId, record: &RecordedEvent) -> Result<E> {
+    E::decode(&record.event_type, record.schema_version, &record.payload).map_err(
+        |source: DecodeError| Error::Decode {
+            stream: stream.clone(),
+            version: record.version,
+            event_type: record.event_type.clone(),
+            schema_version: record.schema_version,
+            source,
+        },
+    )
+}

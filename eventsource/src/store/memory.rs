@@ -1,0 +1,122 @@
+//! The in-memory event store: for tests, examples and single-process programs that need
+//! no durability.
+
+use super::{
+    AppendOutcome, BatchIdentity, EventStore, ExpectedVersion, NewEvent, RecordedEvent, StreamId,
+    classify_batch,
+};
+use crate::error::{Error, Result};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// An event store kept in memory. Cloning it gives another handle to the same events.
+///
+/// It follows every rule of [`EventStore`]: atomic appends, optimistic concurrency,
+/// event-id idempotency and a gap-free global feed (positions are indexes into one log).
+#[derive(Debug, Clone, Default)]
+pub struct InMemoryEventStore {
+    inner: Arc<Mutex<Log>>,
+}
+
+#[derive(Debug, Default)]
+struct Log {
+    /// Every event in commit order; an event's position is its index + 1.
+    events: Vec<RecordedEvent>,
+    /// For each stream, the indexes of its events in version order.
+    streams: HashMap<StreamId, Vec<usize>>,
+}
+
+impl InMemoryEventStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Log> {
+        // A panic while holding the lock cannot leave a half-written batch: a batch is
+        // pushed only after every check passed. So a poisoned lock is still consistent.
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Log {
+    fn version(&self, stream: &StreamId) -> u64 {
+        self.streams.get(stream).map_or(0, |s| s.len() as u64)
+    }
+
+    fn stream_events(&self, stream: &StreamId) -> impl Iterator<Item = &RecordedEvent> {
+        self.streams
+            .get(stream)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.events[i])
+    }
+}
+
+impl EventStore for InMemoryEventStore {
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome> {
+        let mut log = self.lock();
+        let batch_ids: Vec<_> = events.iter().map(|e| e.metadata.event_id).collect();
+        let stored: Vec<_> = log
+            .stream_events(stream)
+            .filter(|r| batch_ids.contains(&r.metadata.event_id))
+            .map(|r| (r.metadata.event_id, r.version))
+            .collect();
+        if let BatchIdentity::Retry { first_version } =
+            classify_batch(stream, expected, &batch_ids, &stored)?
+        {
+            let records = log
+                .stream_events(stream)
+                .skip((first_version - 1) as usize)
+                .take(events.len())
+                .cloned()
+                .collect();
+            return Ok(AppendOutcome { records, already_stored: true });
+        }
+        let actual = log.version(stream);
+        if !expected.is_satisfied_by(actual) {
+            return Err(Error::Conflict { stream: stream.clone(), expected, actual });
+        }
+        let mut records = Vec::with_capacity(events.len());
+        for (event, version) in events.into_iter().zip(actual + 1..) {
+            let index = log.events.len();
+            let record = RecordedEvent {
+                position: index as u64 + 1,
+                stream: stream.clone(),
+                version,
+                event_type: event.event_type,
+                schema_version: event.schema_version,
+                payload: event.payload,
+                metadata: event.metadata,
+            };
+            records.push(record.clone());
+            log.events.push(record);
+            log.streams.entry(stream.clone()).or_default().push(index);
+        }
+        Ok(AppendOutcome { records, already_stored: false })
+    }
+
+    async fn read_stream(&self, stream: &StreamId, after_version: u64) -> Result<Vec<RecordedEvent>> {
+        let log = self.lock();
+        Ok(log
+            .stream_events(stream)
+            .skip(usize::try_from(after_version).unwrap_or(usize::MAX))
+            .cloned()
+            .collect())
+    }
+
+    async fn stream_version(&self, stream: &StreamId) -> Result<u64> {
+        Ok(self.lock().version(stream))
+    }
+
+    async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
+        let log = self.lock();
+        let start = usize::try_from(after_position).unwrap_or(usize::MAX);
+        Ok(log.events.iter().skip(start).take(limit).cloned().collect())
+    }
+}
