@@ -52,7 +52,10 @@ pub fn expand(input: TokenStream) -> TokenStream {
 
 fn parse<'a>(input: &'a syn::DeriveInput, cx: &mut Ctxt) -> Option<AggregateDef<'a>> {
     if let syn::Data::Union(u) = &input.data {
-        cx.error_spanned(u.union_token, "#[derive(Aggregate)] applies to a struct or an enum");
+        cx.error_spanned(
+            u.union_token,
+            "#[derive(Aggregate)] applies to a struct or an enum",
+        );
         return None;
     }
     if !input.generics.params.is_empty() || input.generics.where_clause.is_some() {
@@ -61,7 +64,11 @@ fn parse<'a>(input: &'a syn::DeriveInput, cx: &mut Ctxt) -> Option<AggregateDef<
             "#[derive(Aggregate)] does not support generic aggregates",
         );
     }
-    let attrs: Vec<_> = input.attrs.iter().filter(|a| a.path().is_ident(AGGREGATE)).collect();
+    let attrs: Vec<_> = input
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident(AGGREGATE))
+        .collect();
     if attrs.is_empty() {
         cx.error_spanned(
             &input.ident,
@@ -87,9 +94,10 @@ fn parse<'a>(input: &'a syn::DeriveInput, cx: &mut Ctxt) -> Option<AggregateDef<
                 EVENTS => {
                     let content;
                     syn::parenthesized!(content in meta.input);
-                    let list = syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated(
-                        &content,
-                    )?;
+                    let list =
+                        syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated(
+                            &content,
+                        )?;
                     events = Some((meta.path.clone(), list.into_iter().collect()));
                 }
                 _ => unreachable!("SeenKeys admits only AGGREGATE_KEYS"),
@@ -111,7 +119,10 @@ fn parse<'a>(input: &'a syn::DeriveInput, cx: &mut Ctxt) -> Option<AggregateDef<
             Vec::new()
         }
         Some((key, list)) if list.is_empty() => {
-            cx.error_spanned(key, "`events()` is empty: an aggregate needs at least one event");
+            cx.error_spanned(
+                key,
+                "`events()` is empty: an aggregate needs at least one event",
+            );
             Vec::new()
         }
         Some((_, list)) => list
@@ -146,7 +157,10 @@ fn validate(def: &AggregateDef, cx: &mut Ctxt) {
             continue;
         }
         if !event.path.segments.iter().all(|s| s.arguments.is_none()) {
-            cx.error_spanned(&event.path, "events cannot be generic: list a concrete event type");
+            cx.error_spanned(
+                &event.path,
+                "events cannot be generic: list a concrete event type",
+            );
         }
         if let Some(first) = by_variant.insert(event.variant.to_string(), event) {
             cx.error_spanned(
@@ -173,7 +187,9 @@ fn generate(def: &AggregateDef) -> TokenStream {
     let variants: Vec<_> = def.events.iter().map(|e| &e.variant).collect();
 
     let enum_doc = format!(" The events of [`{ident}`], one variant per listed event.");
-    let variant_docs = paths.iter().map(|p| format!(" A `{}`.", p.to_token_stream()));
+    let variant_docs = paths
+        .iter()
+        .map(|p| format!(" A `{}`.", p.to_token_stream()));
 
     let dispatch = def.events.iter().map(|e| {
         let (path, variant) = (&e.path, &e.variant);

@@ -38,7 +38,10 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         );
     }
     if !block.generics.params.is_empty() {
-        cx.error_spanned(&block.generics, "#[apply] does not support generic `impl` blocks");
+        cx.error_spanned(
+            &block.generics,
+            "#[apply] does not support generic `impl` blocks",
+        );
     }
     let self_ty = &block.self_ty;
     let mut handlers = Vec::new();
@@ -61,7 +64,11 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             );
             continue;
         }
-        if ok { handlers.push(handler) } else { stubs.push(handler.event) }
+        if ok {
+            handlers.push(handler)
+        } else {
+            stubs.push(handler.event)
+        }
     }
 
     let impls = handlers.iter().map(|h| {
@@ -103,10 +110,18 @@ fn check_handler<'a>(sig: &'a syn::Signature, cx: &mut Ctxt) -> (Option<Handler<
         ok = false;
     };
     if let Some(asyncness) = &sig.asyncness {
-        fail(cx, asyncness, format!("an #[apply] handler cannot be async; {SIGNATURE}"));
+        fail(
+            cx,
+            asyncness,
+            format!("an #[apply] handler cannot be async; {SIGNATURE}"),
+        );
     }
     if !sig.generics.params.is_empty() {
-        fail(cx, &sig.generics, format!("an #[apply] handler cannot be generic; {SIGNATURE}"));
+        fail(
+            cx,
+            &sig.generics,
+            format!("an #[apply] handler cannot be generic; {SIGNATURE}"),
+        );
     }
     let mut inputs = sig.inputs.iter();
     match inputs.next() {
@@ -114,19 +129,35 @@ fn check_handler<'a>(sig: &'a syn::Signature, cx: &mut Ctxt) -> (Option<Handler<
         Some(syn::FnArg::Receiver(r)) => fail(
             cx,
             r,
-            format!("an #[apply] handler changes the aggregate, so it takes `&mut self`; {SIGNATURE}"),
+            format!(
+                "an #[apply] handler changes the aggregate, so it takes `&mut self`; {SIGNATURE}"
+            ),
         ),
         _ => fail(
             cx,
             &sig.ident,
-            format!("`{}` has no `&mut self` receiver; {SIGNATURE}. Helper functions belong in a separate `impl` block", sig.ident),
+            format!(
+                "`{}` has no `&mut self` receiver; {SIGNATURE}. Helper functions belong in a separate `impl` block",
+                sig.ident
+            ),
         ),
     }
-    let event = match sig.inputs.iter().find(|a| matches!(a, syn::FnArg::Typed(_))) {
+    let event = match sig
+        .inputs
+        .iter()
+        .find(|a| matches!(a, syn::FnArg::Typed(_)))
+    {
         Some(syn::FnArg::Typed(arg)) => match &*arg.ty {
             syn::Type::Reference(r) if r.mutability.is_none() => Some(&*r.elem),
             syn::Type::Reference(r) => {
-                fail(cx, r, format!("the event is only read: borrow it as `&{}`; {SIGNATURE}", r.elem.to_token_stream()));
+                fail(
+                    cx,
+                    r,
+                    format!(
+                        "the event is only read: borrow it as `&{}`; {SIGNATURE}",
+                        r.elem.to_token_stream()
+                    ),
+                );
                 Some(&*r.elem)
             }
             other => {
@@ -150,7 +181,11 @@ fn check_handler<'a>(sig: &'a syn::Signature, cx: &mut Ctxt) -> (Option<Handler<
             None
         }
     };
-    let typed: Vec<_> = sig.inputs.iter().filter(|a| matches!(a, syn::FnArg::Typed(_))).collect();
+    let typed: Vec<_> = sig
+        .inputs
+        .iter()
+        .filter(|a| matches!(a, syn::FnArg::Typed(_)))
+        .collect();
     for extra in typed.iter().skip(1) {
         fail(
             cx,
@@ -171,5 +206,11 @@ fn check_handler<'a>(sig: &'a syn::Signature, cx: &mut Ctxt) -> (Option<Handler<
             );
         }
     }
-    (event.map(|event| Handler { method: &sig.ident, event }), ok)
+    (
+        event.map(|event| Handler {
+            method: &sig.ident,
+            event,
+        }),
+        ok,
+    )
 }

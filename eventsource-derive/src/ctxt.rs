@@ -1,9 +1,9 @@
 //! Collects every error a macro finds, so one build reports them all.
 
 use proc_macro2::TokenStream;
+use quote::ToTokens;
 use std::collections::BTreeSet;
 use std::fmt::Display;
-use quote::ToTokens;
 
 #[derive(Default)]
 pub struct Ctxt {
@@ -43,7 +43,11 @@ pub struct SeenKeys {
 
 impl SeenKeys {
     pub fn new(attribute: &'static str, allowed: &'static [&'static str]) -> Self {
-        SeenKeys { attribute, allowed, seen: BTreeSet::new() }
+        SeenKeys {
+            attribute,
+            allowed,
+            seen: BTreeSet::new(),
+        }
     }
 
     /// Checks that `path` is a known key seen for the first time; returns its name.
@@ -61,7 +65,10 @@ impl SeenKeys {
                 .join(", ");
             return Err(syn::Error::new_spanned(
                 path,
-                format!("unknown `{}` attribute `{key}`; expected one of {expected}", self.attribute),
+                format!(
+                    "unknown `{}` attribute `{key}`; expected one of {expected}",
+                    self.attribute
+                ),
             ));
         }
         if !self.seen.insert(key.clone()) {

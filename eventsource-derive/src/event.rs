@@ -82,7 +82,10 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 fn parse_args(args: TokenStream, cx: &mut Ctxt) -> EventArgs {
-    let mut parsed = EventArgs { name: None, version: None };
+    let mut parsed = EventArgs {
+        name: None,
+        version: None,
+    };
     let mut seen = SeenKeys::new("event", EVENT_KEYS);
     let parser = syn::meta::parser(|meta| {
         let key = seen.check(&meta.path)?;
@@ -133,7 +136,9 @@ fn existing_derives(attrs: &[syn::Attribute], cx: &mut Ctxt) -> Vec<String> {
             continue;
         };
         for path in paths {
-            let Some(last) = path.segments.last() else { continue };
+            let Some(last) = path.segments.last() else {
+                continue;
+            };
             let name = last.ident.to_string();
             if name == "Serialize" || name == "Deserialize" {
                 cx.error_spanned(

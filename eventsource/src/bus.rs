@@ -36,7 +36,8 @@ pub struct Envelope<E> {
     pub metadata: EventMetadata,
 }
 
-type Handler = Arc<dyn Fn(&RecordedEvent) -> BoxFuture<'static, Result<(), BoxError>> + Send + Sync>;
+type Handler =
+    Arc<dyn Fn(&RecordedEvent) -> BoxFuture<'static, Result<(), BoxError>> + Send + Sync>;
 
 struct Subscriber {
     /// `None` for a subscriber to every event.
@@ -107,7 +108,8 @@ impl InMemoryEventBus {
         F: Fn(RecordedEvent) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), BoxError>> + Send + 'static,
     {
-        let handler: Handler = Arc::new(move |record: &RecordedEvent| Box::pin(handler(record.clone())));
+        let handler: Handler =
+            Arc::new(move |record: &RecordedEvent| Box::pin(handler(record.clone())));
         self.add(None, handler);
     }
 
@@ -118,7 +120,9 @@ impl InMemoryEventBus {
 
     /// How many deliveries failed since the bus was created.
     pub fn failed_deliveries(&self) -> u64 {
-        self.inner.failures.load(std::sync::atomic::Ordering::Relaxed)
+        self.inner
+            .failures
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn add(&self, event_type: Option<&'static str>, handler: Handler) {
@@ -127,7 +131,10 @@ impl InMemoryEventBus {
             .subscribers
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        subscribers.push(Subscriber { event_type, handler });
+        subscribers.push(Subscriber {
+            event_type,
+            handler,
+        });
     }
 
     fn read_subscribers<T>(&self, f: impl FnOnce(&[Subscriber]) -> T) -> T {

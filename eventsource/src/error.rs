@@ -26,7 +26,9 @@ pub enum Error {
     },
 
     /// The stream was not at the version the writer expected: somebody else wrote first.
-    #[error("concurrency conflict on {stream}: expected version {expected}, actual version {actual}")]
+    #[error(
+        "concurrency conflict on {stream}: expected version {expected}, actual version {actual}"
+    )]
     Conflict {
         /// The stream written to.
         stream: StreamId,
@@ -38,7 +40,9 @@ pub enum Error {
 
     /// Some, but not all, of the batch's event ids are already stored at the positions the
     /// batch would take: it is neither a new batch nor a retry of a stored one.
-    #[error("event {event_id} is already stored in {stream}, but the batch does not match the stored events")]
+    #[error(
+        "event {event_id} is already stored in {stream}, but the batch does not match the stored events"
+    )]
     DuplicateEventId {
         /// The stream written to.
         stream: StreamId,
@@ -47,7 +51,9 @@ pub enum Error {
     },
 
     /// A stored event could not be turned back into a typed event.
-    #[error("cannot decode {stream} version {version} (event type `{event_type}`, schema version {schema_version}): {source}")]
+    #[error(
+        "cannot decode {stream} version {version} (event type `{event_type}`, schema version {schema_version}): {source}"
+    )]
     Decode {
         /// The stream read from.
         stream: StreamId,

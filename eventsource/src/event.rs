@@ -24,7 +24,10 @@ pub trait DomainEvent:
     /// Turns a payload stored with an older `stored_version` into the current schema.
     ///
     /// The default has no upcaster and refuses every older version.
-    fn upcast(stored_version: u32, payload: serde_json::Value) -> Result<serde_json::Value, DecodeError> {
+    fn upcast(
+        stored_version: u32,
+        payload: serde_json::Value,
+    ) -> Result<serde_json::Value, DecodeError> {
         let _ = payload;
         Err(DecodeError::NoUpcaster {
             stored: stored_version,
@@ -70,7 +73,11 @@ impl EventMetadata {
     /// The time `micros` microseconds after (or before, if negative) the Unix epoch.
     pub fn time_from_micros(micros: i64) -> SystemTime {
         let magnitude = Duration::from_micros(micros.unsigned_abs());
-        if micros >= 0 { UNIX_EPOCH + magnitude } else { UNIX_EPOCH - magnitude }
+        if micros >= 0 {
+            UNIX_EPOCH + magnitude
+        } else {
+            UNIX_EPOCH - magnitude
+        }
     }
 }
 

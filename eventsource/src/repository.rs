@@ -165,7 +165,11 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
 
     /// [`save`](Self::save), adding `context` (correlation, causation, extra pairs) to the
     /// metadata of every pending event.
-    pub async fn save_with(&self, root: &mut AggregateRoot<A>, context: &EventContext) -> Result<()> {
+    pub async fn save_with(
+        &self,
+        root: &mut AggregateRoot<A>,
+        context: &EventContext,
+    ) -> Result<()> {
         if !root.has_pending_events() {
             return Ok(());
         }

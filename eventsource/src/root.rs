@@ -33,12 +33,22 @@ pub struct AggregateRoot<A: Aggregate> {
 impl<A: Aggregate> AggregateRoot<A> {
     /// A new aggregate: version 0, default state, nothing pending.
     pub fn new(id: A::Id) -> Self {
-        AggregateRoot { id, version: 0, state: A::default(), pending: Vec::new() }
+        AggregateRoot {
+            id,
+            version: 0,
+            state: A::default(),
+            pending: Vec::new(),
+        }
     }
 
     /// Rebuilds an aggregate from a state at `version` (a snapshot, say).
     pub fn from_state(id: A::Id, version: u64, state: A) -> Self {
-        AggregateRoot { id, version, state, pending: Vec::new() }
+        AggregateRoot {
+            id,
+            version,
+            state,
+            pending: Vec::new(),
+        }
     }
 
     /// The aggregate's id.
@@ -101,7 +111,10 @@ impl<A: Aggregate> AggregateRoot<A> {
         for event in decided {
             self.state.apply(&event);
             self.version += 1;
-            self.pending.push(PendingEvent { event, metadata: EventMetadata::new() });
+            self.pending.push(PendingEvent {
+                event,
+                metadata: EventMetadata::new(),
+            });
         }
     }
 

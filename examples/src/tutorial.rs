@@ -100,7 +100,10 @@ impl Task {
         if self.created {
             return Err(TaskError::AlreadyExists);
         }
-        Ok(TaskCreated { title: title.into(), description: description.into() })
+        Ok(TaskCreated {
+            title: title.into(),
+            description: description.into(),
+        })
     }
 
     pub fn assign(&self, user: Uuid) -> Result<TaskAssigned, TaskError> {
@@ -189,7 +192,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("   Process A saved successfully");
     task_b.execute(|t| t.assign(Uuid::now_v7()))?;
     match repo.save(&mut task_b).await {
-        Err(eventsource::Error::Conflict { expected, actual, .. }) => {
+        Err(eventsource::Error::Conflict {
+            expected, actual, ..
+        }) => {
             println!("   Process B failed with conflict:");
             println!("   - Expected version: {expected}");
             println!("   - Actual version: {actual}");

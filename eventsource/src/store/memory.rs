@@ -35,7 +35,9 @@ impl InMemoryEventStore {
     fn lock(&self) -> MutexGuard<'_, Log> {
         // A panic while holding the lock cannot leave a half-written batch: a batch is
         // pushed only after every check passed. So a poisoned lock is still consistent.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -76,11 +78,18 @@ impl EventStore for InMemoryEventStore {
                 .take(events.len())
                 .cloned()
                 .collect();
-            return Ok(AppendOutcome { records, already_stored: true });
+            return Ok(AppendOutcome {
+                records,
+                already_stored: true,
+            });
         }
         let actual = log.version(stream);
         if !expected.is_satisfied_by(actual) {
-            return Err(Error::Conflict { stream: stream.clone(), expected, actual });
+            return Err(Error::Conflict {
+                stream: stream.clone(),
+                expected,
+                actual,
+            });
         }
         let mut records = Vec::with_capacity(events.len());
         for (event, version) in events.into_iter().zip(actual + 1..) {
@@ -98,10 +107,17 @@ impl EventStore for InMemoryEventStore {
             log.events.push(record);
             log.streams.entry(stream.clone()).or_default().push(index);
         }
-        Ok(AppendOutcome { records, already_stored: false })
+        Ok(AppendOutcome {
+            records,
+            already_stored: false,
+        })
     }
 
-    async fn read_stream(&self, stream: &StreamId, after_version: u64) -> Result<Vec<RecordedEvent>> {
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        after_version: u64,
+    ) -> Result<Vec<RecordedEvent>> {
         let log = self.lock();
         Ok(log
             .stream_events(stream)

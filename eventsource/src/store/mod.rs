@@ -109,7 +109,6 @@ pub struct RecordedEvent {
 
 /// The result of a successful append.
 #[derive(Debug, Clone, PartialEq)]
-#[must_use]
 pub struct AppendOutcome {
     /// The appended events as stored (or, for a retry, as stored before).
     pub records: Vec<RecordedEvent>,

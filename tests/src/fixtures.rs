@@ -1,0 +1,174 @@
+//! Aggregates and helpers the tests share.
+
+use eventsource::EventMetadata;
+use eventsource::prelude::*;
+use eventsource::store::{NewEvent, StreamId};
+
+/// A task was created.
+#[event]
+pub struct TaskCreated {
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+}
+
+/// A task was assigned.
+#[event]
+pub struct TaskAssigned {
+    /// The assignee.
+    pub assigned_to: Uuid,
+}
+
+/// A task was completed.
+#[event]
+pub struct TaskCompleted {
+    /// Who completed it.
+    pub completed_by: Uuid,
+}
+
+/// A to-do item.
+#[derive(Aggregate, Debug, Default, Clone, PartialEq)]
+#[aggregate(name = "Task", events(TaskCreated, TaskAssigned, TaskCompleted))]
+pub struct Task {
+    /// Title.
+    pub title: String,
+    /// Assignee.
+    pub assigned_to: Option<Uuid>,
+    /// Completed?
+    pub completed: bool,
+    /// Created?
+    pub created: bool,
+}
+
+#[apply]
+impl Task {
+    fn on_created(&mut self, e: &TaskCreated) {
+        self.title = e.title.clone();
+        self.created = true;
+    }
+    fn on_assigned(&mut self, e: &TaskAssigned) {
+        self.assigned_to = Some(e.assigned_to);
+    }
+    fn on_completed(&mut self, _: &TaskCompleted) {
+        self.completed = true;
+    }
+}
+
+/// Why a task command was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TaskError {
+    /// The task exists already.
+    AlreadyCreated,
+    /// The task was completed already.
+    AlreadyCompleted,
+}
+
+impl std::fmt::Display for TaskError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+impl std::error::Error for TaskError {}
+
+impl Task {
+    /// Creates the task.
+    pub fn create(&self, title: &str) -> Result<TaskCreated, TaskError> {
+        if self.created {
+            return Err(TaskError::AlreadyCreated);
+        }
+        Ok(TaskCreated {
+            title: title.into(),
+            description: String::new(),
+        })
+    }
+
+    /// Completes the task.
+    pub fn complete(&self, by: Uuid) -> Result<TaskCompleted, TaskError> {
+        if self.completed {
+            return Err(TaskError::AlreadyCompleted);
+        }
+        Ok(TaskCompleted { completed_by: by })
+    }
+}
+
+/// An order line was added.
+#[event]
+pub struct ItemAdded {
+    /// Product.
+    pub sku: String,
+    /// Quantity.
+    pub quantity: u32,
+    /// Unit price in cents.
+    pub price_cents: u64,
+}
+
+/// The order was placed.
+#[event]
+pub struct OrderPlaced;
+
+/// The order was shipped.
+#[event(name = "OrderShipped", version = 1)]
+pub struct Shipped {
+    /// Carrier tracking code.
+    pub tracking: String,
+}
+
+/// An order, with a second stored aggregate type.
+#[derive(Aggregate, Debug, Default, Clone, PartialEq)]
+#[aggregate(name = "Order", events(ItemAdded, OrderPlaced, Shipped))]
+pub struct Order {
+    /// Number of items.
+    pub items: u32,
+    /// Total in cents.
+    pub total_cents: u64,
+    /// Placed?
+    pub placed: bool,
+    /// Tracking code once shipped.
+    pub tracking: Option<String>,
+}
+
+#[apply]
+impl Order {
+    fn on_item(&mut self, e: &ItemAdded) {
+        self.items += e.quantity;
+        self.total_cents += u64::from(e.quantity) * e.price_cents;
+    }
+    fn on_placed(&mut self, _: &OrderPlaced) {
+        self.placed = true;
+    }
+    fn on_shipped(&mut self, e: &Shipped) {
+        self.tracking = Some(e.tracking.clone());
+    }
+}
+
+/// A stream of the `Task` type with a fresh id.
+pub fn task_stream() -> StreamId {
+    StreamId::new("Task", Uuid::now_v7().to_string())
+}
+
+/// A raw event with a fresh id and a small JSON payload naming `n`.
+pub fn raw_event(n: u64) -> NewEvent {
+    NewEvent {
+        event_type: "TaskAssigned".into(),
+        schema_version: 1,
+        payload: format!(r#"{{"assigned_to":"{}","n":{n}}}"#, Uuid::nil()),
+        metadata: EventMetadata::new(),
+    }
+}
+
+/// `count` raw events.
+pub fn raw_events(count: u64) -> Vec<NewEvent> {
+    (1..=count).map(raw_event).collect()
+}
+
+/// A raw event with the given type name, schema version and payload.
+pub fn raw(event_type: &str, schema_version: u32, payload: &str) -> NewEvent {
+    NewEvent {
+        event_type: event_type.into(),
+        schema_version,
+        payload: payload.into(),
+        metadata: EventMetadata::new(),
+    }
+}
