@@ -66,6 +66,7 @@ mod error;
 mod event;
 mod repository;
 mod root;
+pub mod snapshot;
 pub mod store;
 
 pub use aggregate::{Aggregate, AggregateId, ApplyEvent, IntoEvents};
@@ -75,6 +76,7 @@ pub use error::{BoxError, Error, Result};
 pub use event::{DomainEvent, EventContext, EventMetadata};
 pub use repository::{DEFAULT_UPDATE_ATTEMPTS, Repository, UpdateError};
 pub use root::{AggregateRoot, PendingEvent};
+pub use snapshot::{InMemorySnapshotStore, Snapshot, SnapshotStore};
 pub use store::{EventStore, ExpectedVersion, InMemoryEventStore, RecordedEvent, StreamId};
 
 /// Derives [`Aggregate`] for a struct or enum holding an aggregate's state.

@@ -1,5 +1,7 @@
-//! Shared test code: domain fixtures and the store conformance suite that every
-//! [`EventStore`](eventsource::EventStore) backend runs unchanged.
+//! Shared test code: domain fixtures and the conformance suites that every
+//! [`EventStore`](eventsource::EventStore) and [`SnapshotStore`](eventsource::SnapshotStore)
+//! backend runs unchanged.
 
 pub mod conformance;
 pub mod fixtures;
+pub mod snapshot_conformance;

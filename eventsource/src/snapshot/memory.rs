@@ -1,0 +1,61 @@
+//! The in-memory snapshot store.
+
+use super::{Snapshot, SnapshotStore};
+use crate::bus::BoxFuture;
+use crate::error::Result;
+use crate::store::StreamId;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Snapshots kept in memory. Cloning gives another handle to the same snapshots.
+#[derive(Debug, Clone, Default)]
+pub struct InMemorySnapshotStore {
+    snapshots: Arc<Mutex<HashMap<StreamId, Snapshot>>>,
+}
+
+impl InMemorySnapshotStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many snapshots are stored.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// True when no snapshot is stored.
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<StreamId, Snapshot>> {
+        // Every update is a single insert or remove, so a poisoned map is consistent.
+        self.snapshots
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl SnapshotStore for InMemorySnapshotStore {
+    fn save<'a>(&'a self, snapshot: &'a Snapshot) -> BoxFuture<'a, Result<()>> {
+        let mut snapshots = self.lock();
+        let newer_stored = snapshots
+            .get(&snapshot.stream)
+            .is_some_and(|stored| stored.version > snapshot.version);
+        if !newer_stored {
+            snapshots.insert(snapshot.stream.clone(), snapshot.clone());
+        }
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn load<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<Option<Snapshot>>> {
+        let found = self.lock().get(stream).cloned();
+        Box::pin(std::future::ready(Ok(found)))
+    }
+
+    fn delete<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<()>> {
+        self.lock().remove(stream);
+        Box::pin(std::future::ready(Ok(())))
+    }
+}

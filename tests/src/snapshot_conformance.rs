@@ -1,0 +1,126 @@
+//! The snapshot store conformance suite: one async function per rule, generic over the
+//! snapshot store. Run it with
+//! [`snapshot_store_conformance_suite!`](crate::snapshot_store_conformance_suite), given an
+//! async expression yielding `Option<store>` (`None`: backend unavailable, cases skipped).
+
+use eventsource::prelude::*;
+use eventsource::store::StreamId;
+use eventsource::{EventMetadata, Snapshot, SnapshotStore};
+
+/// Generates one `#[tokio::test]` per snapshot conformance case.
+#[macro_export]
+macro_rules! snapshot_store_conformance_suite {
+    ($factory:expr) => {
+        $crate::snapshot_store_conformance_suite!(@cases $factory;
+            missing_snapshot_loads_as_none,
+            saved_snapshot_loads_back_unchanged,
+            newer_snapshot_replaces_older,
+            older_snapshot_never_replaces_newer,
+            equal_version_snapshot_replaces,
+            snapshots_are_per_stream,
+            delete_removes_only_that_stream,
+            delete_of_missing_snapshot_is_ok,
+            large_unicode_state_round_trips,
+        );
+    };
+    (@cases $factory:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                match $factory.await {
+                    Some(store) => $crate::snapshot_conformance::$case(store).await,
+                    None => eprintln!("SKIPPED {}: snapshot store backend unavailable", stringify!($case)),
+                }
+            }
+        )*
+    };
+}
+
+fn stream() -> StreamId {
+    StreamId::new("Task", Uuid::now_v7().to_string())
+}
+
+fn snapshot(stream: &StreamId, version: u64, state: &str) -> Snapshot {
+    Snapshot {
+        stream: stream.clone(),
+        version,
+        schema_version: 1,
+        state: state.to_owned(),
+        taken_at: EventMetadata::time_from_micros(1_700_000_000_000_001 + version as i64),
+    }
+}
+
+/// No snapshot stored: `None`.
+pub async fn missing_snapshot_loads_as_none<S: SnapshotStore>(store: S) {
+    assert_eq!(store.load(&stream()).await.unwrap(), None);
+}
+
+/// Every field comes back as saved.
+pub async fn saved_snapshot_loads_back_unchanged<S: SnapshotStore>(store: S) {
+    let s = stream();
+    let mut saved = snapshot(&s, 5, r#"{"title":"t"}"#);
+    saved.schema_version = 3;
+    store.save(&saved).await.unwrap();
+    assert_eq!(store.load(&s).await.unwrap(), Some(saved));
+}
+
+/// A later version replaces the stored snapshot.
+pub async fn newer_snapshot_replaces_older<S: SnapshotStore>(store: S) {
+    let s = stream();
+    store.save(&snapshot(&s, 5, "5")).await.unwrap();
+    store.save(&snapshot(&s, 9, "9")).await.unwrap();
+    assert_eq!(store.load(&s).await.unwrap().map(|x| x.version), Some(9));
+}
+
+/// An earlier version is dropped: the newer snapshot stays.
+pub async fn older_snapshot_never_replaces_newer<S: SnapshotStore>(store: S) {
+    let s = stream();
+    store.save(&snapshot(&s, 9, "9")).await.unwrap();
+    store.save(&snapshot(&s, 5, "5")).await.unwrap();
+    let loaded = store.load(&s).await.unwrap().unwrap();
+    assert_eq!((loaded.version, loaded.state.as_str()), (9, "9"));
+}
+
+/// The same version replaces (a retaken snapshot, say after a schema change).
+pub async fn equal_version_snapshot_replaces<S: SnapshotStore>(store: S) {
+    let s = stream();
+    store.save(&snapshot(&s, 4, "old")).await.unwrap();
+    let mut retaken = snapshot(&s, 4, "new");
+    retaken.schema_version = 2;
+    store.save(&retaken).await.unwrap();
+    assert_eq!(store.load(&s).await.unwrap(), Some(retaken));
+}
+
+/// Two streams keep two snapshots; the same id under two types too.
+pub async fn snapshots_are_per_stream<S: SnapshotStore>(store: S) {
+    let a = stream();
+    let b = StreamId::new("Order", a.aggregate_id.clone());
+    store.save(&snapshot(&a, 1, "a")).await.unwrap();
+    store.save(&snapshot(&b, 2, "b")).await.unwrap();
+    assert_eq!(store.load(&a).await.unwrap().unwrap().state, "a");
+    assert_eq!(store.load(&b).await.unwrap().unwrap().state, "b");
+}
+
+/// Deleting one stream's snapshot leaves the others.
+pub async fn delete_removes_only_that_stream<S: SnapshotStore>(store: S) {
+    let (a, b) = (stream(), stream());
+    store.save(&snapshot(&a, 1, "a")).await.unwrap();
+    store.save(&snapshot(&b, 1, "b")).await.unwrap();
+    store.delete(&a).await.unwrap();
+    assert_eq!(store.load(&a).await.unwrap(), None);
+    assert!(store.load(&b).await.unwrap().is_some());
+}
+
+/// Deleting what is not there succeeds.
+pub async fn delete_of_missing_snapshot_is_ok<S: SnapshotStore>(store: S) {
+    store.delete(&stream()).await.unwrap();
+}
+
+/// A large state with non-ASCII and control characters is kept byte for byte.
+pub async fn large_unicode_state_round_trips<S: SnapshotStore>(store: S) {
+    let s = StreamId::new("Task", "ünïcödé id ✓");
+    let text = format!("{}\u{1F600}\u{0007}\n'\";--", "é".repeat(300_000));
+    let state = serde_json::json!({ "text": text }).to_string();
+    store.save(&snapshot(&s, 1, &state)).await.unwrap();
+    assert_eq!(store.load(&s).await.unwrap().unwrap().state, state);
+}
