@@ -22,7 +22,6 @@ pub struct PendingEvent<E> {
 /// methods on the state that decide and return events; [`execute`](Self::execute) applies
 /// and records what they return. Nothing is stored until the repository saves it.
 #[derive(Debug, Clone)]
-#[must_use = "pending events are lost unless the aggregate is saved"]
 pub struct AggregateRoot<A: Aggregate> {
     id: A::Id,
     version: u64,

@@ -5,3 +5,8 @@
 pub mod conformance;
 pub mod fixtures;
 pub mod snapshot_conformance;
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
