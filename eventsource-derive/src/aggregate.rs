@@ -1,11 +1,11 @@
 //! `#[derive(Aggregate)]`: parse `#[aggregate(...)]`, validate the event list, expand the
 //! event enum, the codec, the apply dispatch and the compile-time checks.
 
-use crate::ctxt::{Ctxt, SeenKeys, parse_name};
+use crate::ctxt::{Ctxt, SeenKeys, parse_name, path_text, value};
 use crate::symbol::{AGGREGATE, AGGREGATE_KEYS, EVENT_ENUM, EVENTS, ID, NAME};
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use syn::spanned::Spanned;
 
 /// The aggregate as the expansion sees it.
@@ -41,9 +41,12 @@ pub fn expand(input: TokenStream) -> TokenStream {
     }
     match def {
         Some(def) if !cx.has_errors() => generate(&def),
-        other => {
-            // Keep later errors quiet: the handlers may still name the listed events.
-            let fallback = other.map(|def| listed_impls(&def)).unwrap_or_default();
+        def => {
+            // Keep the `#[apply]` handlers quiet: each gets the `ListsEvent` impl it needs.
+            let fallback = match def {
+                Some(def) if !def.events.is_empty() => listed_impls(&input, &def.events),
+                _ => lists_every_event(&input),
+            };
             let errors = cx.into_compile_errors();
             quote!(#errors #fallback)
         }
@@ -79,35 +82,23 @@ fn parse<'a>(input: &'a syn::DeriveInput, cx: &mut Ctxt) -> Option<AggregateDef<
         );
         return None;
     }
-    let mut name = None;
-    let mut id = None;
-    let mut event_enum = None;
-    let mut events: Option<(syn::Path, Vec<syn::Path>)> = None;
+    let mut args = AggregateArgs::default();
     let mut seen = SeenKeys::new(AGGREGATE, AGGREGATE_KEYS);
     for attr in &attrs {
         let result = attr.parse_nested_meta(|meta| {
-            let key = seen.check(&meta.path)?;
-            match key.as_str() {
-                NAME => name = Some(parse_name(&meta)?.value()),
-                ID => id = Some(meta.value()?.parse::<syn::Type>()?.into_token_stream()),
-                EVENT_ENUM => event_enum = Some(meta.value()?.parse::<syn::Ident>()?),
-                EVENTS => {
-                    let content;
-                    syn::parenthesized!(content in meta.input);
-                    let list =
-                        syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated(
-                            &content,
-                        )?;
-                    events = Some((meta.path.clone(), list.into_iter().collect()));
-                }
-                _ => unreachable!("SeenKeys admits only AGGREGATE_KEYS"),
-            }
-            Ok(())
+            let result = parse_entry(&meta, &mut args, &mut seen);
+            cx.recover(meta.input, result)
         });
         if let Err(error) = result {
             cx.push(error);
         }
     }
+    let AggregateArgs {
+        name,
+        id,
+        event_enum,
+        events,
+    } = args;
     let events = match events {
         None => {
             if !cx.has_errors() {
@@ -142,13 +133,71 @@ fn parse<'a>(input: &'a syn::DeriveInput, cx: &mut Ctxt) -> Option<AggregateDef<
     })
 }
 
+/// What `#[aggregate(...)]` says, after parsing.
+#[derive(Default)]
+struct AggregateArgs {
+    name: Option<String>,
+    id: Option<TokenStream>,
+    event_enum: Option<syn::Ident>,
+    /// The `events` key and the listed paths.
+    events: Option<(syn::Path, Vec<syn::Path>)>,
+}
+
+/// One `key = value` (or `events(...)`) of `#[aggregate(...)]`.
+fn parse_entry(
+    meta: &syn::meta::ParseNestedMeta,
+    args: &mut AggregateArgs,
+    seen: &mut SeenKeys,
+) -> syn::Result<()> {
+    match seen.check(&meta.path)?.as_str() {
+        NAME => args.name = Some(parse_name(meta)?.value()),
+        ID => {
+            let ty: syn::Type = value(meta, "id = Uuid")?.parse().map_err(|error| {
+                syn::Error::new(error.span(), "expected the id type, as in `id = Uuid`")
+            })?;
+            args.id = Some(ty.into_token_stream());
+        }
+        EVENT_ENUM => {
+            let input = value(meta, "event_enum = TaskEvent")?;
+            let expr: syn::Expr = input.parse()?;
+            match &expr {
+                syn::Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some() => {
+                    args.event_enum = p.path.get_ident().cloned();
+                }
+                _ => {
+                    return Err(syn::Error::new_spanned(
+                        expr,
+                        "expected the name of the generated enum, as in `event_enum = TaskEvent`",
+                    ));
+                }
+            }
+        }
+        EVENTS => {
+            if !meta.input.peek(syn::token::Paren) {
+                return Err(syn::Error::new_spanned(
+                    &meta.path,
+                    "`events` takes a list in parentheses, as in `events(TaskCreated, TaskCompleted)`",
+                ));
+            }
+            let content;
+            syn::parenthesized!(content in meta.input);
+            let list = syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated(
+                &content,
+            )?;
+            args.events = Some((meta.path.clone(), list.into_iter().collect()));
+        }
+        _ => unreachable!("SeenKeys admits only AGGREGATE_KEYS"),
+    }
+    Ok(())
+}
+
 /// Checks that need only the event list itself: an event listed twice, two events that
 /// would become the same enum variant.
 fn validate(def: &AggregateDef, cx: &mut Ctxt) {
     let mut by_path: BTreeMap<String, &ListedEvent> = BTreeMap::new();
     let mut by_variant: BTreeMap<String, &ListedEvent> = BTreeMap::new();
     for event in &def.events {
-        let key = event.path.to_token_stream().to_string().replace(' ', "");
+        let key = path_text(&event.path);
         if by_path.insert(key.clone(), event).is_some() {
             cx.error_spanned(
                 &event.path,
@@ -167,8 +216,8 @@ fn validate(def: &AggregateDef, cx: &mut Ctxt) {
                 &event.path,
                 format!(
                     "`{}` and `{}` would both be the variant `{}` of `{}`; rename one type",
-                    first.path.to_token_stream(),
-                    event.path.to_token_stream(),
+                    path_text(&first.path),
+                    path_text(&event.path),
                     event.variant,
                     def.event_enum
                 ),
@@ -187,34 +236,66 @@ fn generate(def: &AggregateDef) -> TokenStream {
     let variants: Vec<_> = def.events.iter().map(|e| &e.variant).collect();
 
     let enum_doc = format!(" The events of [`{ident}`], one variant per listed event.");
-    let variant_docs = paths
-        .iter()
-        .map(|p| format!(" A `{}`.", p.to_token_stream()));
+    let variant_docs = paths.iter().map(|p| format!(" A `{}`.", path_text(p)));
 
     let dispatch = def.events.iter().map(|e| {
         let (path, variant) = (&e.path, &e.variant);
+        // `Self` carries the listed event's span: a missing handler is reported there.
         let call = quote_spanned! {e.span()=>
-            <#ident as ::eventsource::ApplyEvent<#path>>::apply_event(self, event)
+            <Self as ::eventsource::ApplyEvent<#path>>::apply_event(self, event)
         };
         quote!(#event_enum::#variant(event) => #call,)
     });
-    let decode_arms = def.events.iter().map(|e| {
-        let (path, variant) = (&e.path, &e.variant);
+    // Every use of a listed event's traits goes through `ListedEvent`: a type listed
+    // without `#[event]` is then reported once, at the list.
+    let listed_event = |path: &syn::Path| quote!(<#path as ::eventsource::__private::ListedEvent>);
+    let traits: Vec<_> = paths.iter().map(|p| listed_event(p)).collect();
+    let decode_arms = def.events.iter().zip(&traits).map(|(e, t)| {
+        let variant = &e.variant;
         quote! {
-            if event_type == <#path as ::eventsource::DomainEvent>::EVENT_TYPE {
-                return ::eventsource::__private::decode_event::<#path>(schema_version, payload)
-                    .map(#event_enum::#variant);
+            if event_type == #t::EVENT_TYPE {
+                return #t::decode_event(schema_version, payload).map(#event_enum::#variant);
             }
         }
     });
+    // With one variant, `PartialEq`'s catch-all arm would be unreachable.
+    let eq_fallback = (def.events.len() > 1).then(|| quote!(_ => false,));
+    let variant_names: Vec<_> = variants.iter().map(|v| v.to_string()).collect();
     let name_checks = duplicate_name_checks(def);
-    let listed = listed_impls(def);
+    let listed = listed_impls(def.input, &def.events);
 
     quote! {
         #[doc = #enum_doc]
-        #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq)]
         #vis enum #event_enum {
             #( #[doc = #variant_docs] #variants(#paths), )*
+        }
+
+        #[automatically_derived]
+        impl ::core::fmt::Debug for #event_enum {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                match self {
+                    #( #event_enum::#variants(event) => f.debug_tuple(#variant_names).field(#traits::as_debug(event)).finish(), )*
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl ::core::clone::Clone for #event_enum {
+            fn clone(&self) -> Self {
+                match self {
+                    #( #event_enum::#variants(event) => #event_enum::#variants(#traits::clone_event(event)), )*
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl ::core::cmp::PartialEq for #event_enum {
+            fn eq(&self, other: &Self) -> bool {
+                match (self, other) {
+                    #( (#event_enum::#variants(a), #event_enum::#variants(b)) => #traits::eq_event(a, b), )*
+                    #eq_fallback
+                }
+            }
         }
 
         #(
@@ -228,24 +309,23 @@ fn generate(def: &AggregateDef) -> TokenStream {
 
         #[automatically_derived]
         impl ::eventsource::EventSet for #event_enum {
-            const EVENT_TYPES: &'static [&'static str] =
-                &[#(<#paths as ::eventsource::DomainEvent>::EVENT_TYPE),*];
+            const EVENT_TYPES: &'static [&'static str] = &[#( #traits::EVENT_TYPE ),*];
 
             fn event_type(&self) -> &'static str {
                 match self {
-                    #( #event_enum::#variants(_) => <#paths as ::eventsource::DomainEvent>::EVENT_TYPE, )*
+                    #( #event_enum::#variants(_) => #traits::EVENT_TYPE, )*
                 }
             }
 
             fn schema_version(&self) -> u32 {
                 match self {
-                    #( #event_enum::#variants(_) => <#paths as ::eventsource::DomainEvent>::SCHEMA_VERSION, )*
+                    #( #event_enum::#variants(_) => #traits::SCHEMA_VERSION, )*
                 }
             }
 
             fn encode(&self) -> ::core::result::Result<::std::string::String, ::eventsource::__private::serde_json::Error> {
                 match self {
-                    #( #event_enum::#variants(event) => ::eventsource::__private::serde_json::to_string(event), )*
+                    #( #event_enum::#variants(event) => #traits::encode_event(event), )*
                 }
             }
 
@@ -293,48 +373,67 @@ fn generate(def: &AggregateDef) -> TokenStream {
     }
 }
 
-/// `ListsEvent<E>` for each listed event: what `#[apply]` handlers are checked against.
-fn listed_impls(def: &AggregateDef) -> TokenStream {
-    let ident = &def.input.ident;
-    let paths = def.events.iter().map(|e| &e.path);
+/// `ListsEvent<E>` for each listed event (once each): what `#[apply]` handlers are checked
+/// against.
+fn listed_impls(input: &syn::DeriveInput, events: &[ListedEvent]) -> TokenStream {
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let mut seen = BTreeSet::new();
+    let paths = events
+        .iter()
+        .filter(|e| seen.insert(path_text(&e.path)))
+        .map(|e| &e.path);
     quote! {
         #(
             #[automatically_derived]
-            impl ::eventsource::__private::ListsEvent<#paths> for #ident {}
+            impl #impl_generics ::eventsource::__private::ListsEvent<#paths> for #ident #ty_generics #where_clause {}
         )*
     }
 }
 
-/// A `const` assertion per pair of events: two events with one stored name could not be
-/// told apart when read back. It fails at the later event of the pair.
+/// When the event list is missing or unusable: `ListsEvent` for every type, so that the
+/// handlers add no error to the one already reported.
+fn lists_every_event(input: &syn::DeriveInput) -> TokenStream {
+    let ident = &input.ident;
+    let mut generics = input.generics.clone();
+    generics.params.push(syn::parse_quote!(__Event));
+    let (impl_generics, _, _) = generics.split_for_impl();
+    let (_, ty_generics, where_clause) = input.generics.split_for_impl();
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::eventsource::__private::ListsEvent<__Event> for #ident #ty_generics #where_clause {}
+    }
+}
+
+/// A `const` assertion per listed event after the first: no earlier event has its stored
+/// name, since two events with one name could not be told apart when read back. Each
+/// assertion fails at the later event of its pair, so every clash is reported.
 fn duplicate_name_checks(def: &AggregateDef) -> TokenStream {
     let ident = &def.input.ident;
-    let mut checks = Vec::new();
-    for (i, later) in def.events.iter().enumerate() {
-        for earlier in &def.events[..i] {
+    let mut consts = Vec::new();
+    for (i, later) in def.events.iter().enumerate().skip(1) {
+        let checks = def.events[..i].iter().map(|earlier| {
             let (a, b) = (&earlier.path, &later.path);
             let message = format!(
                 "events `{}` and `{}` of aggregate `{}` have the same stored name; give one of them a distinct #[event(name = \"...\")]",
-                a.to_token_stream(),
-                b.to_token_stream(),
+                path_text(a),
+                path_text(b),
                 ident
             );
-            checks.push(quote_spanned! {later.span()=>
+            quote_spanned! {later.span()=>
                 if ::eventsource::__private::str_eq(
-                    <#a as ::eventsource::DomainEvent>::EVENT_TYPE,
-                    <#b as ::eventsource::DomainEvent>::EVENT_TYPE,
+                    <#a as ::eventsource::__private::ListedEvent>::EVENT_TYPE,
+                    <#b as ::eventsource::__private::ListedEvent>::EVENT_TYPE,
                 ) {
                     ::core::panic!(#message);
                 }
-            });
-        }
+            }
+        });
+        consts.push(quote_spanned! {later.span()=>
+            const _: () = {
+                #( #checks )*
+            };
+        });
     }
-    if checks.is_empty() {
-        return TokenStream::new();
-    }
-    quote! {
-        const _: () = {
-            #( #checks )*
-        };
-    }
+    quote!(#( #consts )*)
 }

@@ -1,13 +1,13 @@
 //! `#[apply]`: every function of the `impl` block becomes the handler of the event it
 //! borrows. The block itself is emitted unchanged.
 
-use crate::ctxt::Ctxt;
-use proc_macro2::TokenStream;
+use crate::ctxt::{Ctxt, item_keyword, respan};
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use syn::spanned::Spanned;
 
-const SIGNATURE: &str = "an #[apply] handler has the signature `fn(&mut self, event: &EventType)`";
+const SIGNATURE: &str = "expected `fn name(&mut self, event: &EventType)`";
 
 /// One handler found in the block.
 struct Handler<'a> {
@@ -20,15 +20,21 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     if !args.is_empty() {
         cx.error_spanned(&args, "#[apply] takes no arguments");
     }
-    let block = match syn::parse2::<syn::ItemImpl>(item.clone()) {
-        Ok(block) => block,
-        Err(_) => {
-            let error = syn::Error::new(
-                proc_macro2::Span::call_site(),
+    let block = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::Impl(block)) => block,
+        Ok(other) => {
+            cx.error_spanned(
+                item_keyword(&other),
                 "#[apply] applies to an inherent `impl` block of an aggregate, as in `#[apply] impl Task { ... }`",
-            )
-            .into_compile_error();
-            return quote!(#item #error);
+            );
+            let errors = cx.into_compile_errors();
+            return quote!(#item #errors);
+        }
+        // Not even an item: hand the tokens back with the parse error.
+        Err(error) => {
+            cx.push(error);
+            let errors = cx.into_compile_errors();
+            return quote!(#item #errors);
         }
     };
     if let Some((_, path, _)) = &block.trait_ {
@@ -43,6 +49,8 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             "#[apply] does not support generic `impl` blocks",
         );
     }
+    // With a wrong block, no handler is generated: the block's own error is the only one.
+    let block_ok = !cx.has_errors();
     let self_ty = &block.self_ty;
     let mut handlers = Vec::new();
     // Handlers whose event type is known, even when the signature is wrong: they get a stub
@@ -64,33 +72,29 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             );
             continue;
         }
-        if ok {
+        if ok && block_ok {
             handlers.push(handler)
         } else {
             stubs.push(handler.event)
         }
     }
 
+    let generics = constrained_generics(&block.generics, self_ty);
     let impls = handlers.iter().map(|h| {
         let (method, event) = (h.method, h.event);
-        let trait_path = quote_spanned!(event.span()=> ::eventsource::ApplyEvent<#event>);
-        quote! {
-            #[automatically_derived]
-            impl #trait_path for #self_ty {
-                #[inline]
-                fn apply_event(&mut self, event: &#event) {
-                    #self_ty::#method(self, event)
-                }
+        let body = quote! {
+            #[inline]
+            fn apply_event(&mut self, event: &#event) {
+                #self_ty::#method(self, event)
             }
-        }
+        };
+        handler_impl(event, self_ty, &generics, body)
     });
     let stubs = stubs.iter().map(|event| {
-        quote! {
-            #[automatically_derived]
-            impl ::eventsource::ApplyEvent<#event> for #self_ty {
-                fn apply_event(&mut self, _: &#event) {}
-            }
-        }
+        let body = quote! {
+            fn apply_event(&mut self, _: &#event) {}
+        };
+        handler_impl(event, self_ty, &generics, body)
     });
     let errors = cx.into_compile_errors();
     quote! {
@@ -99,6 +103,63 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         #( #stubs )*
         #errors
     }
+}
+
+/// `impl ApplyEvent<event> for self_ty { body }`, all of it but the body's contents at the
+/// event's span: an unlisted event, or a second handler for it in another block, is then
+/// reported at the handler's event type.
+fn handler_impl(
+    event: &syn::Type,
+    self_ty: &syn::Type,
+    generics: &syn::Generics,
+    body: TokenStream,
+) -> TokenStream {
+    let span = event.span();
+    let self_ty = respan(self_ty, span);
+    let (impl_generics, _, where_clause) = generics.split_for_impl();
+    let mut body = Group::new(Delimiter::Brace, body);
+    body.set_span(span);
+    quote_spanned! {span=>
+        #[automatically_derived]
+        impl #impl_generics ::eventsource::ApplyEvent<#event> for #self_ty #where_clause #body
+    }
+}
+
+/// The block's generic parameters that its self type uses. A (wrongly) generic block is
+/// already reported; its stub impls keep only these, so as not to add "unconstrained type
+/// parameter" or "type annotations needed" errors to that report.
+fn constrained_generics(generics: &syn::Generics, self_ty: &syn::Type) -> syn::Generics {
+    fn idents(tokens: TokenStream, out: &mut BTreeSet<String>) {
+        for tt in tokens {
+            match tt {
+                TokenTree::Ident(i) => {
+                    out.insert(i.to_string());
+                }
+                TokenTree::Group(g) => idents(g.stream(), out),
+                _ => {}
+            }
+        }
+    }
+    let mut used = BTreeSet::new();
+    idents(self_ty.to_token_stream(), &mut used);
+    let mut kept = generics.clone();
+    kept.params = generics
+        .params
+        .iter()
+        .filter(|param| {
+            let ident = match param {
+                syn::GenericParam::Lifetime(l) => &l.lifetime.ident,
+                syn::GenericParam::Type(t) => &t.ident,
+                syn::GenericParam::Const(c) => &c.ident,
+            };
+            used.contains(&ident.to_string())
+        })
+        .cloned()
+        .collect();
+    if kept.params.len() != generics.params.len() {
+        kept.where_clause = None;
+    }
+    kept
 }
 
 /// Checks one function's signature. Returns the handler (when its event type can be told)
@@ -137,7 +198,7 @@ fn check_handler<'a>(sig: &'a syn::Signature, cx: &mut Ctxt) -> (Option<Handler<
             cx,
             &sig.ident,
             format!(
-                "`{}` has no `&mut self` receiver; {SIGNATURE}. Helper functions belong in a separate `impl` block",
+                "`{}` has no `&mut self` receiver; {SIGNATURE}; helper functions belong in another `impl` block",
                 sig.ident
             ),
         ),

@@ -1,9 +1,11 @@
 //! Collects every error a macro finds, so one build reports them all.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use std::collections::BTreeSet;
 use std::fmt::Display;
+use syn::parse::ParseStream;
+use syn::spanned::Spanned;
 
 #[derive(Default)]
 pub struct Ctxt {
@@ -20,6 +22,16 @@ impl Ctxt {
 
     pub fn error_spanned(&mut self, tokens: impl ToTokens, message: impl Display) {
         self.push(syn::Error::new_spanned(tokens, message));
+    }
+
+    /// Records the error of one `key = value` entry of an attribute and skips the rest of
+    /// that entry, so that the entries after it are still checked.
+    pub fn recover(&mut self, input: ParseStream, result: syn::Result<()>) -> syn::Result<()> {
+        if let Err(error) = result {
+            self.push(error);
+            skip_entry(input)?;
+        }
+        Ok(())
     }
 
     pub fn has_errors(&self) -> bool {
@@ -52,10 +64,7 @@ impl SeenKeys {
 
     /// Checks that `path` is a known key seen for the first time; returns its name.
     pub fn check(&mut self, path: &syn::Path) -> syn::Result<String> {
-        let key = path
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_else(|| path.to_token_stream().to_string().replace(' ', ""));
+        let key = path_text(path);
         if !self.allowed.contains(&key.as_str()) {
             let expected = self
                 .allowed
@@ -81,18 +90,101 @@ impl SeenKeys {
     }
 }
 
+/// Skips tokens up to the `,` that ends the current entry (or the end of the input).
+fn skip_entry(input: ParseStream) -> syn::Result<()> {
+    input.step(|cursor| {
+        let mut rest = *cursor;
+        while let Some((tt, next)) = rest.token_tree() {
+            if matches!(&tt, TokenTree::Punct(p) if p.as_char() == ',') {
+                break;
+            }
+            rest = next;
+        }
+        Ok(((), rest))
+    })
+}
+
+/// The input after `key =`; when the `=` is missing, an error at the key showing
+/// `example`.
+pub fn value<'a>(
+    meta: &syn::meta::ParseNestedMeta<'a>,
+    example: &str,
+) -> syn::Result<ParseStream<'a>> {
+    if meta.input.peek(syn::Token![=]) {
+        return meta.value();
+    }
+    let key = path_text(&meta.path);
+    Err(syn::Error::new_spanned(
+        &meta.path,
+        format!("`{key}` needs a value, as in `{example}`"),
+    ))
+}
+
 /// Parses `= "text"` after a key: a non-empty string literal.
 pub fn parse_name(meta: &syn::meta::ParseNestedMeta) -> syn::Result<syn::LitStr> {
-    let value = meta.value()?;
-    let lit: syn::Lit = value.parse()?;
-    match lit {
-        syn::Lit::Str(s) if s.value().trim().is_empty() => {
+    const EXAMPLE: &str = "name = \"TaskCreated\"";
+    let expr: syn::Expr = value(meta, EXAMPLE)?.parse()?;
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) if s.value().trim().is_empty() => {
             Err(syn::Error::new_spanned(s, "the name must not be empty"))
         }
-        syn::Lit::Str(s) => Ok(s),
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Ok(s),
         other => Err(syn::Error::new_spanned(
             other,
-            "expected a string literal, as in `name = \"TaskCreated\"`",
+            format!("expected a string literal, as in `{EXAMPLE}`"),
         )),
+    }
+}
+
+/// A path as the user wrote it, without the spaces of its token form: `v1::Created`.
+pub fn path_text(path: &syn::Path) -> String {
+    path.to_token_stream().to_string().replace(' ', "")
+}
+
+/// `tokens` with every token (nested ones too) given `span`, so that an error the compiler
+/// finds anywhere in them is reported at `span`.
+pub fn respan(tokens: impl ToTokens, span: Span) -> TokenStream {
+    tokens
+        .into_token_stream()
+        .into_iter()
+        .map(|tt| match tt {
+            TokenTree::Group(g) => {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                TokenTree::Group(group)
+            }
+            mut other => {
+                other.set_span(span);
+                other
+            }
+        })
+        .collect()
+}
+
+/// The keyword that starts `item` (`union`, `fn`, ...), where "this kind of item is not
+/// supported" errors point.
+pub fn item_keyword(item: &syn::Item) -> TokenStream {
+    match item {
+        syn::Item::Struct(s) => s.struct_token.to_token_stream(),
+        syn::Item::Enum(e) => e.enum_token.to_token_stream(),
+        syn::Item::Union(u) => u.union_token.to_token_stream(),
+        syn::Item::Fn(f) => f.sig.fn_token.to_token_stream(),
+        syn::Item::Trait(t) => t.trait_token.to_token_stream(),
+        syn::Item::Impl(i) => i.impl_token.to_token_stream(),
+        syn::Item::Type(t) => t.type_token.to_token_stream(),
+        syn::Item::Mod(m) => m.mod_token.to_token_stream(),
+        syn::Item::Const(c) => c.const_token.to_token_stream(),
+        syn::Item::Static(s) => s.static_token.to_token_stream(),
+        syn::Item::Use(u) => u.use_token.to_token_stream(),
+        other => {
+            let span = other.span();
+            quote::quote_spanned!(span=> item)
+        }
     }
 }

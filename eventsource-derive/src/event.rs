@@ -1,10 +1,9 @@
 //! `#[event]`: parse the arguments, check the item, add serde and the `DomainEvent` impl.
 
-use crate::ctxt::{Ctxt, SeenKeys, parse_name};
+use crate::ctxt::{Ctxt, SeenKeys, item_keyword, parse_name, value};
 use crate::symbol::{EVENT_KEYS, NAME, VERSION};
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote};
-use syn::spanned::Spanned;
+use quote::quote;
 
 /// What `#[event(...)]` says, after parsing.
 struct EventArgs {
@@ -40,13 +39,13 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             generics,
             "#[event] types cannot be generic: a stored event needs one concrete type",
         );
-    }
-    let derived = existing_derives(attrs, &mut cx);
-    if cx.has_errors() {
         let errors = cx.into_compile_errors();
         return quote!(#item #errors);
     }
+    let derived = existing_derives(attrs, &mut cx);
 
+    // From here on the expansion is complete even with errors (a faulty argument falls back
+    // to its default), so an aggregate listing the event reports nothing more.
     let name = parsed
         .name
         .map(|n| n.value())
@@ -54,6 +53,14 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let version = parsed.version.unwrap_or(1);
     let mut extra = Vec::new();
     for (trait_name, path) in [
+        (
+            "Serialize",
+            quote!(::eventsource::__private::serde::Serialize),
+        ),
+        (
+            "Deserialize",
+            quote!(::eventsource::__private::serde::Deserialize),
+        ),
         ("Debug", quote!(::core::fmt::Debug)),
         ("Clone", quote!(::core::clone::Clone)),
         ("PartialEq", quote!(::core::cmp::PartialEq)),
@@ -63,12 +70,10 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     }
     let doc_name = format!(" Stored as `{name}`, schema version {version}.");
+    let derive = (!extra.is_empty()).then(|| quote!(#[derive( #(#extra),* )]));
+    let errors = cx.into_compile_errors();
     quote! {
-        #[derive(
-            ::eventsource::__private::serde::Serialize,
-            ::eventsource::__private::serde::Deserialize,
-            #(#extra),*
-        )]
+        #derive
         #[serde(crate = "::eventsource::__private::serde")]
         #item
 
@@ -78,6 +83,8 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             const EVENT_TYPE: &'static str = #name;
             const SCHEMA_VERSION: u32 = #version;
         }
+
+        #errors
     }
 }
 
@@ -88,13 +95,8 @@ fn parse_args(args: TokenStream, cx: &mut Ctxt) -> EventArgs {
     };
     let mut seen = SeenKeys::new("event", EVENT_KEYS);
     let parser = syn::meta::parser(|meta| {
-        let key = seen.check(&meta.path)?;
-        match key.as_str() {
-            NAME => parsed.name = Some(parse_name(&meta)?),
-            VERSION => parsed.version = Some(parse_version(&meta)?),
-            _ => unreachable!("SeenKeys admits only EVENT_KEYS"),
-        }
-        Ok(())
+        let result = parse_entry(&meta, &mut parsed, &mut seen);
+        cx.recover(meta.input, result)
     });
     if let Err(error) = syn::parse::Parser::parse2(parser, args) {
         cx.push(error);
@@ -102,13 +104,30 @@ fn parse_args(args: TokenStream, cx: &mut Ctxt) -> EventArgs {
     parsed
 }
 
+/// One `key = value` of `#[event(...)]`.
+fn parse_entry(
+    meta: &syn::meta::ParseNestedMeta,
+    parsed: &mut EventArgs,
+    seen: &mut SeenKeys,
+) -> syn::Result<()> {
+    match seen.check(&meta.path)?.as_str() {
+        NAME => parsed.name = Some(parse_name(meta)?),
+        VERSION => parsed.version = Some(parse_version(meta)?),
+        _ => unreachable!("SeenKeys admits only EVENT_KEYS"),
+    }
+    Ok(())
+}
+
 /// Parses `= N`: a schema version, an integer from 1.
 pub fn parse_version(meta: &syn::meta::ParseNestedMeta) -> syn::Result<u32> {
-    let value = meta.value()?;
-    let lit: syn::Lit = value.parse()?;
-    let syn::Lit::Int(int) = lit else {
+    let expr: syn::Expr = value(meta, "version = 2")?.parse()?;
+    let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Int(int),
+        ..
+    }) = expr
+    else {
         return Err(syn::Error::new_spanned(
-            lit,
+            expr,
             "expected an integer schema version, as in `version = 2`",
         ));
     };
@@ -125,8 +144,9 @@ pub fn parse_version(meta: &syn::meta::ParseNestedMeta) -> syn::Result<u32> {
     }
 }
 
-/// The trait names already derived on the item; serde's are refused because `#[event]`
-/// derives them itself.
+/// The trait names already derived on the item, which `#[event]` does not derive again.
+/// Serde's are refused (`#[event]` derives them, with its own serde path), but left in
+/// place so that nothing else fails.
 fn existing_derives(attrs: &[syn::Attribute], cx: &mut Ctxt) -> Vec<String> {
     let mut names = Vec::new();
     for attr in attrs.iter().filter(|a| a.path().is_ident("derive")) {
@@ -150,19 +170,4 @@ fn existing_derives(attrs: &[syn::Attribute], cx: &mut Ctxt) -> Vec<String> {
         }
     }
     names
-}
-
-fn item_keyword(item: &syn::Item) -> TokenStream {
-    match item {
-        syn::Item::Union(u) => u.union_token.to_token_stream(),
-        syn::Item::Fn(f) => f.sig.fn_token.to_token_stream(),
-        syn::Item::Trait(t) => t.trait_token.to_token_stream(),
-        syn::Item::Impl(i) => i.impl_token.to_token_stream(),
-        syn::Item::Type(t) => t.type_token.to_token_stream(),
-        syn::Item::Mod(m) => m.mod_token.to_token_stream(),
-        other => {
-            let span = other.span();
-            quote::quote_spanned!(span=> item)
-        }
-    }
 }

@@ -134,6 +134,57 @@ pub mod __private {
     )]
     pub trait ListsEvent<E> {}
 
+    /// Everything the expansion of `#[derive(Aggregate)]` needs of a listed event, behind
+    /// one bound. A listed type that is not an event is then reported once, as not
+    /// implementing [`DomainEvent`](crate::DomainEvent), rather than once for each trait
+    /// the expansion uses (`Debug`, `Clone`, `PartialEq`, `Serialize`, ...).
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is listed in `events(...)` but is not an event",
+        label = "not an `#[event]` type",
+        note = "mark `{Self}` with `#[event]`, or implement `eventsource::DomainEvent` for it"
+    )]
+    pub trait ListedEvent: Sized {
+        /// [`DomainEvent::EVENT_TYPE`](crate::DomainEvent::EVENT_TYPE).
+        const EVENT_TYPE: &'static str;
+        /// [`DomainEvent::SCHEMA_VERSION`](crate::DomainEvent::SCHEMA_VERSION).
+        const SCHEMA_VERSION: u32;
+        /// The event as `Debug`.
+        fn as_debug(&self) -> &dyn ::core::fmt::Debug;
+        /// `Clone::clone`.
+        fn clone_event(&self) -> Self;
+        /// `PartialEq::eq`.
+        fn eq_event(&self, other: &Self) -> bool;
+        /// The JSON payload.
+        fn encode_event(&self) -> Result<String, serde_json::Error>;
+        /// [`decode_event`].
+        fn decode_event(schema_version: u32, payload: &str) -> Result<Self, crate::DecodeError>;
+    }
+
+    impl<E: crate::DomainEvent> ListedEvent for E {
+        const EVENT_TYPE: &'static str = E::EVENT_TYPE;
+        const SCHEMA_VERSION: u32 = E::SCHEMA_VERSION;
+
+        fn as_debug(&self) -> &dyn ::core::fmt::Debug {
+            self
+        }
+
+        fn clone_event(&self) -> Self {
+            self.clone()
+        }
+
+        fn eq_event(&self, other: &Self) -> bool {
+            self == other
+        }
+
+        fn encode_event(&self) -> Result<String, serde_json::Error> {
+            serde_json::to_string(self)
+        }
+
+        fn decode_event(schema_version: u32, payload: &str) -> Result<Self, crate::DecodeError> {
+            decode_event(schema_version, payload)
+        }
+    }
+
     /// String equality usable in `const` assertions.
     pub const fn str_eq(a: &str, b: &str) -> bool {
         let (a, b) = (a.as_bytes(), b.as_bytes());

@@ -1,0 +1,29 @@
+use eventsource::prelude::*;
+
+#[event(name = "Same")]
+pub struct TaskCreated {
+    pub title: String,
+}
+
+#[event(name = "Same")]
+pub struct TaskCompleted;
+
+#[derive(Aggregate, Default)]
+#[aggregate(events(TaskCreated, TaskCompleted))]
+pub struct Task {
+    pub title: String,
+    pub done: bool,
+}
+
+#[apply]
+impl Task {
+    fn created(&mut self, event: &TaskCreated) {
+        self.title = event.title.clone();
+    }
+
+    fn completed(&mut self, _: &TaskCompleted) {
+        self.done = true;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,18 @@
+use eventsource::prelude::*;
+
+pub struct TaskCreated;
+
+#[derive(Aggregate, Default)]
+#[aggregate(events(TaskCreated))]
+pub struct Task {
+    pub created: bool,
+}
+
+#[apply]
+impl Task {
+    fn created(&mut self, _: &TaskCreated) {
+        self.created = true;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,25 @@
+use eventsource::prelude::*;
+
+#[event]
+pub struct TaskCreated {
+    pub title: String,
+}
+
+#[derive(Aggregate, Default)]
+#[aggregate(events(TaskCreated))]
+pub struct Task {
+    pub title: String,
+}
+
+pub trait Handle {
+    fn created(&mut self, event: &TaskCreated);
+}
+
+#[apply]
+impl Handle for Task {
+    fn created(&mut self, event: &TaskCreated) {
+        self.title = event.title.clone();
+    }
+}
+
+fn main() {}

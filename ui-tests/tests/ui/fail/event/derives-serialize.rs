@@ -1,0 +1,9 @@
+use eventsource::prelude::*;
+
+#[event]
+#[derive(serde::Serialize)]
+pub struct TaskCreated {
+    pub title: String,
+}
+
+fn main() {}

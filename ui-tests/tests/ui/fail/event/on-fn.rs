@@ -1,0 +1,6 @@
+use eventsource::prelude::*;
+
+#[event]
+pub fn task_created() {}
+
+fn main() {}

@@ -1,0 +1,105 @@
+//! Every macro used in a module that shadows the standard prelude and the crate names the
+//! expansions use: the generated code must name everything by absolute path.
+
+mod shadowed {
+    #![allow(dead_code)]
+
+    use ::eventsource::prelude::*;
+
+    pub struct Result;
+    pub struct Option;
+    pub struct Ok;
+    pub struct Err;
+    pub struct Some;
+    pub struct None;
+    pub struct Box;
+    pub struct String;
+    pub struct Vec;
+    pub struct From;
+    pub struct Into;
+    pub struct Default;
+    pub struct Clone;
+    pub struct Debug;
+    pub struct PartialEq;
+    pub struct Send;
+    pub struct Sync;
+    pub struct Sized;
+    pub struct Uuid;
+    pub mod core {}
+    pub mod std {}
+    pub mod serde {}
+    pub mod serde_json {}
+    pub mod eventsource {}
+    pub mod _serde {}
+
+    #[event]
+    pub struct TaskCreated {
+        pub title: ::std::string::String,
+    }
+
+    #[event(name = "TaskStatusChanged", version = 2)]
+    pub enum StatusChanged {
+        Opened,
+        Closed { reason: ::std::string::String },
+    }
+
+    #[event]
+    pub struct TaskArchived;
+
+    #[derive(Aggregate, ::core::default::Default)]
+    #[aggregate(
+        name = "Task",
+        id = ::std::string::String,
+        events(TaskCreated, StatusChanged, TaskArchived),
+        event_enum = TaskEvent
+    )]
+    pub struct Task {
+        pub title: ::std::string::String,
+        pub open: bool,
+        pub archived: bool,
+    }
+
+    #[apply]
+    impl Task {
+        fn created(&mut self, event: &TaskCreated) {
+            self.title = ::core::clone::Clone::clone(&event.title);
+            self.open = true;
+        }
+
+        fn status_changed(&mut self, event: &StatusChanged) {
+            self.open = ::core::matches!(event, StatusChanged::Opened);
+        }
+
+        fn archived(&mut self, _: &TaskArchived) {
+            self.archived = true;
+        }
+    }
+}
+
+use eventsource::EventSet;
+use eventsource::prelude::*;
+use shadowed::{StatusChanged, Task, TaskArchived, TaskCreated, TaskEvent};
+
+fn main() {
+    let mut task = AggregateRoot::<Task>::new("task-1".to_string());
+    task.record(TaskCreated {
+        title: "Write docs".into(),
+    });
+    task.record(StatusChanged::Closed {
+        reason: "done".into(),
+    });
+    task.execute(|_| Ok::<_, ()>((TaskArchived, Some(StatusChanged::Opened))))
+        .unwrap();
+    assert_eq!(task.title, "Write docs");
+    assert!(task.open);
+    assert!(task.archived);
+    assert_eq!(task.version(), 4);
+
+    let stored = &task.pending_events()[1].event;
+    assert_eq!(stored.event_type(), "TaskStatusChanged");
+    assert_eq!(stored.schema_version(), 2);
+    let payload = stored.encode().unwrap();
+    let decoded = TaskEvent::decode("TaskStatusChanged", 2, &payload).unwrap();
+    assert_eq!(&decoded, stored);
+    assert!(TaskEvent::decode("Nope", 1, &payload).is_err());
+}
