@@ -2,7 +2,8 @@
 //! event enum, the codec, the apply dispatch and the compile-time checks.
 
 use crate::ctxt::{Ctxt, SeenKeys, parse_name};
-use crate::symbol::{AGGREGATE, AGGREGATE_KEYS, EVENT_ENUM, EVENTS, ID, NAME};
+use crate::snapshot::{self, SnapshotDef};
+use crate::symbol::{AGGREGATE, AGGREGATE_KEYS, EVENT_ENUM, EVENTS, ID, NAME, SNAPSHOT};
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ struct AggregateDef<'a> {
     id: TokenStream,
     event_enum: syn::Ident,
     events: Vec<ListedEvent>,
+    snapshot: Option<SnapshotDef>,
 }
 
 /// One entry of `events(...)`.
@@ -83,6 +85,7 @@ fn parse<'a>(input: &'a syn::DeriveInput, cx: &mut Ctxt) -> Option<AggregateDef<
     let mut id = None;
     let mut event_enum = None;
     let mut events: Option<(syn::Path, Vec<syn::Path>)> = None;
+    let mut snapshot = None;
     let mut seen = SeenKeys::new(AGGREGATE, AGGREGATE_KEYS);
     for attr in &attrs {
         let result = attr.parse_nested_meta(|meta| {
@@ -100,6 +103,7 @@ fn parse<'a>(input: &'a syn::DeriveInput, cx: &mut Ctxt) -> Option<AggregateDef<
                         )?;
                     events = Some((meta.path.clone(), list.into_iter().collect()));
                 }
+                SNAPSHOT => snapshot = Some(snapshot::parse(&meta)?),
                 _ => unreachable!("SeenKeys admits only AGGREGATE_KEYS"),
             }
             Ok(())
@@ -139,12 +143,16 @@ fn parse<'a>(input: &'a syn::DeriveInput, cx: &mut Ctxt) -> Option<AggregateDef<
         id: id.unwrap_or_else(|| quote!(::eventsource::__private::Uuid)),
         event_enum: event_enum.unwrap_or_else(|| format_ident!("{}Event", input.ident)),
         events,
+        snapshot,
     })
 }
 
 /// Checks that need only the event list itself: an event listed twice, two events that
 /// would become the same enum variant.
 fn validate(def: &AggregateDef, cx: &mut Ctxt) {
+    if let Some(snapshot) = &def.snapshot {
+        snapshot::validate(snapshot, &def.input.ident, cx);
+    }
     let mut by_path: BTreeMap<String, &ListedEvent> = BTreeMap::new();
     let mut by_variant: BTreeMap<String, &ListedEvent> = BTreeMap::new();
     for event in &def.events {
@@ -209,6 +217,11 @@ fn generate(def: &AggregateDef) -> TokenStream {
     });
     let name_checks = duplicate_name_checks(def);
     let listed = listed_impls(def);
+    let snapshot = def
+        .snapshot
+        .as_ref()
+        .map(|s| snapshot::expand(s, ident))
+        .unwrap_or_default();
 
     quote! {
         #[doc = #enum_doc]
@@ -290,6 +303,7 @@ fn generate(def: &AggregateDef) -> TokenStream {
 
         #listed
         #name_checks
+        #snapshot
     }
 }
 
