@@ -4,4 +4,5 @@
 
 pub mod conformance;
 pub mod fixtures;
+pub mod snapshot_bench;
 pub mod snapshot_conformance;
