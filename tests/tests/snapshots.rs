@@ -164,6 +164,19 @@ async fn stored_account(events: &InMemoryEventStore, count: u64) -> Uuid {
     id
 }
 
+/// An account of `events` deposits with `snapshot(id)` stored for it, and a repository
+/// that takes no automatic snapshot.
+async fn account_with_snapshot(
+    events: u64,
+    snapshot: impl FnOnce(Uuid) -> Snapshot,
+) -> (Repo, Uuid) {
+    let snapshots = InMemorySnapshotStore::new();
+    let (repo, event_store) = repo_with(snapshots.clone(), SnapshotPolicy::manual());
+    let id = stored_account(&event_store, events).await;
+    snapshots.save(&snapshot(id)).await.unwrap();
+    (repo, id)
+}
+
 /// A snapshot written by hand, with a state that replaying the events could not give:
 /// loading it back proves the snapshot was used.
 fn forged(id: Uuid, version: u64, state: &Account) -> Snapshot {
@@ -231,10 +244,7 @@ fn repository_futures_are_send() {
 
 #[tokio::test]
 async fn load_restores_the_snapshot_and_applies_the_events_after_it() {
-    let snapshots = InMemorySnapshotStore::new();
-    let (repo, events) = repo_with(snapshots.clone(), SnapshotPolicy::manual());
-    let id = stored_account(&events, 6).await;
-    snapshots.save(&forged(id, 5, &rich(5))).await.unwrap();
+    let (repo, id) = account_with_snapshot(6, |id| forged(id, 5, &rich(5))).await;
 
     let account = repo.load(id).await.unwrap();
     assert_eq!(account.version(), 6);
@@ -244,10 +254,7 @@ async fn load_restores_the_snapshot_and_applies_the_events_after_it() {
 
 #[tokio::test]
 async fn a_snapshot_with_no_later_events_loads_at_its_version() {
-    let snapshots = InMemorySnapshotStore::new();
-    let (repo, events) = repo_with(snapshots.clone(), SnapshotPolicy::manual());
-    let id = stored_account(&events, 5).await;
-    snapshots.save(&forged(id, 5, &rich(5))).await.unwrap();
+    let (repo, id) = account_with_snapshot(5, |id| forged(id, 5, &rich(5))).await;
 
     let account = repo.load(id).await.unwrap();
     assert_eq!(account.version(), 5);
@@ -257,12 +264,11 @@ async fn a_snapshot_with_no_later_events_loads_at_its_version() {
 #[tokio::test]
 async fn a_snapshot_of_another_schema_version_falls_back_to_a_full_replay() {
     let (warnings, _guard) = Warnings::capture();
-    let snapshots = InMemorySnapshotStore::new();
-    let (repo, events) = repo_with(snapshots.clone(), SnapshotPolicy::manual());
-    let id = stored_account(&events, 6).await;
-    let mut old = forged(id, 5, &rich(5));
-    old.schema_version = Account::SNAPSHOT_VERSION + 1;
-    snapshots.save(&old).await.unwrap();
+    let (repo, id) = account_with_snapshot(6, |id| Snapshot {
+        schema_version: Account::SNAPSHOT_VERSION + 1,
+        ..forged(id, 5, &rich(5))
+    })
+    .await;
 
     let account = repo.load(id).await.unwrap();
     assert_eq!((account.version(), account.balance), (6, 6));
@@ -285,12 +291,11 @@ async fn a_failing_snapshot_store_falls_back_to_a_full_replay() {
 async fn an_undecodable_snapshot_state_falls_back_to_a_full_replay() {
     for state in ["not json", r#"{"balance":"lots"}"#, "[]", ""] {
         let (warnings, _guard) = Warnings::capture();
-        let snapshots = InMemorySnapshotStore::new();
-        let (repo, events) = repo_with(snapshots.clone(), SnapshotPolicy::manual());
-        let id = stored_account(&events, 6).await;
-        let mut broken = forged(id, 5, &rich(5));
-        broken.state = state.to_owned();
-        snapshots.save(&broken).await.unwrap();
+        let (repo, id) = account_with_snapshot(6, |id| Snapshot {
+            state: state.to_owned(),
+            ..forged(id, 5, &rich(5))
+        })
+        .await;
 
         let account = repo.load(id).await.unwrap();
         assert_eq!((account.version(), account.balance), (6, 6), "{state:?}");
@@ -301,18 +306,13 @@ async fn an_undecodable_snapshot_state_falls_back_to_a_full_replay() {
 #[tokio::test]
 async fn a_snapshot_ahead_of_its_stream_is_not_trusted() {
     let (warnings, _guard) = Warnings::capture();
-    let snapshots = InMemorySnapshotStore::new();
-    let (repo, events) = repo_with(snapshots.clone(), SnapshotPolicy::manual());
-    let id = stored_account(&events, 3).await;
-    snapshots.save(&forged(id, 5, &rich(5))).await.unwrap();
-
+    let (repo, id) = account_with_snapshot(3, |id| forged(id, 5, &rich(5))).await;
     let account = repo.load(id).await.unwrap();
     assert_eq!((account.version(), account.balance), (3, 3));
     warnings.assert_one_containing("does not reach the snapshot's version");
 
     // A snapshot of an aggregate without events does not make it exist.
-    let ghost = Uuid::now_v7();
-    snapshots.save(&forged(ghost, 5, &rich(5))).await.unwrap();
+    let (repo, ghost) = account_with_snapshot(0, |id| forged(id, 5, &rich(5))).await;
     assert!(matches!(
         repo.load(ghost).await,
         Err(Error::NotFound { .. })
