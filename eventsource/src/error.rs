@@ -105,7 +105,7 @@ pub enum Error {
     #[error(
         "cannot snapshot {stream}: version {version} with {pending} unsaved events is not a saved version"
     )]
-    UnsavedSnapshot {
+    UnsavedAggregate {
         /// The aggregate's stream.
         stream: StreamId,
         /// The aggregate's version, pending events included.

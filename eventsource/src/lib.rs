@@ -213,7 +213,7 @@ pub use serde;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::codec::decode_event;
-    pub use crate::snapshot::serialize_snapshot;
+    pub use crate::snapshot::state::serialize_snapshot;
     pub use serde;
     pub use serde_json;
     pub use uuid::Uuid;

@@ -147,7 +147,7 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
     /// returns it.
     ///
     /// Fails with [`Error::NoSnapshotStore`] when the repository has no snapshot store,
-    /// with [`Error::UnsavedSnapshot`] when `root` has unsaved events or was never saved,
+    /// with [`Error::UnsavedAggregate`] when `root` has unsaved events or was never saved,
     /// and with the store's error when storing fails. A newer stored snapshot is kept
     /// (the store never lets an older one replace it).
     pub async fn create_snapshot(&self, root: &AggregateRoot<A>) -> Result<Snapshot>
@@ -162,7 +162,7 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
             })?;
         let stream = root.stream();
         if root.has_pending_events() || root.version() == 0 {
-            return Err(Error::UnsavedSnapshot {
+            return Err(Error::UnsavedAggregate {
                 stream,
                 version: root.version(),
                 pending: root.pending_events().len(),

@@ -639,7 +639,7 @@ async fn create_snapshot_refuses_a_state_that_is_not_saved() {
     let mut account = repo.create_new(Uuid::now_v7());
     assert!(matches!(
         repo.create_snapshot(&account).await,
-        Err(Error::UnsavedSnapshot {
+        Err(Error::UnsavedAggregate {
             version: 0,
             pending: 0,
             ..
@@ -648,7 +648,7 @@ async fn create_snapshot_refuses_a_state_that_is_not_saved() {
     account.record(deposits(2));
     assert!(matches!(
         repo.create_snapshot(&account).await,
-        Err(Error::UnsavedSnapshot {
+        Err(Error::UnsavedAggregate {
             version: 2,
             pending: 2,
             ..

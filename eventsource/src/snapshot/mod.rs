@@ -10,13 +10,11 @@
 mod memory;
 mod policy;
 pub(crate) mod snapshotter;
-mod state;
+pub(crate) mod state;
 
 pub use memory::InMemorySnapshotStore;
 pub use policy::{SnapshotMode, SnapshotPolicy};
 pub use state::Snapshottable;
-#[doc(hidden)]
-pub use state::serialize_snapshot;
 
 use crate::bus::BoxFuture;
 use crate::error::Result;
