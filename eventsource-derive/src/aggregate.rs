@@ -2,7 +2,8 @@
 //! event enum, the codec, the apply dispatch and the compile-time checks.
 
 use crate::ctxt::{Ctxt, SeenKeys, parse_name, path_text, value};
-use crate::symbol::{AGGREGATE, AGGREGATE_KEYS, EVENT_ENUM, EVENTS, ID, NAME};
+use crate::snapshot::{self, SnapshotDef};
+use crate::symbol::{AGGREGATE, AGGREGATE_KEYS, EVENT_ENUM, EVENTS, ID, NAME, SNAPSHOT};
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,6 +16,7 @@ struct AggregateDef<'a> {
     id: TokenStream,
     event_enum: syn::Ident,
     events: Vec<ListedEvent>,
+    snapshot: Option<SnapshotDef>,
 }
 
 /// One entry of `events(...)`.
@@ -98,6 +100,7 @@ fn parse<'a>(input: &'a syn::DeriveInput, cx: &mut Ctxt) -> Option<AggregateDef<
         id,
         event_enum,
         events,
+        snapshot,
     } = args;
     let events = match events {
         None => {
@@ -130,6 +133,7 @@ fn parse<'a>(input: &'a syn::DeriveInput, cx: &mut Ctxt) -> Option<AggregateDef<
         id: id.unwrap_or_else(|| quote!(::eventsource::__private::Uuid)),
         event_enum: event_enum.unwrap_or_else(|| format_ident!("{}Event", input.ident)),
         events,
+        snapshot,
     })
 }
 
@@ -141,6 +145,7 @@ struct AggregateArgs {
     event_enum: Option<syn::Ident>,
     /// The `events` key and the listed paths.
     events: Option<(syn::Path, Vec<syn::Path>)>,
+    snapshot: Option<SnapshotDef>,
 }
 
 /// One `key = value` (or `events(...)`) of `#[aggregate(...)]`.
@@ -186,6 +191,7 @@ fn parse_entry(
             )?;
             args.events = Some((meta.path.clone(), list.into_iter().collect()));
         }
+        SNAPSHOT => args.snapshot = Some(snapshot::parse(meta)?),
         _ => unreachable!("SeenKeys admits only AGGREGATE_KEYS"),
     }
     Ok(())
@@ -194,6 +200,9 @@ fn parse_entry(
 /// Checks that need only the event list itself: an event listed twice, two events that
 /// would become the same enum variant.
 fn validate(def: &AggregateDef, cx: &mut Ctxt) {
+    if let Some(snapshot) = &def.snapshot {
+        snapshot::validate(snapshot, &def.input.ident, cx);
+    }
     let mut by_path: BTreeMap<String, &ListedEvent> = BTreeMap::new();
     let mut by_variant: BTreeMap<String, &ListedEvent> = BTreeMap::new();
     for event in &def.events {
@@ -263,6 +272,11 @@ fn generate(def: &AggregateDef) -> TokenStream {
     let variant_names: Vec<_> = variants.iter().map(|v| v.to_string()).collect();
     let name_checks = duplicate_name_checks(def);
     let listed = listed_impls(def.input, &def.events);
+    let snapshot = def
+        .snapshot
+        .as_ref()
+        .map(|s| snapshot::expand(s, ident))
+        .unwrap_or_default();
 
     quote! {
         #[doc = #enum_doc]
@@ -370,6 +384,7 @@ fn generate(def: &AggregateDef) -> TokenStream {
 
         #listed
         #name_checks
+        #snapshot
     }
 }
 

@@ -34,6 +34,11 @@ impl Ctxt {
         Ok(())
     }
 
+    /// The collected errors combined into one, if any.
+    pub fn into_error(self) -> Option<syn::Error> {
+        self.errors
+    }
+
     pub fn has_errors(&self) -> bool {
         self.errors.is_some()
     }

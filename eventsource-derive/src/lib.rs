@@ -7,6 +7,7 @@ mod aggregate;
 mod apply;
 mod ctxt;
 mod event;
+mod snapshot;
 mod symbol;
 
 use proc_macro::TokenStream;

@@ -6,8 +6,12 @@ pub const VERSION: &str = "version";
 pub const EVENTS: &str = "events";
 pub const ID: &str = "id";
 pub const EVENT_ENUM: &str = "event_enum";
+pub const SNAPSHOT: &str = "snapshot";
+pub const WITH: &str = "with";
 
 /// Keys of `#[event(...)]`.
 pub const EVENT_KEYS: &[&str] = &[NAME, VERSION];
 /// Keys of `#[aggregate(...)]`.
-pub const AGGREGATE_KEYS: &[&str] = &[NAME, ID, EVENTS, EVENT_ENUM];
+pub const AGGREGATE_KEYS: &[&str] = &[NAME, ID, EVENTS, EVENT_ENUM, SNAPSHOT];
+/// Keys of `snapshot(...)` inside `#[aggregate(...)]`.
+pub const SNAPSHOT_KEYS: &[&str] = &[VERSION, WITH];

@@ -92,6 +92,38 @@ pub enum Error {
         reason: String,
     },
 
+    /// A snapshot was asked of a repository that has no snapshot store: see
+    /// [`Repository::with_snapshots`](crate::Repository::with_snapshots).
+    #[error("no snapshot store is configured for aggregate type {aggregate_type}")]
+    NoSnapshotStore {
+        /// The aggregate type, as in `#[aggregate(name = ...)]`.
+        aggregate_type: String,
+    },
+
+    /// A snapshot was asked of an aggregate whose state is not a saved version: it has
+    /// unsaved events, or it was never saved. Save it first.
+    #[error(
+        "cannot snapshot {stream}: version {version} with {pending} unsaved events is not a saved version"
+    )]
+    UnsavedAggregate {
+        /// The aggregate's stream.
+        stream: StreamId,
+        /// The aggregate's version, pending events included.
+        version: u64,
+        /// How many events are not saved yet.
+        pending: usize,
+    },
+
+    /// The aggregate's state could not be serialised as a snapshot.
+    #[error("cannot encode the snapshot of {stream}: {source}")]
+    SnapshotEncode {
+        /// The aggregate's stream.
+        stream: StreamId,
+        /// The serialiser's error.
+        #[source]
+        source: serde_json::Error,
+    },
+
     /// The store's database schema is not one this version of the library can use.
     #[error("incompatible store schema: {0}")]
     Schema(String),

@@ -95,7 +95,7 @@ fn micros_since_epoch(time: SystemTime) -> i64 {
 }
 
 /// The current time, truncated to microseconds so that every store keeps it exactly.
-fn now_micros() -> SystemTime {
+pub(crate) fn now_micros() -> SystemTime {
     EventMetadata::time_from_micros(micros_since_epoch(SystemTime::now()))
 }
 

@@ -48,12 +48,62 @@
 //! # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
 //! ```
 //!
+//! # Snapshots
+//!
+//! An aggregate with a long history can be loaded from a snapshot of its state plus the
+//! events after it. It opts in with `snapshot(version = N)`, and its state derives serde's
+//! `Serialize` and `Deserialize` (re-exported by the prelude; without a serde dependency of
+//! your own, add `#[serde(crate = "eventsource::serde")]`). The repository takes a
+//! [`SnapshotStore`] and a [`SnapshotPolicy`]:
+//!
+//! ```
+//! use eventsource::prelude::*;
+//!
+//! #[event]
+//! pub struct Deposited { pub amount: i64 }
+//!
+//! #[derive(Aggregate, Debug, Default, Serialize, Deserialize)]
+//! #[serde(crate = "eventsource::serde")]
+//! #[aggregate(name = "Account", events(Deposited), snapshot(version = 1))]
+//! pub struct Account { pub balance: i64 }
+//!
+//! #[apply]
+//! impl Account {
+//!     fn deposited(&mut self, e: &Deposited) { self.balance += e.amount; }
+//! }
+//!
+//! # async fn run() -> eventsource::Result<()> {
+//! let snapshots = InMemorySnapshotStore::new();
+//! let repo = Repository::<Account, _>::new(InMemoryEventStore::new())
+//!     .with_snapshots(snapshots.clone(), SnapshotPolicy::every(100));
+//!
+//! let id = Uuid::now_v7();
+//! let mut account = repo.create_new(id);
+//! account.record(vec![Deposited { amount: 1 }; 250]);
+//! repo.save(&mut account).await?;          // passes 100 and 200: one snapshot, at 250
+//! assert_eq!(snapshots.len(), 1);
+//!
+//! let account = repo.load(id).await?;        // the snapshot, then no event to replay
+//! assert_eq!((account.version(), account.balance), (250, 250));
+//! # Ok(()) }
+//! # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+//! ```
+//!
+//! A save of `k` events that moves the version from `v − k` to `v` takes a snapshot when
+//! `v / N > (v − k) / N`. [`SnapshotMode`] says whether it is taken before `save` returns
+//! (`Sync`), on a tokio task (`Background`), or only through
+//! [`Repository::create_snapshot`] (`Manual`). A snapshot is a cache: one that cannot be
+//! used (another schema version, an undecodable state, a failing store) means a full
+//! replay and a `tracing` warning, and a failing snapshot store never fails a save.
+//!
 //! # The rules the macros check at compile time
 //!
 //! - every listed event has an `#[apply]` handler, and every handler's event is listed;
 //! - no two listed events share a stored name;
 //! - handlers have the signature `fn(&mut self, event: &E)`;
-//! - attribute keys are known, given once, and of the right kind.
+//! - attribute keys are known, given once, and of the right kind;
+//! - `snapshot(...)` has a `version` from 1; a snapshot store can only be given to an
+//!   aggregate that has `snapshot(...)`.
 
 #![deny(missing_docs)]
 
@@ -76,7 +126,9 @@ pub use error::{BoxError, Error, Result};
 pub use event::{DomainEvent, EventContext, EventMetadata};
 pub use repository::{DEFAULT_UPDATE_ATTEMPTS, Repository, UpdateError};
 pub use root::{AggregateRoot, PendingEvent};
-pub use snapshot::{InMemorySnapshotStore, Snapshot, SnapshotStore};
+pub use snapshot::{
+    InMemorySnapshotStore, Snapshot, SnapshotMode, SnapshotPolicy, SnapshotStore, Snapshottable,
+};
 pub use store::{EventStore, ExpectedVersion, InMemoryEventStore, RecordedEvent, StreamId};
 
 /// Derives [`Aggregate`] for a struct or enum holding an aggregate's state.
@@ -88,11 +140,43 @@ pub use store::{EventStore, ExpectedVersion, InMemoryEventStore, RecordedEvent, 
 ///     id = Uuid,                     // id type; default: Uuid
 ///     events(TaskCreated, TaskDone), // required, at least one
 ///     event_enum = TaskEvent,        // generated enum's name; default: <Type>Event
+///     snapshot(version = 1),         // opt in to snapshots; see below
 /// )]
 /// ```
 ///
 /// It generates the event enum, `From` each listed event into it, the stored-name
 /// decoding, and the apply dispatch to the `#[apply]` handlers, with compile-time checks.
+///
+/// `snapshot(version = N)` implements [`Snapshottable`]: the aggregate itself is stored,
+/// so it derives `Serialize` and `Deserialize`. `snapshot(version = N, with = T)` stores
+/// `T` instead, a compact form of the state, through `From<&Task> for T` and
+/// `From<T> for Task`, which you write. Raise `N` whenever the stored form changes: older
+/// snapshots are then ignored and aggregates replayed from their events.
+///
+/// ```
+/// use eventsource::prelude::*;
+/// # #[event] pub struct Tagged { pub tag: String }
+///
+/// #[derive(Aggregate, Default)]
+/// #[aggregate(events(Tagged), snapshot(version = 2, with = TagsSnapshot))]
+/// pub struct Tags { tags: Vec<String>, last: Option<String> }
+/// # #[apply] impl Tags { fn tagged(&mut self, e: &Tagged) { self.tags.push(e.tag.clone()); self.last = Some(e.tag.clone()); } }
+///
+/// /// Only the tags: `last` is derived from them.
+/// #[derive(Serialize, Deserialize)]
+/// #[serde(crate = "eventsource::serde")]
+/// pub struct TagsSnapshot(Vec<String>);
+///
+/// impl From<&Tags> for TagsSnapshot {
+///     fn from(tags: &Tags) -> Self { TagsSnapshot(tags.tags.clone()) }
+/// }
+///
+/// impl From<TagsSnapshot> for Tags {
+///     fn from(TagsSnapshot(tags): TagsSnapshot) -> Self {
+///         Tags { last: tags.last().cloned(), tags }
+///     }
+/// }
+/// ```
 pub use eventsource_derive::Aggregate;
 
 /// Marks a struct or enum as a domain event: `#[event]` or
@@ -113,15 +197,23 @@ pub use eventsource_derive::apply;
 pub mod prelude {
     pub use crate::{
         Aggregate, AggregateRoot, DomainEvent, EventContext, EventStore, ExpectedVersion,
-        InMemoryEventBus, InMemoryEventStore, Repository, UpdateError, apply, event,
+        InMemoryEventBus, InMemoryEventStore, InMemorySnapshotStore, Repository, SnapshotMode,
+        SnapshotPolicy, UpdateError, apply, event,
     };
+    pub use serde::{Deserialize, Serialize};
     pub use uuid::Uuid;
 }
+
+/// The serde version eventsource is built with, for a state that derives `Serialize` and
+/// `Deserialize` without a serde dependency of its own:
+/// `#[serde(crate = "eventsource::serde")]`.
+pub use serde;
 
 /// What the macros' expansions use. Not a public API.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::codec::decode_event;
+    pub use crate::snapshot::state::serialize_snapshot;
     pub use serde;
     pub use serde_json;
     pub use uuid::Uuid;

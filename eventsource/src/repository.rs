@@ -7,6 +7,8 @@ use crate::codec::EventSet;
 use crate::error::{Error, Result};
 use crate::event::EventContext;
 use crate::root::AggregateRoot;
+use crate::snapshot::snapshotter::Snapshotter;
+use crate::snapshot::{Snapshot, SnapshotPolicy, SnapshotStore, Snapshottable};
 use crate::store::{EventStore, ExpectedVersion, NewEvent, StreamId};
 use std::fmt;
 use std::marker::PhantomData;
@@ -39,6 +41,7 @@ pub struct Repository<A: Aggregate, S: EventStore> {
     store: S,
     publisher: Option<Arc<dyn EventPublisher>>,
     update_attempts: u32,
+    snapshots: Option<Snapshotter<A>>,
     aggregate: PhantomData<fn() -> A>,
 }
 
@@ -48,6 +51,7 @@ impl<A: Aggregate, S: EventStore> fmt::Debug for Repository<A, S> {
             .field("aggregate_type", &A::TYPE)
             .field("has_publisher", &self.publisher.is_some())
             .field("update_attempts", &self.update_attempts)
+            .field("snapshots", &self.snapshots)
             .finish()
     }
 }
@@ -70,6 +74,7 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
             store,
             publisher: None,
             update_attempts: DEFAULT_UPDATE_ATTEMPTS,
+            snapshots: None,
             aggregate: PhantomData,
         }
     }
@@ -101,20 +106,123 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
         self.publisher.as_deref()
     }
 
+    /// Stores snapshots in `store`, taken as `policy` says; loads start from them.
+    ///
+    /// Only for aggregates that opted in with `snapshot(version = N)` ([`Snapshottable`]).
+    ///
+    /// ```
+    /// # use eventsource::prelude::*;
+    /// # #[event] pub struct Deposited { pub amount: i64 }
+    /// #[derive(Aggregate, Default, Serialize, Deserialize)]
+    /// #[serde(crate = "eventsource::serde")] // or depend on serde yourself
+    /// #[aggregate(events(Deposited), snapshot(version = 1))]
+    /// pub struct Account { balance: i64 }
+    /// # #[apply] impl Account { fn deposited(&mut self, e: &Deposited) { self.balance += e.amount; } }
+    ///
+    /// let repo = Repository::<Account, _>::new(InMemoryEventStore::new())
+    ///     .with_snapshots(InMemorySnapshotStore::new(), SnapshotPolicy::every(100));
+    /// ```
+    ///
+    /// An aggregate without `snapshot(...)` cannot be given a snapshot store:
+    ///
+    /// ```compile_fail
+    /// # use eventsource::prelude::*;
+    /// # #[event] pub struct Opened;
+    /// # #[derive(Aggregate, Default)]
+    /// # #[aggregate(events(Opened))]
+    /// # pub struct Account;
+    /// # #[apply] impl Account { fn opened(&mut self, _: &Opened) {} }
+    /// let repo = Repository::<Account, _>::new(InMemoryEventStore::new())
+    ///     .with_snapshots(InMemorySnapshotStore::new(), SnapshotPolicy::every(100));
+    /// ```
+    pub fn with_snapshots(mut self, store: impl SnapshotStore, policy: SnapshotPolicy) -> Self
+    where
+        A: Snapshottable,
+    {
+        self.snapshots = Some(Snapshotter::new(Arc::new(store), policy));
+        self
+    }
+
+    /// Takes and stores a snapshot of `root` now, whatever the policy and mode, and
+    /// returns it.
+    ///
+    /// Fails with [`Error::NoSnapshotStore`] when the repository has no snapshot store,
+    /// with [`Error::UnsavedAggregate`] when `root` has unsaved events or was never saved,
+    /// and with the store's error when storing fails. A newer stored snapshot is kept
+    /// (the store never lets an older one replace it).
+    pub async fn create_snapshot(&self, root: &AggregateRoot<A>) -> Result<Snapshot>
+    where
+        A: Snapshottable,
+    {
+        let snapshots = self
+            .snapshots
+            .as_ref()
+            .ok_or_else(|| Error::NoSnapshotStore {
+                aggregate_type: A::TYPE.to_owned(),
+            })?;
+        let stream = root.stream();
+        if root.has_pending_events() || root.version() == 0 {
+            return Err(Error::UnsavedAggregate {
+                stream,
+                version: root.version(),
+                pending: root.pending_events().len(),
+            });
+        }
+        let snapshot = snapshots.take(&stream, root)?;
+        snapshots.store().save(&snapshot).await?;
+        Ok(snapshot)
+    }
+
+    /// The snapshot store, if one is configured.
+    pub fn snapshot_store(&self) -> Option<&dyn SnapshotStore> {
+        self.snapshots.as_ref().map(Snapshotter::store)
+    }
+
+    /// The snapshot policy: [`SnapshotPolicy::default`] (no threshold, sync mode) until
+    /// [`with_snapshots`](Self::with_snapshots) sets one.
+    pub fn snapshot_policy(&self) -> SnapshotPolicy {
+        self.snapshots
+            .as_ref()
+            .map_or_else(SnapshotPolicy::default, Snapshotter::policy)
+    }
+
+    /// Waits until every snapshot write that [`SnapshotMode::Background`] scheduled so far
+    /// has finished (stored, or failed and logged), and returns how many were scheduled
+    /// since the previous call: for tests, and before shutting down.
+    ///
+    /// Returns 0 at once without snapshots or in the other modes.
+    ///
+    /// [`SnapshotMode::Background`]: crate::SnapshotMode::Background
+    pub async fn wait_for_snapshots(&self) -> usize {
+        match &self.snapshots {
+            Some(snapshots) => snapshots.wait().await,
+            None => 0,
+        }
+    }
+
     /// A new, unsaved aggregate at version 0. Does no I/O.
     pub fn create_new(&self, id: A::Id) -> AggregateRoot<A> {
         AggregateRoot::new(id)
     }
 
-    /// Loads an aggregate by replaying its events.
+    /// Loads an aggregate by replaying its events, after its snapshot when there is one.
     ///
     /// Fails with [`Error::NotFound`] when it has no events, and with a decode or
     /// corruption error (naming stream, version and event type) when a stored event cannot
     /// be applied; a half-built aggregate is never returned.
+    ///
+    /// A snapshot that cannot be used (another schema version, a state that does not
+    /// decode, a failing snapshot store, a version the stream does not reach) is logged at
+    /// WARN level and the aggregate is replayed from its first event instead.
     pub async fn load(&self, id: A::Id) -> Result<AggregateRoot<A>> {
         let stream = stream_of::<A>(&id);
         let span = tracing::debug_span!("eventsource.load", stream = %stream);
         async {
+            if let Some(snapshots) = &self.snapshots
+                && let Some(root) = self.load_from_snapshot(snapshots, &stream, &id).await?
+            {
+                return Ok(root);
+            }
             let records = self.store.read_stream(&stream, 0).await?;
             if records.is_empty() {
                 return Err(Error::NotFound {
@@ -128,6 +236,37 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
         }
         .instrument(span)
         .await
+    }
+
+    /// The aggregate from its snapshot and the events after it; `None` when there is no
+    /// usable snapshot.
+    async fn load_from_snapshot(
+        &self,
+        snapshots: &Snapshotter<A>,
+        stream: &StreamId,
+        id: &A::Id,
+    ) -> Result<Option<AggregateRoot<A>>> {
+        let Some((version, state)) = snapshots.restore(stream).await else {
+            return Ok(None);
+        };
+        // Read from the snapshot's own last event: finding it proves the stream reaches the
+        // snapshot's version (a snapshot ahead of its stream is never trusted).
+        let records = self.store.read_stream(stream, version - 1).await?;
+        match records.first() {
+            Some(first) if first.version == version && first.stream == *stream => {
+                let mut root = AggregateRoot::from_state(id.clone(), version, state);
+                root.replay(stream, &records[1..])?;
+                Ok(Some(root))
+            }
+            _ => {
+                tracing::warn!(
+                    %stream,
+                    snapshot_version = version,
+                    "the stream does not reach the snapshot's version; replaying all events"
+                );
+                Ok(None)
+            }
+        }
     }
 
     /// The same as [`load`](Self::load), named for the intent: fail when missing.
@@ -154,11 +293,13 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
         self.store.stream_version(&stream_of::<A>(id)).await
     }
 
-    /// Saves the pending events, then publishes them.
+    /// Saves the pending events, takes the snapshot the policy calls for, then publishes
+    /// the events.
     ///
     /// The append expects the stream at the version the aggregate was loaded at; if another
     /// writer got there first it fails with [`Error::Conflict`] and the aggregate keeps its
-    /// pending events. With nothing pending it does nothing at all.
+    /// pending events. With nothing pending it does nothing at all. A snapshot that cannot
+    /// be taken or stored is logged, never returned: the events are saved.
     pub async fn save(&self, root: &mut AggregateRoot<A>) -> Result<()> {
         self.save_with(root, &EventContext::new()).await
     }
@@ -174,7 +315,8 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
             return Ok(());
         }
         let stream = root.stream();
-        let expected = ExpectedVersion::Exact(root.committed_version());
+        let from = root.committed_version();
+        let expected = ExpectedVersion::Exact(from);
         let span = tracing::debug_span!(
             "eventsource.save",
             stream = %stream,
@@ -185,6 +327,9 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
             let events = encode_pending(&stream, root, context)?;
             let outcome = self.store.append(&stream, expected, events).await?;
             root.mark_committed();
+            if let Some(snapshots) = &self.snapshots {
+                snapshots.after_save(&stream, root, from).await;
+            }
             if let Some(publisher) = &self.publisher
                 && let Err(error) = publisher.publish(&outcome.records).await
             {

@@ -172,3 +172,47 @@ pub fn raw(event_type: &str, schema_version: u32, payload: &str) -> NewEvent {
         metadata: EventMetadata::new(),
     }
 }
+
+/// Money was paid in.
+#[event]
+pub struct Deposited {
+    /// Amount in cents.
+    pub amount: i64,
+}
+
+/// Money was paid out.
+#[event]
+pub struct Withdrawn {
+    /// Amount in cents.
+    pub amount: i64,
+}
+
+/// A bank account that takes snapshots of its whole state.
+#[derive(Aggregate, Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(crate = "eventsource::serde")]
+#[aggregate(name = "Account", events(Deposited, Withdrawn), snapshot(version = 1))]
+pub struct Account {
+    /// Balance in cents.
+    pub balance: i64,
+    /// Number of deposits.
+    pub deposits: u64,
+    /// Number of withdrawals.
+    pub withdrawals: u64,
+}
+
+#[apply]
+impl Account {
+    fn on_deposited(&mut self, e: &Deposited) {
+        self.balance += e.amount;
+        self.deposits += 1;
+    }
+    fn on_withdrawn(&mut self, e: &Withdrawn) {
+        self.balance -= e.amount;
+        self.withdrawals += 1;
+    }
+}
+
+/// `count` deposits of 1 cent.
+pub fn deposits(count: u64) -> Vec<Deposited> {
+    (0..count).map(|_| Deposited { amount: 1 }).collect()
+}

@@ -2,11 +2,19 @@
 //! events after it.
 //!
 //! A [`SnapshotStore`] keeps one snapshot per aggregate (stream) and never lets an older
-//! snapshot replace a newer one.
+//! snapshot replace a newer one. An aggregate opts in with `snapshot(version = N)` in its
+//! `#[aggregate(...)]` ([`Snapshottable`]); a [`SnapshotPolicy`] given to
+//! [`Repository::with_snapshots`](crate::Repository::with_snapshots) says when snapshots
+//! are taken.
 
 mod memory;
+mod policy;
+pub(crate) mod snapshotter;
+pub(crate) mod state;
 
 pub use memory::InMemorySnapshotStore;
+pub use policy::{SnapshotMode, SnapshotPolicy};
+pub use state::Snapshottable;
 
 use crate::bus::BoxFuture;
 use crate::error::Result;

@@ -1,0 +1,21 @@
+use eventsource::prelude::*;
+
+#[event]
+pub struct Deposited {
+    pub amount: i64,
+}
+
+#[derive(Aggregate, Default)]
+#[aggregate(events(Deposited), snapshot(version = 1))]
+pub struct Account {
+    pub balance: i64,
+}
+
+#[apply]
+impl Account {
+    fn deposited(&mut self, e: &Deposited) {
+        self.balance += e.amount;
+    }
+}
+
+fn main() {}
