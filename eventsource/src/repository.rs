@@ -325,7 +325,13 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
         );
         async {
             let events = encode_pending(&stream, root, context)?;
-            let outcome = self.store.append(&stream, expected, events).await?;
+            let append_span =
+                tracing::debug_span!("eventsource.append", stream = %stream, %expected);
+            let outcome = self
+                .store
+                .append(&stream, expected, events)
+                .instrument(append_span)
+                .await?;
             root.mark_committed();
             if let Some(snapshots) = &self.snapshots {
                 snapshots.after_save(&stream, root, from).await;
