@@ -77,6 +77,8 @@ pub use event::{DomainEvent, EventContext, EventMetadata};
 pub use repository::{DEFAULT_UPDATE_ATTEMPTS, Repository, UpdateError};
 pub use root::{AggregateRoot, PendingEvent};
 pub use snapshot::{InMemorySnapshotStore, Snapshot, SnapshotStore};
+#[cfg(feature = "sqlite")]
+pub use store::sqlite::{SqliteEventStore, SqliteSnapshotStore};
 pub use store::{EventStore, ExpectedVersion, InMemoryEventStore, RecordedEvent, StreamId};
 
 /// Derives [`Aggregate`] for a struct or enum holding an aggregate's state.
@@ -111,6 +113,8 @@ pub use eventsource_derive::apply;
 
 /// The names most programs need.
 pub mod prelude {
+    #[cfg(feature = "sqlite")]
+    pub use crate::SqliteEventStore;
     pub use crate::{
         Aggregate, AggregateRoot, DomainEvent, EventContext, EventStore, ExpectedVersion,
         InMemoryEventBus, InMemoryEventStore, Repository, UpdateError, apply, event,

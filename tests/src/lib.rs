@@ -5,3 +5,4 @@
 pub mod conformance;
 pub mod fixtures;
 pub mod snapshot_conformance;
+pub mod sqlite;

@@ -3,8 +3,12 @@
 //! payload), so one backend serves every aggregate.
 
 mod memory;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 
 pub use memory::InMemoryEventStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteEventStore;
 
 use crate::error::{Error, Result};
 use crate::event::EventMetadata;

@@ -1,0 +1,324 @@
+//! The event store's SQL: appends, stream reads and feed reads, run on a connection
+//! worker's thread.
+
+use super::connection::backend;
+use super::rows::{self, EVENT_COLUMNS, STREAM_COLUMNS_AT, uuid_text};
+use crate::error::{Error, Result};
+use crate::store::{
+    AppendOutcome, BatchIdentity, ExpectedVersion, NewEvent, RecordedEvent, StreamId,
+    classify_batch,
+};
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior, params};
+
+const SELECT_STREAM: &str = "SELECT stream_id, version FROM eventsource_streams \
+     WHERE aggregate_type = ?1 AND aggregate_id = ?2";
+
+const SELECT_STORED_ID: &str =
+    "SELECT version FROM eventsource_events WHERE stream_id = ?1 AND event_id = ?2";
+
+const INSERT_STREAM: &str = "INSERT INTO eventsource_streams (aggregate_type, aggregate_id, version) \
+     VALUES (?1, ?2, ?3)";
+
+const UPDATE_STREAM: &str = "UPDATE eventsource_streams SET version = ?2 WHERE stream_id = ?1";
+
+const INSERT_EVENT: &str = "INSERT INTO eventsource_events (stream_id, aggregate_type, \
+     aggregate_id, version, event_id, event_type, schema_version, payload, correlation_id, \
+     causation_id, extra, occurred_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+
+/// A stored stream: its row key and its version.
+struct StreamRow {
+    key: i64,
+    version: u64,
+}
+
+fn find_stream(connection: &Connection, stream: &StreamId) -> Result<Option<StreamRow>> {
+    let mut statement = connection.prepare_cached(SELECT_STREAM).map_err(backend)?;
+    let mut found = statement
+        .query(params![stream.aggregate_type, stream.aggregate_id])
+        .map_err(backend)?;
+    let Some(row) = found.next().map_err(backend)? else {
+        return Ok(None);
+    };
+    let key = row.get(0).map_err(backend)?;
+    let version = rows::stream_version(stream, row.get_ref(1).map_err(backend)?)?;
+    Ok(Some(StreamRow { key, version }))
+}
+
+/// Appends in one `BEGIN IMMEDIATE` transaction: taking the write lock first makes the
+/// version check and the insert one step, across connections and processes.
+pub(super) fn append(
+    connection: &mut Connection,
+    stream: &StreamId,
+    expected: ExpectedVersion,
+    events: Vec<NewEvent>,
+) -> Result<AppendOutcome> {
+    let tx = connection
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(backend)?;
+    let existing = find_stream(&tx, stream)?;
+    let actual = existing.as_ref().map_or(0, |s| s.version);
+    let batch_ids: Vec<_> = events.iter().map(|e| e.metadata.event_id).collect();
+    let mut stored = Vec::new();
+    if let Some(existing) = &existing {
+        let mut statement = tx.prepare_cached(SELECT_STORED_ID).map_err(backend)?;
+        let mut buffer = [0; 36];
+        for id in &batch_ids {
+            let mut found = statement
+                .query(params![existing.key, uuid_text(id, &mut buffer)])
+                .map_err(backend)?;
+            if let Some(row) = found.next().map_err(backend)? {
+                let version = rows::stream_version(stream, row.get_ref(0).map_err(backend)?)?;
+                stored.push((*id, version));
+            }
+        }
+    }
+    if let BatchIdentity::Retry { first_version } =
+        classify_batch(stream, expected, &batch_ids, &stored)?
+    {
+        let records = read_stream_range(&tx, stream, first_version - 1, Some(events.len() as u64))?;
+        return Ok(AppendOutcome {
+            records,
+            already_stored: true,
+        });
+    }
+    if !expected.is_satisfied_by(actual) {
+        return Err(Error::Conflict {
+            stream: stream.clone(),
+            expected,
+            actual,
+        });
+    }
+    if events.is_empty() {
+        return Ok(AppendOutcome {
+            records: Vec::new(),
+            already_stored: false,
+        });
+    }
+    let new_version = actual + events.len() as u64;
+    let key = match existing {
+        Some(existing) => {
+            tx.prepare_cached(UPDATE_STREAM)
+                .map_err(backend)?
+                .execute(params![existing.key, to_sql_int(new_version)])
+                .map_err(backend)?;
+            existing.key
+        }
+        None => {
+            tx.prepare_cached(INSERT_STREAM)
+                .map_err(backend)?
+                .execute(params![
+                    stream.aggregate_type,
+                    stream.aggregate_id,
+                    to_sql_int(new_version)
+                ])
+                .map_err(|error| conflict_or_backend(&tx, None, error, stream, expected))?;
+            tx.last_insert_rowid()
+        }
+    };
+    let records = insert_events(&tx, stream, key, expected, actual, events)?;
+    tx.commit().map_err(backend)?;
+    Ok(AppendOutcome {
+        records,
+        already_stored: false,
+    })
+}
+
+fn insert_events(
+    tx: &Transaction<'_>,
+    stream: &StreamId,
+    key: i64,
+    expected: ExpectedVersion,
+    actual: u64,
+    events: Vec<NewEvent>,
+) -> Result<Vec<RecordedEvent>> {
+    let mut statement = tx.prepare_cached(INSERT_EVENT).map_err(backend)?;
+    let mut records = Vec::with_capacity(events.len());
+    let (mut id_text, mut correlation_text, mut causation_text) = ([0; 36], [0; 36], [0; 36]);
+    for (event, version) in events.into_iter().zip(actual + 1..) {
+        let metadata = &event.metadata;
+        let extra = if metadata.extra.is_empty() {
+            "{}".to_owned()
+        } else {
+            serde_json::to_string(&metadata.extra).map_err(|source| Error::Encode {
+                stream: stream.clone(),
+                event_type: event.event_type.clone(),
+                source,
+            })?
+        };
+        let correlation = metadata
+            .correlation_id
+            .as_ref()
+            .map(|id| uuid_text(id, &mut correlation_text));
+        let causation = metadata
+            .causation_id
+            .as_ref()
+            .map(|id| uuid_text(id, &mut causation_text));
+        statement
+            .execute(params![
+                key,
+                stream.aggregate_type,
+                stream.aggregate_id,
+                to_sql_int(version),
+                uuid_text(&metadata.event_id, &mut id_text),
+                event.event_type,
+                event.schema_version,
+                event.payload,
+                correlation,
+                causation,
+                extra,
+                metadata.occurred_at_micros(),
+            ])
+            .map_err(|error| conflict_or_backend(tx, Some(key), error, stream, expected))?;
+        let position = u64::try_from(tx.last_insert_rowid()).map_err(|_| Error::Corrupt {
+            stream: stream.clone(),
+            version,
+            reason: "SQLite assigned a negative feed position".into(),
+        })?;
+        records.push(RecordedEvent {
+            position,
+            stream: stream.clone(),
+            version,
+            event_type: event.event_type,
+            schema_version: event.schema_version,
+            payload: event.payload,
+            metadata: event.metadata,
+        });
+    }
+    Ok(records)
+}
+
+/// The unique keys stop a write that the version check should have refused, should
+/// something other than this store write to the tables. Report it as the conflict it is,
+/// with the version the stream's events actually reach.
+fn conflict_or_backend(
+    tx: &Transaction<'_>,
+    key: Option<i64>,
+    error: rusqlite::Error,
+    stream: &StreamId,
+    expected: ExpectedVersion,
+) -> Error {
+    if error.sqlite_error_code() != Some(ErrorCode::ConstraintViolation) {
+        return backend(error);
+    }
+    let actual = key.map_or(Ok(0), |key| {
+        tx.query_row(
+            "SELECT coalesce(max(version), 0) FROM eventsource_events WHERE stream_id = ?1",
+            [key],
+            |row| row.get::<_, i64>(0),
+        )
+    });
+    match actual {
+        Ok(actual) => Error::Conflict {
+            stream: stream.clone(),
+            expected,
+            actual: u64::try_from(actual).unwrap_or(0),
+        },
+        Err(_) => backend(error),
+    }
+}
+
+/// The stream's current version: one index lookup in `eventsource_streams`.
+pub(super) fn stream_version(connection: &Connection, stream: &StreamId) -> Result<u64> {
+    Ok(find_stream(connection, stream)?.map_or(0, |s| s.version))
+}
+
+/// The stream's events after `after_version`, at most `limit` of them.
+///
+/// One statement, so one consistent view: it also returns the stream's recorded version,
+/// and the events must run from `after_version + 1` without a gap up to it (or up to
+/// `limit`). A row that breaks this (a lost or renumbered event) is [`Error::Corrupt`],
+/// never a silently shorter stream.
+pub(super) fn read_stream_range(
+    connection: &Connection,
+    stream: &StreamId,
+    after_version: u64,
+    limit: Option<u64>,
+) -> Result<Vec<RecordedEvent>> {
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS}, s.version FROM eventsource_streams s \
+         LEFT JOIN eventsource_events e ON e.stream_id = s.stream_id AND e.version > ?3 \
+         WHERE s.aggregate_type = ?1 AND s.aggregate_id = ?2 \
+         ORDER BY e.version LIMIT ?4"
+    );
+    let mut statement = connection.prepare_cached(&sql).map_err(backend)?;
+    let mut found = statement
+        .query(params![
+            stream.aggregate_type,
+            stream.aggregate_id,
+            to_sql_int(after_version),
+            limit.map_or(-1, to_sql_int),
+        ])
+        .map_err(backend)?;
+    let mut records = Vec::new();
+    let mut recorded = None;
+    while let Some(row) = found.next().map_err(backend)? {
+        if recorded.is_none() {
+            let value = row.get_ref(STREAM_COLUMNS_AT).map_err(backend)?;
+            recorded = Some(rows::stream_version(stream, value)?);
+        }
+        if row.get_ref(0).map_err(backend)? == ValueRef::Null {
+            break; // the stream has no events after `after_version`
+        }
+        let expected_version = after_version + records.len() as u64 + 1;
+        let record = rows::record(row, stream.clone(), expected_version)?;
+        if record.version != expected_version {
+            return Err(Error::Corrupt {
+                stream: stream.clone(),
+                version: expected_version,
+                reason: format!(
+                    "version {expected_version} is missing: the next stored event is version {}",
+                    record.version
+                ),
+            });
+        }
+        records.push(record);
+    }
+    let last = after_version + records.len() as u64;
+    match recorded {
+        Some(recorded) if limit.is_none() && recorded > last => Err(Error::Corrupt {
+            stream: stream.clone(),
+            version: last + 1,
+            reason: format!(
+                "the stream is at version {recorded}, but its events end at version {last}"
+            ),
+        }),
+        _ => Ok(records),
+    }
+}
+
+/// At most `limit` events of the feed after `after_position`.
+pub(super) fn read_all(
+    connection: &Connection,
+    after_position: u64,
+    limit: usize,
+) -> Result<Vec<RecordedEvent>> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS}, e.aggregate_type, e.aggregate_id FROM eventsource_events e \
+         WHERE e.position > ?1 ORDER BY e.position LIMIT ?2"
+    );
+    let mut statement = connection.prepare_cached(&sql).map_err(backend)?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut found = statement
+        .query(params![to_sql_int(after_position), limit])
+        .map_err(backend)?;
+    let mut records = Vec::new();
+    while let Some(row) = found.next().map_err(backend)? {
+        let position = match row.get_ref(0).map_err(backend)? {
+            ValueRef::Integer(p) => u64::try_from(p).unwrap_or(0),
+            _ => 0,
+        };
+        let stream = rows::stream_of(row, position)?;
+        records.push(rows::record(row, stream, 0)?);
+    }
+    Ok(records)
+}
+
+/// SQLite integers are `i64`; larger values (never reached by a real stream) saturate.
+fn to_sql_int(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
