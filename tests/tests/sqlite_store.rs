@@ -130,6 +130,25 @@ mod reopen {
     }
 
     #[tokio::test]
+    async fn stored_events_cannot_be_deleted_so_feed_positions_are_never_reused() {
+        let store = TempSqliteStore::new().await.unwrap();
+        let stream = task_stream();
+        store
+            .append(&stream, ExpectedVersion::NoStream, raw_events(2))
+            .await
+            .unwrap();
+        let error = raw_connection(&store.dir().join("events.db"))
+            .execute("DELETE FROM eventsource_events WHERE version = 2", [])
+            .unwrap_err();
+        assert!(error.to_string().contains("never deleted"), "{error}");
+        let next = store
+            .append(&stream, ExpectedVersion::Exact(2), raw_events(1))
+            .await
+            .unwrap();
+        assert_eq!(next.records[0].position, 3);
+    }
+
+    #[tokio::test]
     async fn a_file_that_is_not_a_database_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("notes.txt");
@@ -163,16 +182,8 @@ mod migrations {
             name       TEXT    NOT NULL,
             applied_at INTEGER NOT NULL
         ) STRICT;
-        CREATE TABLE eventsource_streams (
-            stream_id      INTEGER PRIMARY KEY,
-            aggregate_type TEXT    NOT NULL,
-            aggregate_id   TEXT    NOT NULL,
-            version        INTEGER NOT NULL CHECK (version >= 0),
-            UNIQUE (aggregate_type, aggregate_id)
-        ) STRICT;
         CREATE TABLE eventsource_events (
-            position       INTEGER PRIMARY KEY AUTOINCREMENT,
-            stream_id      INTEGER NOT NULL,
+            position       INTEGER PRIMARY KEY,
             aggregate_type TEXT    NOT NULL,
             aggregate_id   TEXT    NOT NULL,
             version        INTEGER NOT NULL CHECK (version >= 1),
@@ -186,10 +197,15 @@ mod migrations {
             occurred_at    INTEGER NOT NULL
         ) STRICT;
         CREATE UNIQUE INDEX eventsource_events_stream_version
-            ON eventsource_events (stream_id, version);
+            ON eventsource_events (aggregate_type, aggregate_id, version);
         CREATE UNIQUE INDEX eventsource_events_stream_event_id
-            ON eventsource_events (stream_id, event_id);
-        INSERT INTO eventsource_migrations VALUES (1, 'events and streams', 1700000000000000);
+            ON eventsource_events (aggregate_type, aggregate_id, event_id);
+        CREATE TRIGGER eventsource_events_are_never_deleted
+            BEFORE DELETE ON eventsource_events
+        BEGIN
+            SELECT RAISE(ABORT, 'eventsource: stored events are never deleted');
+        END;
+        INSERT INTO eventsource_migrations VALUES (1, 'events', 1700000000000000);
         PRAGMA journal_mode = WAL;
     ";
 
@@ -202,12 +218,7 @@ mod migrations {
             let old = raw_connection(&path);
             old.execute_batch(SCHEMA_V1).unwrap();
             old.execute(
-                "INSERT INTO eventsource_streams VALUES (1, 'Task', ?1, 1)",
-                [id.to_string()],
-            )
-            .unwrap();
-            old.execute(
-                "INSERT INTO eventsource_events VALUES (1, 1, 'Task', ?1, 1, ?2, 'TaskCreated', 1, \
+                "INSERT INTO eventsource_events VALUES (1, 'Task', ?1, 1, ?2, 'TaskCreated', 1, \
                  '{\"title\":\"from v1\",\"description\":\"\"}', NULL, NULL, '{}', 1700000000000000)",
                 [id.to_string(), Uuid::now_v7().to_string()],
             )
@@ -240,10 +251,7 @@ mod migrations {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
-        assert_eq!(
-            recorded,
-            [(1, "events and streams".into()), (2, "snapshots".into())]
-        );
+        assert_eq!(recorded, [(1, "events".into()), (2, "snapshots".into())]);
         assert_eq!(SqliteEventStore::SCHEMA_VERSION, 2);
     }
 
@@ -315,7 +323,10 @@ mod corrupt_rows {
         let (id, stream) = saved_task(&store.store).await;
         let connection = raw_connection(&store.dir().join("events.db"));
         connection
-            .execute_batch("PRAGMA ignore_check_constraints = ON")
+            .execute_batch(
+                "PRAGMA ignore_check_constraints = ON; \
+                 DROP TRIGGER eventsource_events_are_never_deleted;",
+            )
             .unwrap();
         let changed = connection.execute(sql, [id.to_string()]).unwrap();
         assert!(changed > 0, "the damage changed nothing: {sql}");
@@ -407,34 +418,34 @@ mod corrupt_rows {
     }
 
     #[tokio::test]
-    async fn a_missing_last_event_is_a_corrupt_stream_not_a_shorter_aggregate() {
-        let (store, id, stream) =
-            damaged("DELETE FROM eventsource_events WHERE aggregate_id = ?1 AND version = 3").await;
+    async fn a_schema_version_out_of_range_is_a_corrupt_stream() {
+        let (store, id, stream) = damaged(
+            "UPDATE eventsource_events SET schema_version = -1 \
+             WHERE aggregate_id = ?1 AND version = 3",
+        )
+        .await;
         assert_corrupt(
             load(&store, id).await,
             &stream,
             3,
-            &["at version 3", "end at version 2"],
-        );
-        let (store, _, stream) =
-            damaged("DELETE FROM eventsource_events WHERE aggregate_id = ?1").await;
-        assert_corrupt(
-            store.read_stream(&stream, 0).await,
-            &stream,
-            1,
-            &["end at version 0"],
+            &["schema_version", "-1"],
         );
     }
 
     #[tokio::test]
-    async fn a_negative_stream_version_is_a_corrupt_stream() {
-        let (store, _, stream) =
-            damaged("UPDATE eventsource_streams SET version = -1 WHERE aggregate_id = ?1").await;
-        assert_corrupt(store.stream_version(&stream).await, &stream, 0, &["-1"]);
-        let append = store
-            .append(&stream, ExpectedVersion::Any, raw_events(1))
-            .await;
-        assert_corrupt(append, &stream, 0, &["-1"]);
+    async fn a_correlation_id_that_is_not_a_uuid_is_a_corrupt_stream() {
+        let (store, _, stream) = damaged(
+            "UPDATE eventsource_events SET correlation_id = 'abc' \
+             WHERE aggregate_id = ?1 AND version = 1",
+        )
+        .await;
+        let read = store.read_stream(&stream, 0).await;
+        assert_corrupt(
+            read,
+            &stream,
+            1,
+            &["correlation_id", "`abc`", "TaskCreated"],
+        );
     }
 
     #[tokio::test]

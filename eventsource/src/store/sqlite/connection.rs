@@ -16,6 +16,10 @@ use tokio::sync::oneshot;
 /// How many prepared statements each connection keeps.
 const STATEMENT_CACHE: usize = 32;
 
+/// Each connection's page cache, in KiB (SQLite's default is 2 MiB). Memory is taken only
+/// as pages are read; a larger cache keeps long streams' pages in memory between loads.
+const PAGE_CACHE_KIB: u32 = 32 * 1024;
+
 /// Turns a SQLite error into [`Error::Backend`].
 pub(super) fn backend(error: rusqlite::Error) -> Error {
     Error::backend(error)
@@ -106,6 +110,9 @@ fn connect(config: &SqliteConfig, read_only: bool) -> Result<Connection> {
     }
     connection
         .pragma_update(None, "synchronous", config.synchronous.pragma_value())
+        .map_err(backend)?;
+    connection
+        .pragma_update(None, "cache_size", -i64::from(PAGE_CACHE_KIB))
         .map_err(backend)?;
     if read_only {
         connection

@@ -2,7 +2,7 @@
 //! worker's thread.
 
 use super::connection::backend;
-use super::rows::{self, EVENT_COLUMNS, STREAM_COLUMNS_AT, uuid_text};
+use super::rows::{self, EVENT_COLUMNS, uuid_text};
 use crate::error::{Error, Result};
 use crate::store::{
     AppendOutcome, BatchIdentity, ExpectedVersion, NewEvent, RecordedEvent, StreamId,
@@ -10,40 +10,30 @@ use crate::store::{
 };
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior, params};
+use std::borrow::Cow;
 
-const SELECT_STREAM: &str = "SELECT stream_id, version FROM eventsource_streams \
-     WHERE aggregate_type = ?1 AND aggregate_id = ?2";
+/// The stream's version: its largest stored version, one descent of the unique index.
+const SELECT_VERSION: &str = "SELECT version FROM eventsource_events \
+     WHERE aggregate_type = ?1 AND aggregate_id = ?2 ORDER BY version DESC LIMIT 1";
 
-const SELECT_STORED_ID: &str =
-    "SELECT version FROM eventsource_events WHERE stream_id = ?1 AND event_id = ?2";
+const SELECT_STORED_ID: &str = "SELECT version FROM eventsource_events \
+     WHERE aggregate_type = ?1 AND aggregate_id = ?2 AND event_id = ?3";
 
-const INSERT_STREAM: &str = "INSERT INTO eventsource_streams (aggregate_type, aggregate_id, version) \
-     VALUES (?1, ?2, ?3)";
+const INSERT_EVENT: &str = "INSERT INTO eventsource_events (aggregate_type, aggregate_id, \
+     version, event_id, event_type, schema_version, payload, correlation_id, causation_id, \
+     extra, occurred_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
-const UPDATE_STREAM: &str = "UPDATE eventsource_streams SET version = ?2 WHERE stream_id = ?1";
-
-const INSERT_EVENT: &str = "INSERT INTO eventsource_events (stream_id, aggregate_type, \
-     aggregate_id, version, event_id, event_type, schema_version, payload, correlation_id, \
-     causation_id, extra, occurred_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
-
-/// A stored stream: its row key and its version.
-struct StreamRow {
-    key: i64,
-    version: u64,
-}
-
-fn find_stream(connection: &Connection, stream: &StreamId) -> Result<Option<StreamRow>> {
-    let mut statement = connection.prepare_cached(SELECT_STREAM).map_err(backend)?;
+/// The stream's current version; 0 when it has no events.
+pub(super) fn stream_version(connection: &Connection, stream: &StreamId) -> Result<u64> {
+    let mut statement = connection.prepare_cached(SELECT_VERSION).map_err(backend)?;
     let mut found = statement
         .query(params![stream.aggregate_type, stream.aggregate_id])
         .map_err(backend)?;
-    let Some(row) = found.next().map_err(backend)? else {
-        return Ok(None);
-    };
-    let key = row.get(0).map_err(backend)?;
-    let version = rows::stream_version(stream, row.get_ref(1).map_err(backend)?)?;
-    Ok(Some(StreamRow { key, version }))
+    match found.next().map_err(backend)? {
+        Some(row) => rows::stream_version(stream, row.get_ref(0).map_err(backend)?),
+        None => Ok(0),
+    }
 }
 
 /// Appends in one `BEGIN IMMEDIATE` transaction: taking the write lock first makes the
@@ -57,16 +47,19 @@ pub(super) fn append(
     let tx = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(backend)?;
-    let existing = find_stream(&tx, stream)?;
-    let actual = existing.as_ref().map_or(0, |s| s.version);
+    let actual = stream_version(&tx, stream)?;
     let batch_ids: Vec<_> = events.iter().map(|e| e.metadata.event_id).collect();
     let mut stored = Vec::new();
-    if let Some(existing) = &existing {
+    if actual > 0 {
         let mut statement = tx.prepare_cached(SELECT_STORED_ID).map_err(backend)?;
         let mut buffer = [0; 36];
         for id in &batch_ids {
             let mut found = statement
-                .query(params![existing.key, uuid_text(id, &mut buffer)])
+                .query(params![
+                    stream.aggregate_type,
+                    stream.aggregate_id,
+                    uuid_text(id, &mut buffer)
+                ])
                 .map_err(backend)?;
             if let Some(row) = found.next().map_err(backend)? {
                 let version = rows::stream_version(stream, row.get_ref(0).map_err(backend)?)?;
@@ -96,28 +89,7 @@ pub(super) fn append(
             already_stored: false,
         });
     }
-    let new_version = actual + events.len() as u64;
-    let key = match existing {
-        Some(existing) => {
-            tx.prepare_cached(UPDATE_STREAM)
-                .map_err(backend)?
-                .execute(params![existing.key, to_sql_int(new_version)])
-                .map_err(backend)?;
-            existing.key
-        }
-        None => {
-            tx.prepare_cached(INSERT_STREAM)
-                .map_err(backend)?
-                .execute(params![
-                    stream.aggregate_type,
-                    stream.aggregate_id,
-                    to_sql_int(new_version)
-                ])
-                .map_err(|error| conflict_or_backend(&tx, None, error, stream, expected))?;
-            tx.last_insert_rowid()
-        }
-    };
-    let records = insert_events(&tx, stream, key, expected, actual, events)?;
+    let records = insert_events(&tx, stream, expected, actual, events)?;
     tx.commit().map_err(backend)?;
     Ok(AppendOutcome {
         records,
@@ -128,7 +100,6 @@ pub(super) fn append(
 fn insert_events(
     tx: &Transaction<'_>,
     stream: &StreamId,
-    key: i64,
     expected: ExpectedVersion,
     actual: u64,
     events: Vec<NewEvent>,
@@ -138,14 +109,15 @@ fn insert_events(
     let (mut id_text, mut correlation_text, mut causation_text) = ([0; 36], [0; 36], [0; 36]);
     for (event, version) in events.into_iter().zip(actual + 1..) {
         let metadata = &event.metadata;
-        let extra = if metadata.extra.is_empty() {
-            "{}".to_owned()
+        let extra: Cow<'_, str> = if metadata.extra.is_empty() {
+            Cow::Borrowed("{}")
         } else {
-            serde_json::to_string(&metadata.extra).map_err(|source| Error::Encode {
+            let json = serde_json::to_string(&metadata.extra).map_err(|source| Error::Encode {
                 stream: stream.clone(),
                 event_type: event.event_type.clone(),
                 source,
-            })?
+            })?;
+            Cow::Owned(json)
         };
         let correlation = metadata
             .correlation_id
@@ -157,7 +129,6 @@ fn insert_events(
             .map(|id| uuid_text(id, &mut causation_text));
         statement
             .execute(params![
-                key,
                 stream.aggregate_type,
                 stream.aggregate_id,
                 to_sql_int(version),
@@ -170,7 +141,7 @@ fn insert_events(
                 extra,
                 metadata.occurred_at_micros(),
             ])
-            .map_err(|error| conflict_or_backend(tx, Some(key), error, stream, expected))?;
+            .map_err(|error| conflict_or_backend(tx, error, stream, expected))?;
         let position = u64::try_from(tx.last_insert_rowid()).map_err(|_| Error::Corrupt {
             stream: stream.clone(),
             version,
@@ -194,7 +165,6 @@ fn insert_events(
 /// with the version the stream's events actually reach.
 fn conflict_or_backend(
     tx: &Transaction<'_>,
-    key: Option<i64>,
     error: rusqlite::Error,
     stream: &StreamId,
     expected: ExpectedVersion,
@@ -202,13 +172,12 @@ fn conflict_or_backend(
     if error.sqlite_error_code() != Some(ErrorCode::ConstraintViolation) {
         return backend(error);
     }
-    let actual = key.map_or(Ok(0), |key| {
-        tx.query_row(
-            "SELECT coalesce(max(version), 0) FROM eventsource_events WHERE stream_id = ?1",
-            [key],
-            |row| row.get::<_, i64>(0),
-        )
-    });
+    let actual = tx.query_row(
+        "SELECT coalesce(max(version), 0) FROM eventsource_events \
+         WHERE aggregate_type = ?1 AND aggregate_id = ?2",
+        params![stream.aggregate_type, stream.aggregate_id],
+        |row| row.get::<_, i64>(0),
+    );
     match actual {
         Ok(actual) => Error::Conflict {
             stream: stream.clone(),
@@ -219,17 +188,10 @@ fn conflict_or_backend(
     }
 }
 
-/// The stream's current version: one index lookup in `eventsource_streams`.
-pub(super) fn stream_version(connection: &Connection, stream: &StreamId) -> Result<u64> {
-    Ok(find_stream(connection, stream)?.map_or(0, |s| s.version))
-}
-
 /// The stream's events after `after_version`, at most `limit` of them.
 ///
-/// One statement, so one consistent view: it also returns the stream's recorded version,
-/// and the events must run from `after_version + 1` without a gap up to it (or up to
-/// `limit`). A row that breaks this (a lost or renumbered event) is [`Error::Corrupt`],
-/// never a silently shorter stream.
+/// The events must run from `after_version + 1` without a gap: a lost or renumbered row
+/// is [`Error::Corrupt`], never a silently shorter stream.
 pub(super) fn read_stream_range(
     connection: &Connection,
     stream: &StreamId,
@@ -237,9 +199,8 @@ pub(super) fn read_stream_range(
     limit: Option<u64>,
 ) -> Result<Vec<RecordedEvent>> {
     let sql = format!(
-        "SELECT {EVENT_COLUMNS}, s.version FROM eventsource_streams s \
-         LEFT JOIN eventsource_events e ON e.stream_id = s.stream_id AND e.version > ?3 \
-         WHERE s.aggregate_type = ?1 AND s.aggregate_id = ?2 \
+        "SELECT {EVENT_COLUMNS} FROM eventsource_events e \
+         WHERE e.aggregate_type = ?1 AND e.aggregate_id = ?2 AND e.version > ?3 \
          ORDER BY e.version LIMIT ?4"
     );
     let mut statement = connection.prepare_cached(&sql).map_err(backend)?;
@@ -251,16 +212,14 @@ pub(super) fn read_stream_range(
             limit.map_or(-1, to_sql_int),
         ])
         .map_err(backend)?;
-    let mut records = Vec::new();
-    let mut recorded = None;
+    // The stream's version sizes the result up front: a long stream is then built without
+    // moving its records as the vector grows. (A hint only; the SELECT decides.)
+    let expected = stream_version(connection, stream)?.saturating_sub(after_version);
+    let capacity = limit
+        .map_or(expected, |limit| limit.min(expected))
+        .min(1 << 16);
+    let mut records = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
     while let Some(row) = found.next().map_err(backend)? {
-        if recorded.is_none() {
-            let value = row.get_ref(STREAM_COLUMNS_AT).map_err(backend)?;
-            recorded = Some(rows::stream_version(stream, value)?);
-        }
-        if row.get_ref(0).map_err(backend)? == ValueRef::Null {
-            break; // the stream has no events after `after_version`
-        }
         let expected_version = after_version + records.len() as u64 + 1;
         let record = rows::record(row, stream.clone(), expected_version)?;
         if record.version != expected_version {
@@ -275,17 +234,7 @@ pub(super) fn read_stream_range(
         }
         records.push(record);
     }
-    let last = after_version + records.len() as u64;
-    match recorded {
-        Some(recorded) if limit.is_none() && recorded > last => Err(Error::Corrupt {
-            stream: stream.clone(),
-            version: last + 1,
-            reason: format!(
-                "the stream is at version {recorded}, but its events end at version {last}"
-            ),
-        }),
-        _ => Ok(records),
-    }
+    Ok(records)
 }
 
 /// At most `limit` events of the feed after `after_position`.

@@ -26,21 +26,14 @@ pub(super) const LATEST: u32 = MIGRATIONS.len() as u32;
 pub(super) const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
-        name: "events and streams",
+        name: "events",
         sql: "
-            -- One row per stream: its current version, read and bumped by every append.
-            CREATE TABLE eventsource_streams (
-                stream_id      INTEGER PRIMARY KEY,
-                aggregate_type TEXT    NOT NULL,
-                aggregate_id   TEXT    NOT NULL,
-                version        INTEGER NOT NULL CHECK (version >= 0),
-                UNIQUE (aggregate_type, aggregate_id)
-            ) STRICT;
-
-            -- The global feed: AUTOINCREMENT so that a position is never reused.
+            -- The global feed and every stream. A position is the rowid, one more than the
+            -- largest stored: gap-free and increasing in commit order (SQLite commits one
+            -- write at a time). It is never reused because events are never deleted (the
+            -- trigger below), so the table needs no AUTOINCREMENT bookkeeping per append.
             CREATE TABLE eventsource_events (
-                position       INTEGER PRIMARY KEY AUTOINCREMENT,
-                stream_id      INTEGER NOT NULL,
+                position       INTEGER PRIMARY KEY,
                 aggregate_type TEXT    NOT NULL,
                 aggregate_id   TEXT    NOT NULL,
                 version        INTEGER NOT NULL CHECK (version >= 1),
@@ -54,12 +47,19 @@ pub(super) const MIGRATIONS: &[Migration] = &[
                 occurred_at    INTEGER NOT NULL
             ) STRICT;
 
-            -- Backs optimistic concurrency: two writers can never both store version n.
+            -- Backs optimistic concurrency (two writers can never both store version n),
+            -- and gives a stream's current version in one descent to its last entry.
             CREATE UNIQUE INDEX eventsource_events_stream_version
-                ON eventsource_events (stream_id, version);
+                ON eventsource_events (aggregate_type, aggregate_id, version);
             -- Event ids are unique within a stream.
             CREATE UNIQUE INDEX eventsource_events_stream_event_id
-                ON eventsource_events (stream_id, event_id);
+                ON eventsource_events (aggregate_type, aggregate_id, event_id);
+
+            CREATE TRIGGER eventsource_events_are_never_deleted
+                BEFORE DELETE ON eventsource_events
+            BEGIN
+                SELECT RAISE(ABORT, 'eventsource: stored events are never deleted');
+            END;
         ",
     },
     Migration {

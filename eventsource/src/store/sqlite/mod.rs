@@ -48,7 +48,7 @@
 //!
 //! Several stores (in one process or many) may open the same file. Each append runs in one
 //! `BEGIN IMMEDIATE` transaction, which takes SQLite's write lock before it reads the
-//! stream's version, so two writers at one expected version can never both succeed; a
+//! stream's version, so two writers at one expected version can never both succeed; the
 //! unique index on (stream, version) backs this. Readers never block the writer and never
 //! see part of an append; feed positions increase in commit order, as SQLite commits one
 //! write transaction at a time.
@@ -68,11 +68,13 @@
 //! [`Error::Schema`](crate::Error::Schema). Its tables, all prefixed `eventsource_`:
 //!
 //! - `eventsource_events`: one row per event: `position` (the global feed position),
-//!   `stream_id`, `aggregate_type`, `aggregate_id`, `version`, `event_id`, `event_type`,
+//!   `aggregate_type`, `aggregate_id`, `version`, `event_id`, `event_type`,
 //!   `schema_version`, `payload` (JSON text), `correlation_id`, `causation_id`, `extra`
 //!   (JSON object), `occurred_at` (microseconds since the Unix epoch); unique on
-//!   (stream, version) and on (stream, event id);
-//! - `eventsource_streams`: one row per stream with its current version;
+//!   (stream, version) and on (stream, event id). A stream's current version is one
+//!   descent of the (stream, version) index to the stream's last entry, the same cost as a
+//!   lookup in a table of streams, without a second table to write on every append. Rows
+//!   are never deleted (a trigger refuses it), so a feed position is never reused;
 //! - `eventsource_snapshots`: one snapshot per aggregate (see [`SqliteSnapshotStore`]);
 //! - `eventsource_migrations`: the schema versions applied.
 

@@ -11,8 +11,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// The event columns every read selects from `eventsource_events e`, in this order;
-/// `read_stream` adds the stream's recorded version after them, `read_all` the stream's
-/// type and id.
+/// `read_all` adds the stream's type and id after them.
 pub(super) const EVENT_COLUMNS: &str = "e.position, e.version, e.event_id, e.event_type, \
      e.schema_version, e.payload, e.correlation_id, e.causation_id, e.extra, e.occurred_at";
 
@@ -34,8 +33,7 @@ pub(super) fn record(
     };
     cell.version = cell.unsigned(1, "version")?;
     let position = cell.unsigned(0, "position")?;
-    let event_type = cell.text(3, "event_type")?.to_owned();
-    cell.event_type = Some(event_type.clone());
+    cell.event_type = Some(cell.text(3, "event_type")?);
     let event_id = cell.uuid(2, "event_id")?;
     let schema_version = cell.unsigned(4, "schema_version")?;
     let schema_version = u32::try_from(schema_version)
@@ -46,6 +44,7 @@ pub(super) fn record(
     let extra = cell.extra(8)?;
     let occurred_at = EventMetadata::time_from_micros(cell.integer(9, "occurred_at")?);
     let version = cell.version;
+    let event_type = cell.event_type.unwrap_or_default().to_owned();
     Ok(RecordedEvent {
         position,
         stream,
@@ -78,19 +77,20 @@ pub(super) fn stream_of(row: &Row<'_>, position: u64) -> Result<StreamId> {
     Ok(StreamId::new(aggregate_type, aggregate_id))
 }
 
-/// Reads a stream's version from `eventsource_streams`.
+/// Reads a stored version found by a query on the stream (its last, or a stored event
+/// id's).
 pub(super) fn stream_version(stream: &StreamId, value: ValueRef<'_>) -> Result<u64> {
     match value {
         ValueRef::Integer(version) => u64::try_from(version).map_err(|_| Error::Corrupt {
             stream: stream.clone(),
             version: 0,
-            reason: format!("the stream's recorded version is {version}"),
+            reason: format!("column `version` holds {version}"),
         }),
         other => Err(Error::Corrupt {
             stream: stream.clone(),
             version: 0,
             reason: format!(
-                "the stream's recorded version is {}, not an integer",
+                "column `version` holds {}, not an integer",
                 type_name(other)
             ),
         }),
@@ -102,7 +102,7 @@ struct Cells<'a> {
     row: &'a Row<'a>,
     stream: &'a StreamId,
     version: u64,
-    event_type: Option<String>,
+    event_type: Option<&'a str>,
 }
 
 impl<'a> Cells<'a> {
