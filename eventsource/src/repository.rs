@@ -115,15 +115,22 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
         let stream = stream_of::<A>(&id);
         let span = tracing::debug_span!("eventsource.load", stream = %stream);
         async {
-            let records = self.store.read_stream(&stream, 0).await?;
-            if records.is_empty() {
+            let replay = Replay {
+                root: AggregateRoot::<A>::new(id),
+                stream: stream.clone(),
+            };
+            let Replay { root, .. } = self
+                .store
+                .replay_stream(&stream, 0, replay, |replay, event| {
+                    replay.root.replay(&replay.stream, event)
+                })
+                .await?;
+            if root.version() == 0 {
                 return Err(Error::NotFound {
                     aggregate_type: stream.aggregate_type,
                     aggregate_id: stream.aggregate_id,
                 });
             }
-            let mut root = AggregateRoot::<A>::new(id);
-            root.replay(&stream, &records)?;
             Ok(root)
         }
         .instrument(span)
@@ -222,6 +229,12 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
             }
         }
     }
+}
+
+/// What a load carries through [`EventStore::replay_stream`].
+struct Replay<A: Aggregate> {
+    root: AggregateRoot<A>,
+    stream: StreamId,
 }
 
 fn stream_of<A: Aggregate>(id: &A::Id) -> StreamId {

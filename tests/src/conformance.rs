@@ -66,6 +66,7 @@ macro_rules! store_conformance_suite {
             concurrent_retries_of_one_batch_store_it_once,
             same_event_id_in_two_streams_is_allowed,
             id_of_another_aggregate_type_loads_as_not_found,
+            replay_stream_feeds_what_read_stream_returns,
         );
     };
     (@cases $factory:expr; $($case:ident),* $(,)?) => {
@@ -940,4 +941,51 @@ pub async fn id_of_another_aggregate_type_loads_as_not_found<S: Store>(store: S)
         }
         other => panic!("expected NotFound, got {other:?}"),
     }
+}
+
+/// `replay_stream` hands over the same events as `read_stream`, in order, after the given
+/// version, and stops at the first error `apply` returns.
+pub async fn replay_stream_feeds_what_read_stream_returns<S: Store>(store: S) {
+    let stream = task_stream();
+    append(&store, &stream, ExpectedVersion::NoStream, raw_events(5))
+        .await
+        .unwrap();
+    let expected: Vec<_> = store
+        .read_stream(&stream, 2)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.version, r.event_type, r.schema_version, r.payload))
+        .collect();
+    let replayed = store
+        .replay_stream(&stream, 2, Vec::new(), |seen, e| {
+            seen.push((
+                e.version,
+                e.event_type.to_owned(),
+                e.schema_version,
+                e.payload.to_owned(),
+            ));
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(replayed, expected);
+    let missing = store
+        .replay_stream(&task_stream(), 0, 0u32, |n, _| {
+            *n += 1;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(missing, 0);
+    let stopped = store
+        .replay_stream(&stream, 0, 0u64, |n, e| {
+            *n += 1;
+            if e.version == 2 {
+                return Err(Error::Config("stop".into()));
+            }
+            Ok(())
+        })
+        .await;
+    assert!(matches!(stopped, Err(Error::Config(_))), "{stopped:?}");
 }

@@ -2,7 +2,9 @@
 
 use eventsource::BoxFuture;
 use eventsource::store::sqlite::{SqliteConfig, SqliteEventStore, SqliteSnapshotStore};
-use eventsource::store::{AppendOutcome, ExpectedVersion, NewEvent, RecordedEvent, StreamId};
+use eventsource::store::{
+    AppendOutcome, EventRef, ExpectedVersion, NewEvent, RecordedEvent, StreamId,
+};
 use eventsource::{EventStore, Result, Snapshot, SnapshotStore};
 use std::sync::Arc;
 use tempfile::TempDir;
@@ -66,6 +68,22 @@ impl EventStore for TempSqliteStore {
 
     async fn stream_version(&self, stream: &StreamId) -> Result<u64> {
         self.store.stream_version(stream).await
+    }
+
+    async fn replay_stream<T, F>(
+        &self,
+        stream: &StreamId,
+        after_version: u64,
+        state: T,
+        apply: F,
+    ) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut T, EventRef<'_>) -> Result<()> + Send + 'static,
+    {
+        self.store
+            .replay_stream(stream, after_version, state, apply)
+            .await
     }
 
     async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {

@@ -41,7 +41,7 @@ mod snapshots {
 
 use eventsource::prelude::*;
 use eventsource::store::StreamId;
-use eventsource::store::sqlite::{SqliteConfig, Synchronous};
+use eventsource::store::sqlite::{SqliteConfig, Synchronous, Threading};
 use eventsource::{Error, SnapshotStore};
 use eventsource_tests::fixtures::{Task, raw_events, task_stream};
 use eventsource_tests::sqlite::TempSqliteStore;
@@ -295,22 +295,24 @@ mod migrations {
         assert!(error.to_string().contains("something else"), "{error}");
     }
 
-    #[tokio::test]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn stores_opened_together_on_a_new_file_migrate_it_once() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("race.db");
-        let opens: Vec<_> = (0..4)
-            .map(|_| tokio::spawn(SqliteEventStore::open(path.clone())))
-            .collect();
-        for open in opens {
-            open.await.unwrap().unwrap();
+        for attempt in 0..5 {
+            let path = dir.path().join(format!("race-{attempt}.db"));
+            let opens: Vec<_> = (0..8)
+                .map(|_| tokio::spawn(SqliteEventStore::open(path.clone())))
+                .collect();
+            for open in opens {
+                open.await.unwrap().unwrap();
+            }
+            let count: i64 = raw_connection(&path)
+                .query_row("SELECT count(*) FROM eventsource_migrations", [], |row| {
+                    row.get(0)
+                })
+                .unwrap();
+            assert_eq!(count, i64::from(SqliteEventStore::SCHEMA_VERSION));
         }
-        let count: i64 = raw_connection(&path)
-            .query_row("SELECT count(*) FROM eventsource_migrations", [], |row| {
-                row.get(0)
-            })
-            .unwrap();
-        assert_eq!(count, i64::from(SqliteEventStore::SCHEMA_VERSION));
     }
 }
 
@@ -366,15 +368,17 @@ mod corrupt_rows {
              WHERE aggregate_id = ?1 AND version = 2",
         )
         .await;
-        let error = load(&store, id).await;
+        let read = store.read_stream(&stream, 0).await;
         assert_corrupt(
-            error,
+            read,
             &stream,
             2,
             &["event_id", "not-a-uuid", "TaskCompleted"],
         );
         let feed = store.read_all(0, usize::MAX).await;
         assert_corrupt(feed, &stream, 2, &["event_id"]);
+        // A load reads only what the state is built from, and that is intact.
+        assert_eq!(load(&store, id).await.unwrap().version(), 3);
     }
 
     #[tokio::test]
@@ -393,16 +397,12 @@ mod corrupt_rows {
 
     #[tokio::test]
     async fn extra_metadata_that_is_not_a_json_object_is_a_corrupt_stream() {
-        let (store, id, stream) = damaged(
+        let (store, _, stream) = damaged(
             "UPDATE eventsource_events SET extra = '[1, 2' WHERE aggregate_id = ?1 AND version = 3",
         )
         .await;
-        assert_corrupt(
-            load(&store, id).await,
-            &stream,
-            3,
-            &["extra", "TaskAssigned"],
-        );
+        let read = store.read_stream(&stream, 0).await;
+        assert_corrupt(read, &stream, 3, &["extra", "TaskAssigned"]);
     }
 
     #[tokio::test]
@@ -415,6 +415,8 @@ mod corrupt_rows {
             2,
             &["version 2 is missing"],
         );
+        let read = store.read_stream(&stream, 0).await;
+        assert_corrupt(read, &stream, 2, &["version 2 is missing"]);
     }
 
     #[tokio::test]
@@ -499,6 +501,51 @@ mod corrupt_rows {
             4,
             &["schema_version"],
         );
+    }
+}
+
+mod panics {
+    use super::*;
+
+    #[event]
+    pub struct Fuse;
+
+    /// An aggregate whose handler panics: a bug in user code.
+    #[derive(Aggregate, Debug, Default)]
+    #[aggregate(events(Fuse))]
+    pub struct Fragile;
+
+    #[apply]
+    impl Fragile {
+        fn blow(&mut self, _: &Fuse) {
+            panic!("handler bug");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicking_apply_handler_reaches_the_caller_and_the_store_keeps_working() {
+        for threading in [Threading::DedicatedThread, Threading::SpawnBlocking] {
+            let store = TempSqliteStore::with(|c| c.threading(threading))
+                .await
+                .unwrap();
+            let id = Uuid::now_v7();
+            let stream = StreamId::new("Fragile", id.to_string());
+            store
+                .append(
+                    &stream,
+                    ExpectedVersion::NoStream,
+                    vec![eventsource_tests::fixtures::raw("Fuse", 1, "null")],
+                )
+                .await
+                .unwrap();
+            let repo = Repository::<Fragile, _>::new(store.clone());
+            let load = tokio::spawn(async move { repo.load(id).await.map(drop) });
+            let panic = load.await.unwrap_err();
+            assert!(panic.is_panic(), "{panic:?}");
+            let (task, _) = saved_task(&store.store).await;
+            let loaded = Repository::<Task, _>::new(store.clone()).load(task).await;
+            assert_eq!(loaded.unwrap().version(), 3);
+        }
     }
 }
 

@@ -99,9 +99,11 @@ fn connect(config: &SqliteConfig, read_only: bool) -> Result<Connection> {
         .busy_timeout(config.busy_timeout)
         .map_err(backend)?;
     if config.location != Location::Memory {
-        let mode: String = connection
-            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-            .map_err(backend)?;
+        let mode = retry_while_busy(config, || {
+            connection.query_row("PRAGMA journal_mode = WAL", [], |row| {
+                row.get::<_, String>(0)
+            })
+        })?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::Config(format!(
                 "SQLite database cannot use write-ahead logging (journal mode is {mode})"
@@ -123,6 +125,27 @@ fn connect(config: &SqliteConfig, read_only: bool) -> Result<Connection> {
     Ok(connection)
 }
 
+/// Runs `step` again while the database is busy, for up to the busy timeout. Needed where
+/// SQLite answers `SQLITE_BUSY` without waiting: switching a new database to WAL while
+/// another connection opens it too.
+fn retry_while_busy<T>(
+    config: &SqliteConfig,
+    mut step: impl FnMut() -> rusqlite::Result<T>,
+) -> Result<T> {
+    let give_up = std::time::Instant::now() + config.busy_timeout;
+    loop {
+        match step() {
+            Err(error)
+                if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && std::time::Instant::now() < give_up =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            other => return other.map_err(backend),
+        }
+    }
+}
+
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 
 /// Drives one connection.
@@ -136,7 +159,7 @@ enum Worker {
 }
 
 fn stopped() -> Error {
-    Error::backend("the SQLite connection worker stopped (a request panicked)")
+    Error::backend("the SQLite connection worker stopped")
 }
 
 impl Worker {
@@ -164,9 +187,7 @@ impl Worker {
                             }
                         };
                         while let Ok(job) = queue.recv() {
-                            // A panicking job must not take the connection down with it; its
-                            // caller sees the dropped reply as an error.
-                            let _ = catch_unwind(AssertUnwindSafe(|| job(&mut connection)));
+                            job(&mut connection);
                         }
                     })
                     .map_err(Error::backend)?;
@@ -196,10 +217,17 @@ impl Worker {
             Worker::Thread(jobs) => {
                 let (reply, answer) = oneshot::channel();
                 jobs.send(Box::new(move |connection: &mut Connection| {
-                    let _ = reply.send(job(connection));
+                    // A job that panics (a user's apply handler in a replay) must not take
+                    // the connection down: the panic goes back to the caller, and rusqlite
+                    // has rolled back any transaction on the way out.
+                    let _ = reply.send(catch_unwind(AssertUnwindSafe(|| job(connection))));
                 }))
                 .map_err(|_| stopped())?;
-                answer.await.map_err(|_| stopped())?
+                match answer.await {
+                    Ok(Ok(result)) => result,
+                    Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                    Err(_) => Err(stopped()),
+                }
             }
             Worker::Blocking(connection) => {
                 let connection = Arc::clone(connection);
@@ -209,14 +237,18 @@ impl Worker {
                 runtime
                     .spawn_blocking(move || {
                         // A job that panicked left no transaction open (rusqlite rolls back
-                        // on drop), so the connection is still usable.
+                        // on drop), so the connection is still usable; the panic itself goes
+                        // back to the caller through the join handle.
                         let mut connection = connection
                             .lock()
                             .unwrap_or_else(|poisoned| poisoned.into_inner());
                         job(&mut connection)
                     })
                     .await
-                    .map_err(|_| stopped())?
+                    .unwrap_or_else(|error| match error.try_into_panic() {
+                        Ok(panic) => std::panic::resume_unwind(panic),
+                        Err(_) => Err(stopped()),
+                    })
             }
         }
     }

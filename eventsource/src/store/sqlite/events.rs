@@ -5,7 +5,7 @@ use super::connection::backend;
 use super::rows::{self, EVENT_COLUMNS, uuid_text};
 use crate::error::{Error, Result};
 use crate::store::{
-    AppendOutcome, BatchIdentity, ExpectedVersion, NewEvent, RecordedEvent, StreamId,
+    AppendOutcome, BatchIdentity, EventRef, ExpectedVersion, NewEvent, RecordedEvent, StreamId,
     classify_batch,
 };
 use rusqlite::types::ValueRef;
@@ -236,6 +236,47 @@ pub(super) fn read_stream_range(
     }
     Ok(records)
 }
+
+/// Feeds the stream's events after `after_version` to `apply` straight from SQLite's row
+/// buffers: only the columns a replay needs, nothing copied. Versions must run without a
+/// gap, as in [`read_stream_range`].
+pub(super) fn replay_stream<T>(
+    connection: &Connection,
+    stream: &StreamId,
+    after_version: u64,
+    state: &mut T,
+    mut apply: impl FnMut(&mut T, EventRef<'_>) -> Result<()>,
+) -> Result<()> {
+    let mut statement = connection.prepare_cached(SELECT_REPLAY).map_err(backend)?;
+    let mut found = statement
+        .query(params![
+            stream.aggregate_type,
+            stream.aggregate_id,
+            to_sql_int(after_version),
+        ])
+        .map_err(backend)?;
+    let mut expected_version = after_version;
+    while let Some(row) = found.next().map_err(backend)? {
+        expected_version += 1;
+        let event = rows::event_ref(row, stream, expected_version)?;
+        if event.version != expected_version {
+            return Err(Error::Corrupt {
+                stream: stream.clone(),
+                version: expected_version,
+                reason: format!(
+                    "version {expected_version} is missing: the next stored event is version {}",
+                    event.version
+                ),
+            });
+        }
+        apply(state, event)?;
+    }
+    Ok(())
+}
+
+const SELECT_REPLAY: &str = "SELECT version, event_type, schema_version, payload \
+     FROM eventsource_events \
+     WHERE aggregate_type = ?1 AND aggregate_id = ?2 AND version > ?3 ORDER BY version";
 
 /// At most `limit` events of the feed after `after_position`.
 pub(super) fn read_all(

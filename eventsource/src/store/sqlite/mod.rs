@@ -89,7 +89,9 @@ pub use config::{SqliteConfig, Synchronous, Threading};
 pub use snapshot::SqliteSnapshotStore;
 
 use crate::error::Result;
-use crate::store::{AppendOutcome, EventStore, ExpectedVersion, NewEvent, RecordedEvent, StreamId};
+use crate::store::{
+    AppendOutcome, EventRef, EventStore, ExpectedVersion, NewEvent, RecordedEvent, StreamId,
+};
 use connection::Database;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -186,6 +188,27 @@ impl EventStore for SqliteEventStore {
         let stream = stream.clone();
         self.db
             .read(move |connection| events::stream_version(connection, &stream))
+            .await
+    }
+
+    async fn replay_stream<T, F>(
+        &self,
+        stream: &StreamId,
+        after_version: u64,
+        state: T,
+        apply: F,
+    ) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut T, EventRef<'_>) -> Result<()> + Send + 'static,
+    {
+        let stream = stream.clone();
+        self.db
+            .read(move |connection| {
+                let mut state = state;
+                events::replay_stream(connection, &stream, after_version, &mut state, apply)?;
+                Ok(state)
+            })
             .await
     }
 

@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::event::EventMetadata;
-use crate::store::{RecordedEvent, StreamId};
+use crate::store::{EventRef, RecordedEvent, StreamId};
 use rusqlite::Row;
 use rusqlite::types::ValueRef;
 use std::collections::BTreeMap;
@@ -59,6 +59,33 @@ pub(super) fn record(
             causation_id,
             extra,
         },
+    })
+}
+
+/// Reads a replay row (`version, event_type, schema_version, payload`) of `stream`,
+/// borrowing its text from the row.
+pub(super) fn event_ref<'a>(
+    row: &'a Row<'a>,
+    stream: &'a StreamId,
+    expected_version: u64,
+) -> Result<EventRef<'a>> {
+    let mut cell = Cells {
+        row,
+        stream,
+        version: expected_version,
+        event_type: None,
+    };
+    cell.version = cell.unsigned(0, "version")?;
+    let event_type = cell.text(1, "event_type")?;
+    cell.event_type = Some(event_type);
+    let schema_version = cell.unsigned(2, "schema_version")?;
+    let schema_version = u32::try_from(schema_version)
+        .map_err(|_| cell.corrupt(format!("schema_version {schema_version} is out of range")))?;
+    Ok(EventRef {
+        version: cell.version,
+        event_type,
+        schema_version,
+        payload: cell.text(3, "payload")?,
     })
 }
 
