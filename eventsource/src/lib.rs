@@ -48,6 +48,13 @@
 //! # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
 //! ```
 //!
+//! # Stores
+//!
+//! [`InMemoryEventStore`] keeps events in memory, for tests and single-process programs.
+//! [`SqliteEventStore`] (feature `sqlite`, on by default; SQLite is compiled in) keeps them
+//! in a file, durable and shared by processes: `SqliteEventStore::open("events.db").await?`
+//! gives a store to hand to [`Repository::new`]. Both pass the same conformance suite.
+//!
 //! # The rules the macros check at compile time
 //!
 //! - every listed event has an `#[apply]` handler, and every handler's event is listed;

@@ -1,7 +1,7 @@
 //! Quickstart: a task board kept in a SQLite file, so every run continues the last one.
 //!
 //! ```text
-//! cargo run -p eventsource-examples --bin quickstart [DATABASE]
+//! cargo run -p eventsource-examples [-- DATABASE]
 //! ```
 //!
 //! The database is the first argument, else `$EVENTSOURCE_DB`, else

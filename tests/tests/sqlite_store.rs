@@ -66,6 +66,25 @@ async fn saved_task(store: &SqliteEventStore) -> (Uuid, StreamId) {
     (id, task.stream())
 }
 
+/// Every public future of the SQLite stores is `Send`, so it can be spawned.
+#[allow(dead_code, clippy::let_underscore_future)]
+fn futures_are_send(store: SqliteEventStore, stream: StreamId, snapshot: eventsource::Snapshot) {
+    fn send<T: Send>(_: T) {}
+    send(SqliteEventStore::open("x.db"));
+    send(SqliteEventStore::in_memory());
+    send(SqliteEventStore::open_with(SqliteConfig::in_memory()));
+    send(store.append(&stream, ExpectedVersion::Any, Vec::new()));
+    send(store.read_stream(&stream, 0));
+    send(store.stream_version(&stream));
+    send(store.read_all(0, 1));
+    send(store.replay_stream(&stream, 0, (), |_, _| Ok(())));
+    let snapshots = store.snapshot_store();
+    send(snapshots.save(&snapshot));
+    send(snapshots.load(&stream));
+    send(snapshots.delete(&stream));
+    send(Repository::<Task, _>::new(store.clone()).load(Uuid::nil()));
+}
+
 mod reopen {
     use super::*;
 

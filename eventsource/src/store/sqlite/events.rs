@@ -223,14 +223,7 @@ pub(super) fn read_stream_range(
         let expected_version = after_version + records.len() as u64 + 1;
         let record = rows::record(row, stream.clone(), expected_version)?;
         if record.version != expected_version {
-            return Err(Error::Corrupt {
-                stream: stream.clone(),
-                version: expected_version,
-                reason: format!(
-                    "version {expected_version} is missing: the next stored event is version {}",
-                    record.version
-                ),
-            });
+            return Err(missing_version(stream, expected_version, record.version));
         }
         records.push(record);
     }
@@ -260,14 +253,7 @@ pub(super) fn replay_stream<T>(
         expected_version += 1;
         let event = rows::event_ref(row, stream, expected_version)?;
         if event.version != expected_version {
-            return Err(Error::Corrupt {
-                stream: stream.clone(),
-                version: expected_version,
-                reason: format!(
-                    "version {expected_version} is missing: the next stored event is version {}",
-                    event.version
-                ),
-            });
+            return Err(missing_version(stream, expected_version, event.version));
         }
         apply(state, event)?;
     }
@@ -306,6 +292,16 @@ pub(super) fn read_all(
         records.push(rows::record(row, stream, 0)?);
     }
     Ok(records)
+}
+
+/// A stream read found `found` where version `expected` should be: a row was lost or
+/// renumbered.
+fn missing_version(stream: &StreamId, expected: u64, found: u64) -> Error {
+    Error::Corrupt {
+        stream: stream.clone(),
+        version: expected,
+        reason: format!("version {expected} is missing: the next stored event is version {found}"),
+    }
 }
 
 /// SQLite integers are `i64`; larger values (never reached by a real stream) saturate.
