@@ -87,7 +87,7 @@ impl Default for EventMetadata {
     }
 }
 
-fn micros_since_epoch(time: SystemTime) -> i64 {
+pub(crate) fn micros_since_epoch(time: SystemTime) -> i64 {
     match time.duration_since(UNIX_EPOCH) {
         Ok(d) => i64::try_from(d.as_micros()).unwrap_or(i64::MAX),
         Err(e) => -i64::try_from(e.duration().as_micros()).unwrap_or(i64::MAX),

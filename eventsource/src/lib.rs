@@ -95,6 +95,12 @@
 //! [`Repository::create_snapshot`] (`Manual`). A snapshot is a cache: one that cannot be
 //! used (another schema version, an undecodable state, a failing store) means a full
 //! replay and a `tracing` warning, and a failing snapshot store never fails a save.
+//! # Stores
+//!
+//! [`InMemoryEventStore`] keeps events in memory, for tests and single-process programs.
+//! [`SqliteEventStore`] (feature `sqlite`, on by default; SQLite is compiled in) keeps them
+//! in a file, durable and shared by processes: `SqliteEventStore::open("events.db").await?`
+//! gives a store to hand to [`Repository::new`]. Both pass the same conformance suite.
 //!
 //! # The rules the macros check at compile time
 //!
@@ -129,6 +135,8 @@ pub use root::{AggregateRoot, PendingEvent};
 pub use snapshot::{
     InMemorySnapshotStore, Snapshot, SnapshotMode, SnapshotPolicy, SnapshotStore, Snapshottable,
 };
+#[cfg(feature = "sqlite")]
+pub use store::sqlite::{SqliteEventStore, SqliteSnapshotStore};
 pub use store::{EventStore, ExpectedVersion, InMemoryEventStore, RecordedEvent, StreamId};
 
 /// Derives [`Aggregate`] for a struct or enum holding an aggregate's state.
@@ -195,6 +203,8 @@ pub use eventsource_derive::apply;
 
 /// The names most programs need.
 pub mod prelude {
+    #[cfg(feature = "sqlite")]
+    pub use crate::SqliteEventStore;
     pub use crate::{
         Aggregate, AggregateRoot, DomainEvent, EventContext, EventStore, ExpectedVersion,
         InMemoryEventBus, InMemoryEventStore, InMemorySnapshotStore, Repository, SnapshotMode,

@@ -9,7 +9,7 @@ use crate::event::EventContext;
 use crate::root::AggregateRoot;
 use crate::snapshot::snapshotter::Snapshotter;
 use crate::snapshot::{Snapshot, SnapshotPolicy, SnapshotStore, Snapshottable};
-use crate::store::{EventStore, ExpectedVersion, NewEvent, StreamId};
+use crate::store::{EventRef, EventStore, ExpectedVersion, NewEvent, StreamId};
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -223,15 +223,16 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
             {
                 return Ok(root);
             }
-            let records = self.store.read_stream(&stream, 0).await?;
-            if records.is_empty() {
+            let replay = self
+                .replay(&stream, AggregateRoot::<A>::new(id), None)
+                .await?;
+            let root = replay.root;
+            if root.version() == 0 {
                 return Err(Error::NotFound {
                     aggregate_type: stream.aggregate_type,
                     aggregate_id: stream.aggregate_id,
                 });
             }
-            let mut root = AggregateRoot::<A>::new(id);
-            root.replay(&stream, &records)?;
             Ok(root)
         }
         .instrument(span)
@@ -249,24 +250,39 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
         let Some((version, state)) = snapshots.restore(stream).await else {
             return Ok(None);
         };
-        // Read from the snapshot's own last event: finding it proves the stream reaches the
-        // snapshot's version (a snapshot ahead of its stream is never trusted).
-        let records = self.store.read_stream(stream, version - 1).await?;
-        match records.first() {
-            Some(first) if first.version == version && first.stream == *stream => {
-                let mut root = AggregateRoot::from_state(id.clone(), version, state);
-                root.replay(stream, &records[1..])?;
-                Ok(Some(root))
-            }
-            _ => {
-                tracing::warn!(
-                    %stream,
-                    snapshot_version = version,
-                    "the stream does not reach the snapshot's version; replaying all events"
-                );
-                Ok(None)
-            }
+        let root = AggregateRoot::from_state(id.clone(), version, state);
+        let replay = self.replay(stream, root, Some(version)).await?;
+        if replay.anchor_seen {
+            return Ok(Some(replay.root));
         }
+        tracing::warn!(
+            %stream,
+            snapshot_version = version,
+            "the stream does not reach the snapshot's version; replaying all events"
+        );
+        Ok(None)
+    }
+
+    /// Applies the stream's events after `root`'s version to `root`, as the store hands
+    /// them over. With an `anchor` (a snapshot's version) the event at that version is read
+    /// too, and checked rather than applied: finding it proves the stream reaches the
+    /// snapshot (a snapshot ahead of its stream is never trusted).
+    async fn replay(
+        &self,
+        stream: &StreamId,
+        root: AggregateRoot<A>,
+        anchor: Option<u64>,
+    ) -> Result<Replay<A>> {
+        let after = anchor.map_or(root.version(), |version| version.saturating_sub(1));
+        let replay = Replay {
+            root,
+            stream: stream.clone(),
+            anchor,
+            anchor_seen: false,
+        };
+        self.store
+            .replay_stream(stream, after, replay, Replay::apply)
+            .await
     }
 
     /// The same as [`load`](Self::load), named for the intent: fail when missing.
@@ -372,6 +388,26 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
                 Err(error) => return Err(error.into()),
             }
         }
+    }
+}
+
+/// What a load carries through [`EventStore::replay_stream`].
+/// An aggregate being rebuilt from the events a store hands over.
+struct Replay<A: Aggregate> {
+    root: AggregateRoot<A>,
+    stream: StreamId,
+    /// A snapshot's version: its event is expected first, and checked, not applied.
+    anchor: Option<u64>,
+    anchor_seen: bool,
+}
+
+impl<A: Aggregate> Replay<A> {
+    fn apply(&mut self, event: EventRef<'_>) -> Result<()> {
+        if !self.anchor_seen && self.anchor == Some(event.version) {
+            self.anchor_seen = true;
+            return Ok(());
+        }
+        self.root.replay(&self.stream, event)
     }
 }
 

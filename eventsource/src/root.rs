@@ -4,7 +4,7 @@ use crate::aggregate::{Aggregate, IntoEvents};
 use crate::codec::{DecodeError, EventSet};
 use crate::error::{Error, Result};
 use crate::event::EventMetadata;
-use crate::store::{RecordedEvent, StreamId};
+use crate::store::{EventRef, StreamId};
 use std::ops::Deref;
 
 /// An event recorded on an aggregate and not saved yet.
@@ -122,29 +122,20 @@ impl<A: Aggregate> AggregateRoot<A> {
         self.pending.clear();
     }
 
-    /// Applies stored events, checking that each belongs to this stream and follows the
-    /// previous version. On error the aggregate must be dropped: it is half-built.
-    pub(crate) fn replay(&mut self, stream: &StreamId, records: &[RecordedEvent]) -> Result<()> {
-        for record in records {
-            let expected = self.version + 1;
-            if record.stream != *stream {
-                return Err(Error::Corrupt {
-                    stream: stream.clone(),
-                    version: record.version,
-                    reason: format!("the store returned an event of stream {}", record.stream),
-                });
-            }
-            if record.version != expected {
-                return Err(Error::Corrupt {
-                    stream: stream.clone(),
-                    version: record.version,
-                    reason: format!("expected version {expected}"),
-                });
-            }
-            let event = decode(stream, record)?;
-            self.state.apply(&event);
-            self.version = record.version;
+    /// Applies one stored event of `stream`, checking that it follows the previous
+    /// version. On error the aggregate must be dropped: it is half-built.
+    pub(crate) fn replay(&mut self, stream: &StreamId, event: EventRef<'_>) -> Result<()> {
+        let expected = self.version + 1;
+        if event.version != expected {
+            return Err(Error::Corrupt {
+                stream: stream.clone(),
+                version: event.version,
+                reason: format!("expected version {expected}"),
+            });
         }
+        let decoded = decode(stream, event)?;
+        self.state.apply(&decoded);
+        self.version = event.version;
         Ok(())
     }
 }
@@ -157,15 +148,15 @@ impl<A: Aggregate> Deref for AggregateRoot<A> {
     }
 }
 
-/// Decodes one stored record into the aggregate's event enum, naming the stream, version
+/// Decodes one stored event into the aggregate's event enum, naming the stream, version
 /// and event type on failure.
-pub(crate) fn decode<E: EventSet>(stream: &StreamId, record: &RecordedEvent) -> Result<E> {
-    E::decode(&record.event_type, record.schema_version, &record.payload).map_err(
+pub(crate) fn decode<E: EventSet>(stream: &StreamId, event: EventRef<'_>) -> Result<E> {
+    E::decode(event.event_type, event.schema_version, event.payload).map_err(
         |source: DecodeError| Error::Decode {
             stream: stream.clone(),
-            version: record.version,
-            event_type: record.event_type.clone(),
-            schema_version: record.schema_version,
+            version: event.version,
+            event_type: event.event_type.to_owned(),
+            schema_version: event.schema_version,
             source,
         },
     )

@@ -59,6 +59,14 @@ macro_rules! store_conformance_suite {
             unknown_event_type_is_a_typed_error,
             newer_schema_version_is_a_typed_error,
             repository_round_trip_through_the_store,
+            reads_after_the_largest_version_and_position_are_empty,
+            expected_exact_at_the_largest_version_conflicts,
+            extreme_times_schema_versions_and_empty_payload_round_trip,
+            stream_ids_differing_in_case_or_spaces_are_distinct,
+            concurrent_retries_of_one_batch_store_it_once,
+            same_event_id_in_two_streams_is_allowed,
+            id_of_another_aggregate_type_loads_as_not_found,
+            replay_stream_feeds_what_read_stream_returns,
         );
     };
     (@cases $factory:expr; $($case:ident),* $(,)?) => {
@@ -786,4 +794,198 @@ pub async fn repository_round_trip_through_the_store<S: Store>(store: S) {
     let types: Vec<_> = stored.iter().map(|r| r.event_type.as_str()).collect();
     assert_eq!(types, ["TaskCreated", "TaskCompleted"]);
     assert_eq!(TaskCreated::EVENT_TYPE, "TaskCreated");
+}
+
+/// `u64::MAX` as a version or a position reads as "after everything", not as an error
+/// (SQL databases keep signed 64-bit integers).
+pub async fn reads_after_the_largest_version_and_position_are_empty<S: Store>(store: S) {
+    let stream = task_stream();
+    append(&store, &stream, ExpectedVersion::Any, raw_events(2))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .read_stream(&stream, u64::MAX)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .read_all(u64::MAX, usize::MAX)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.read_all(u64::MAX - 1, 1).await.unwrap().is_empty());
+}
+
+/// `Exact(u64::MAX)` is a conflict like any other wrong version.
+pub async fn expected_exact_at_the_largest_version_conflicts<S: Store>(store: S) {
+    let stream = task_stream();
+    let result = append(
+        &store,
+        &stream,
+        ExpectedVersion::Exact(u64::MAX),
+        raw_events(1),
+    )
+    .await;
+    assert_conflict(result, &stream, ExpectedVersion::Exact(u64::MAX), 0);
+    assert_eq!(version(&store, &stream).await, 0);
+}
+
+/// A time before 1970, schema versions 0 and `u32::MAX`, and an empty payload are kept.
+pub async fn extreme_times_schema_versions_and_empty_payload_round_trip<S: Store>(store: S) {
+    let stream = task_stream();
+    let mut early = raw("TaskCreated", 0, "");
+    early.metadata.occurred_at = EventMetadata::time_from_micros(-1_234_567_890_123);
+    let mut late = raw("TaskCreated", u32::MAX, "{}");
+    late.metadata.occurred_at = EventMetadata::time_from_micros(i64::from(i32::MAX) * 1_000_000);
+    let events = vec![early, late];
+    append(&store, &stream, ExpectedVersion::Any, events.clone())
+        .await
+        .unwrap();
+    let read = store.read_stream(&stream, 0).await.unwrap();
+    for (record, event) in read.iter().zip(&events) {
+        assert_eq!(record.schema_version, event.schema_version);
+        assert_eq!(record.payload, event.payload);
+        assert_eq!(record.metadata, event.metadata);
+    }
+}
+
+/// Stream identity is exact text: case, spaces and look-alike characters all count.
+pub async fn stream_ids_differing_in_case_or_spaces_are_distinct<S: Store>(store: S) {
+    let id = Uuid::now_v7().to_string();
+    let streams = [
+        StreamId::new("Task", id.clone()),
+        StreamId::new("task", id.clone()),
+        StreamId::new("Task ", id.clone()),
+        StreamId::new("Task", id.to_uppercase()),
+        StreamId::new("Task", format!("{id} ")),
+        StreamId::new("Task", format!("{id}\u{2060}")),
+    ];
+    for stream in &streams {
+        append(&store, stream, ExpectedVersion::NoStream, raw_events(1))
+            .await
+            .unwrap();
+    }
+    for stream in &streams {
+        let read = store.read_stream(stream, 0).await.unwrap();
+        assert_eq!(read.len(), 1, "{stream:?}");
+        assert_eq!(&read[0].stream, stream);
+    }
+}
+
+/// Two clients retrying the same batch at the same time: it is stored once, and both
+/// succeed (one wrote it, the other is told it was already stored).
+pub async fn concurrent_retries_of_one_batch_store_it_once<S: Store>(store: S) {
+    for _ in 0..10 {
+        let stream = task_stream();
+        let batch = raw_events(3);
+        let clients: Vec<_> = (0..2)
+            .map(|_| {
+                let (store, stream, batch) = (store.clone(), stream.clone(), batch.clone());
+                tokio::spawn(async move {
+                    store
+                        .append(&stream, ExpectedVersion::NoStream, batch)
+                        .await
+                })
+            })
+            .collect();
+        let mut outcomes = Vec::new();
+        for client in clients {
+            outcomes.push(client.await.unwrap().unwrap());
+        }
+        let stored_once: Vec<_> = outcomes.iter().map(|o| o.already_stored).collect();
+        assert!(stored_once.contains(&true) && stored_once.contains(&false));
+        assert_eq!(outcomes[0].records, outcomes[1].records);
+        assert_eq!(version(&store, &stream).await, 3);
+    }
+}
+
+/// Event ids are unique within a stream, not across streams.
+pub async fn same_event_id_in_two_streams_is_allowed<S: Store>(store: S) {
+    let (a, b) = (task_stream(), task_stream());
+    let event = raw_event(1);
+    append(&store, &a, ExpectedVersion::NoStream, vec![event.clone()])
+        .await
+        .unwrap();
+    let outcome = append(&store, &b, ExpectedVersion::NoStream, vec![event])
+        .await
+        .unwrap();
+    assert!(!outcome.already_stored);
+    assert_eq!(version(&store, &b).await, 1);
+}
+
+/// Loading an id that only another aggregate type has events for finds nothing: the
+/// stream is (type, id), and the error names the type asked for.
+pub async fn id_of_another_aggregate_type_loads_as_not_found<S: Store>(store: S) {
+    let id = Uuid::now_v7();
+    let order = StreamId::new("Order", id.to_string());
+    let item = serde_json::json!({ "sku": "a", "quantity": 1, "price_cents": 5 }).to_string();
+    append(
+        &store,
+        &order,
+        ExpectedVersion::NoStream,
+        vec![raw("ItemAdded", 1, &item)],
+    )
+    .await
+    .unwrap();
+    match load_task(&store, id).await {
+        Err(Error::NotFound {
+            aggregate_type,
+            aggregate_id,
+        }) => {
+            assert_eq!(aggregate_type, "Task");
+            assert_eq!(aggregate_id, id.to_string());
+        }
+        other => panic!("expected NotFound, got {other:?}"),
+    }
+}
+
+/// `replay_stream` hands over the same events as `read_stream`, in order, after the given
+/// version, and stops at the first error `apply` returns.
+pub async fn replay_stream_feeds_what_read_stream_returns<S: Store>(store: S) {
+    let stream = task_stream();
+    append(&store, &stream, ExpectedVersion::NoStream, raw_events(5))
+        .await
+        .unwrap();
+    let expected: Vec<_> = store
+        .read_stream(&stream, 2)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.version, r.event_type, r.schema_version, r.payload))
+        .collect();
+    let replayed = store
+        .replay_stream(&stream, 2, Vec::new(), |seen, e| {
+            seen.push((
+                e.version,
+                e.event_type.to_owned(),
+                e.schema_version,
+                e.payload.to_owned(),
+            ));
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(replayed, expected);
+    let missing = store
+        .replay_stream(&task_stream(), 0, 0u32, |n, _| {
+            *n += 1;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(missing, 0);
+    let stopped = store
+        .replay_stream(&stream, 0, 0u64, |n, e| {
+            *n += 1;
+            if e.version == 2 {
+                return Err(Error::Config("stop".into()));
+            }
+            Ok(())
+        })
+        .await;
+    assert!(matches!(stopped, Err(Error::Config(_))), "{stopped:?}");
 }

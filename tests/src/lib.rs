@@ -11,3 +11,4 @@ pub mod snapshot_conformance;
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+pub mod sqlite;

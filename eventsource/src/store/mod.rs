@@ -3,8 +3,12 @@
 //! payload), so one backend serves every aggregate.
 
 mod memory;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 
 pub use memory::InMemoryEventStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteEventStore;
 
 use crate::error::{Error, Result};
 use crate::event::EventMetadata;
@@ -107,6 +111,31 @@ pub struct RecordedEvent {
     pub metadata: EventMetadata,
 }
 
+/// A stored event as [`EventStore::replay_stream`] hands it over: what a replay needs,
+/// borrowed from the store while it reads, not copied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRef<'a> {
+    /// Version in the stream.
+    pub version: u64,
+    /// The stored type name.
+    pub event_type: &'a str,
+    /// The schema version of the payload.
+    pub schema_version: u32,
+    /// The JSON payload.
+    pub payload: &'a str,
+}
+
+impl<'a> From<&'a RecordedEvent> for EventRef<'a> {
+    fn from(record: &'a RecordedEvent) -> Self {
+        EventRef {
+            version: record.version,
+            event_type: &record.event_type,
+            schema_version: record.schema_version,
+            payload: &record.payload,
+        }
+    }
+}
+
 /// The result of a successful append.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppendOutcome {
@@ -154,6 +183,42 @@ pub trait EventStore: Send + Sync + 'static {
     /// The stream's current version; 0 when it does not exist.
     fn stream_version(&self, stream: &StreamId) -> impl Future<Output = Result<u64>> + Send;
 
+    /// Feeds the events of `stream` with a version greater than `after_version` to
+    /// `apply`, in order, without collecting them, and returns the state `apply` built.
+    /// The first error (a corrupt row, or one `apply` returns) ends the replay.
+    ///
+    /// This is how the repository loads aggregates. The default reads the stream with
+    /// [`read_stream`](Self::read_stream); a store overrides it to hand over its rows as
+    /// it reads them (the SQLite store runs the whole replay on its connection's thread,
+    /// so a long replay copies nothing and keeps no async runtime thread busy).
+    fn replay_stream<T, F>(
+        &self,
+        stream: &StreamId,
+        after_version: u64,
+        state: T,
+        apply: F,
+    ) -> impl Future<Output = Result<T>> + Send
+    where
+        T: Send + 'static,
+        F: FnMut(&mut T, EventRef<'_>) -> Result<()> + Send + 'static,
+    {
+        async move {
+            let records = self.read_stream(stream, after_version).await?;
+            let (mut state, mut apply) = (state, apply);
+            for record in &records {
+                if record.stream != *stream {
+                    return Err(Error::Corrupt {
+                        stream: stream.clone(),
+                        version: record.version,
+                        reason: format!("the store returned an event of stream {}", record.stream),
+                    });
+                }
+                apply(&mut state, EventRef::from(record))?;
+            }
+            Ok(state)
+        }
+    }
+
     /// At most `limit` events of the global feed with a position greater than
     /// `after_position`, in position order.
     fn read_all(
@@ -183,6 +248,20 @@ impl<S: EventStore> EventStore for std::sync::Arc<S> {
 
     fn stream_version(&self, stream: &StreamId) -> impl Future<Output = Result<u64>> + Send {
         (**self).stream_version(stream)
+    }
+
+    fn replay_stream<T, F>(
+        &self,
+        stream: &StreamId,
+        after_version: u64,
+        state: T,
+        apply: F,
+    ) -> impl Future<Output = Result<T>> + Send
+    where
+        T: Send + 'static,
+        F: FnMut(&mut T, EventRef<'_>) -> Result<()> + Send + 'static,
+    {
+        (**self).replay_stream(stream, after_version, state, apply)
     }
 
     fn read_all(

@@ -1,0 +1,255 @@
+//! The connections and how requests reach them without blocking the async runtime.
+//!
+//! A file database has two connections: one that writes (SQLite lets one transaction write
+//! at a time anyway) and one that only reads, so that reading a long stream does not wait
+//! behind appends (WAL readers never block writers). An in-memory database has one
+//! connection for everything: a second connection would open a second, empty database.
+
+use super::config::{Location, SqliteConfig, Threading};
+use super::migrations;
+use crate::error::{Error, Result};
+use rusqlite::{Connection, OpenFlags};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex, mpsc};
+use tokio::sync::oneshot;
+
+/// How many prepared statements each connection keeps.
+const STATEMENT_CACHE: usize = 32;
+
+/// Each connection's page cache, in KiB (SQLite's default is 2 MiB). Memory is taken only
+/// as pages are read; a larger cache keeps long streams' pages in memory between loads.
+const PAGE_CACHE_KIB: u32 = 32 * 1024;
+
+/// Turns a SQLite error into [`Error::Backend`].
+pub(super) fn backend(error: rusqlite::Error) -> Error {
+    Error::backend(error)
+}
+
+/// The store's connections.
+#[derive(Debug)]
+pub(super) struct Database {
+    writer: Worker,
+    /// `None` for an in-memory database: the writer reads too.
+    reader: Option<Worker>,
+}
+
+impl Database {
+    /// Opens the database, creates or upgrades its schema, and starts the workers.
+    pub(super) async fn open(config: &SqliteConfig) -> Result<Self> {
+        let writer_config = config.clone();
+        let writer = Worker::start(config.threading, "eventsource-sqlite-writer", move || {
+            let mut connection = connect(&writer_config, false)?;
+            migrations::migrate(&mut connection)?;
+            Ok(connection)
+        })
+        .await?;
+        let reader = match config.location {
+            Location::Memory => None,
+            Location::File(_) => {
+                let reader_config = config.clone();
+                let reader =
+                    Worker::start(config.threading, "eventsource-sqlite-reader", move || {
+                        connect(&reader_config, true)
+                    })
+                    .await?;
+                Some(reader)
+            }
+        };
+        Ok(Database { writer, reader })
+    }
+
+    /// Runs `job` on the writing connection.
+    pub(super) async fn write<T, F>(&self, job: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        self.writer.call(job).await
+    }
+
+    /// Runs `job` on the reading connection (the writing one for an in-memory database).
+    pub(super) async fn read<T, F>(&self, job: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        self.reader.as_ref().unwrap_or(&self.writer).call(job).await
+    }
+}
+
+/// Opens one connection with the store's settings.
+fn connect(config: &SqliteConfig, read_only: bool) -> Result<Connection> {
+    let connection = match &config.location {
+        Location::File(path) => {
+            // Read-only connections still open the file read-write: in WAL mode a reader
+            // writes to the shared-memory index. `query_only` keeps them from writing data.
+            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            Connection::open_with_flags(path, flags).map_err(|error| {
+                Error::Config(format!(
+                    "cannot open SQLite database {}: {error}",
+                    path.display()
+                ))
+            })?
+        }
+        Location::Memory => Connection::open_in_memory().map_err(backend)?,
+    };
+    connection
+        .busy_timeout(config.busy_timeout)
+        .map_err(backend)?;
+    if config.location != Location::Memory {
+        let mode = retry_while_busy(config, || {
+            connection.query_row("PRAGMA journal_mode = WAL", [], |row| {
+                row.get::<_, String>(0)
+            })
+        })?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::Config(format!(
+                "SQLite database cannot use write-ahead logging (journal mode is {mode})"
+            )));
+        }
+    }
+    connection
+        .pragma_update(None, "synchronous", config.synchronous.pragma_value())
+        .map_err(backend)?;
+    connection
+        .pragma_update(None, "cache_size", -i64::from(PAGE_CACHE_KIB))
+        .map_err(backend)?;
+    if read_only {
+        connection
+            .pragma_update(None, "query_only", true)
+            .map_err(backend)?;
+    }
+    connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(connection)
+}
+
+/// Runs `step` again while the database is busy, for up to the busy timeout. Needed where
+/// SQLite answers `SQLITE_BUSY` without waiting: switching a new database to WAL while
+/// another connection opens it too.
+fn retry_while_busy<T>(
+    config: &SqliteConfig,
+    mut step: impl FnMut() -> rusqlite::Result<T>,
+) -> Result<T> {
+    let give_up = std::time::Instant::now() + config.busy_timeout;
+    loop {
+        match step() {
+            Err(error)
+                if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && std::time::Instant::now() < give_up =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            other => return other.map_err(backend),
+        }
+    }
+}
+
+type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+
+/// Drives one connection.
+#[derive(Debug)]
+enum Worker {
+    /// A thread that owns the connection and runs jobs in order. It ends, closing the
+    /// connection, when the last handle is dropped.
+    Thread(mpsc::Sender<Job>),
+    /// The connection behind a mutex, used from tokio's blocking pool.
+    Blocking(Arc<Mutex<Connection>>),
+}
+
+fn stopped() -> Error {
+    Error::backend("the SQLite connection worker stopped")
+}
+
+impl Worker {
+    /// Opens the connection with `open` off the async runtime and starts the worker.
+    async fn start(
+        threading: Threading,
+        name: &str,
+        open: impl FnOnce() -> Result<Connection> + Send + 'static,
+    ) -> Result<Self> {
+        match threading {
+            Threading::DedicatedThread => {
+                let (jobs, queue) = mpsc::channel::<Job>();
+                let (opened_tx, opened) = oneshot::channel();
+                std::thread::Builder::new()
+                    .name(name.to_owned())
+                    .spawn(move || {
+                        let mut connection = match open() {
+                            Ok(connection) => {
+                                let _ = opened_tx.send(Ok(()));
+                                connection
+                            }
+                            Err(error) => {
+                                let _ = opened_tx.send(Err(error));
+                                return;
+                            }
+                        };
+                        while let Ok(job) = queue.recv() {
+                            job(&mut connection);
+                        }
+                    })
+                    .map_err(Error::backend)?;
+                opened.await.map_err(|_| stopped())??;
+                Ok(Worker::Thread(jobs))
+            }
+            Threading::SpawnBlocking => {
+                if tokio::runtime::Handle::try_current().is_err() {
+                    return Err(Error::Config(
+                        "Threading::SpawnBlocking needs a tokio runtime".into(),
+                    ));
+                }
+                let connection = tokio::task::spawn_blocking(open)
+                    .await
+                    .map_err(|_| stopped())??;
+                Ok(Worker::Blocking(Arc::new(Mutex::new(connection))))
+            }
+        }
+    }
+
+    async fn call<T, F>(&self, job: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        match self {
+            Worker::Thread(jobs) => {
+                let (reply, answer) = oneshot::channel();
+                jobs.send(Box::new(move |connection: &mut Connection| {
+                    // A job that panics (a user's apply handler in a replay) must not take
+                    // the connection down: the panic goes back to the caller, and rusqlite
+                    // has rolled back any transaction on the way out.
+                    let _ = reply.send(catch_unwind(AssertUnwindSafe(|| job(connection))));
+                }))
+                .map_err(|_| stopped())?;
+                match answer.await {
+                    Ok(Ok(result)) => result,
+                    Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                    Err(_) => Err(stopped()),
+                }
+            }
+            Worker::Blocking(connection) => {
+                let connection = Arc::clone(connection);
+                let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+                    Error::Config("Threading::SpawnBlocking needs a tokio runtime".into())
+                })?;
+                runtime
+                    .spawn_blocking(move || {
+                        // A job that panicked left no transaction open (rusqlite rolls back
+                        // on drop), so the connection is still usable; the panic itself goes
+                        // back to the caller through the join handle.
+                        let mut connection = connection
+                            .lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner());
+                        job(&mut connection)
+                    })
+                    .await
+                    .unwrap_or_else(|error| match error.try_into_panic() {
+                        Ok(panic) => std::panic::resume_unwind(panic),
+                        Err(_) => Err(stopped()),
+                    })
+            }
+        }
+    }
+}

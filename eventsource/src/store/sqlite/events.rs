@@ -1,0 +1,310 @@
+//! The event store's SQL: appends, stream reads and feed reads, run on a connection
+//! worker's thread.
+
+use super::connection::backend;
+use super::rows::{self, EVENT_COLUMNS, uuid_text};
+use crate::error::{Error, Result};
+use crate::store::{
+    AppendOutcome, BatchIdentity, EventRef, ExpectedVersion, NewEvent, RecordedEvent, StreamId,
+    classify_batch,
+};
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior, params};
+use std::borrow::Cow;
+
+/// The stream's version: its largest stored version, one descent of the unique index.
+const SELECT_VERSION: &str = "SELECT version FROM eventsource_events \
+     WHERE aggregate_type = ?1 AND aggregate_id = ?2 ORDER BY version DESC LIMIT 1";
+
+const SELECT_STORED_ID: &str = "SELECT version FROM eventsource_events \
+     WHERE aggregate_type = ?1 AND aggregate_id = ?2 AND event_id = ?3";
+
+const INSERT_EVENT: &str = "INSERT INTO eventsource_events (aggregate_type, aggregate_id, \
+     version, event_id, event_type, schema_version, payload, correlation_id, causation_id, \
+     extra, occurred_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+
+/// The stream's current version; 0 when it has no events.
+pub(super) fn stream_version(connection: &Connection, stream: &StreamId) -> Result<u64> {
+    let mut statement = connection.prepare_cached(SELECT_VERSION).map_err(backend)?;
+    let mut found = statement
+        .query(params![stream.aggregate_type, stream.aggregate_id])
+        .map_err(backend)?;
+    match found.next().map_err(backend)? {
+        Some(row) => rows::stream_version(stream, row.get_ref(0).map_err(backend)?),
+        None => Ok(0),
+    }
+}
+
+/// Appends in one `BEGIN IMMEDIATE` transaction: taking the write lock first makes the
+/// version check and the insert one step, across connections and processes.
+pub(super) fn append(
+    connection: &mut Connection,
+    stream: &StreamId,
+    expected: ExpectedVersion,
+    events: Vec<NewEvent>,
+) -> Result<AppendOutcome> {
+    let tx = connection
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(backend)?;
+    let actual = stream_version(&tx, stream)?;
+    let batch_ids: Vec<_> = events.iter().map(|e| e.metadata.event_id).collect();
+    let mut stored = Vec::new();
+    if actual > 0 {
+        let mut statement = tx.prepare_cached(SELECT_STORED_ID).map_err(backend)?;
+        let mut buffer = [0; 36];
+        for id in &batch_ids {
+            let mut found = statement
+                .query(params![
+                    stream.aggregate_type,
+                    stream.aggregate_id,
+                    uuid_text(id, &mut buffer)
+                ])
+                .map_err(backend)?;
+            if let Some(row) = found.next().map_err(backend)? {
+                let version = rows::stream_version(stream, row.get_ref(0).map_err(backend)?)?;
+                stored.push((*id, version));
+            }
+        }
+    }
+    if let BatchIdentity::Retry { first_version } =
+        classify_batch(stream, expected, &batch_ids, &stored)?
+    {
+        let records = read_stream_range(&tx, stream, first_version - 1, Some(events.len() as u64))?;
+        return Ok(AppendOutcome {
+            records,
+            already_stored: true,
+        });
+    }
+    if !expected.is_satisfied_by(actual) {
+        return Err(Error::Conflict {
+            stream: stream.clone(),
+            expected,
+            actual,
+        });
+    }
+    if events.is_empty() {
+        return Ok(AppendOutcome {
+            records: Vec::new(),
+            already_stored: false,
+        });
+    }
+    let records = insert_events(&tx, stream, expected, actual, events)?;
+    tx.commit().map_err(backend)?;
+    Ok(AppendOutcome {
+        records,
+        already_stored: false,
+    })
+}
+
+fn insert_events(
+    tx: &Transaction<'_>,
+    stream: &StreamId,
+    expected: ExpectedVersion,
+    actual: u64,
+    events: Vec<NewEvent>,
+) -> Result<Vec<RecordedEvent>> {
+    let mut statement = tx.prepare_cached(INSERT_EVENT).map_err(backend)?;
+    let mut records = Vec::with_capacity(events.len());
+    let (mut id_text, mut correlation_text, mut causation_text) = ([0; 36], [0; 36], [0; 36]);
+    for (event, version) in events.into_iter().zip(actual + 1..) {
+        let metadata = &event.metadata;
+        let extra: Cow<'_, str> = if metadata.extra.is_empty() {
+            Cow::Borrowed("{}")
+        } else {
+            let json = serde_json::to_string(&metadata.extra).map_err(|source| Error::Encode {
+                stream: stream.clone(),
+                event_type: event.event_type.clone(),
+                source,
+            })?;
+            Cow::Owned(json)
+        };
+        let correlation = metadata
+            .correlation_id
+            .as_ref()
+            .map(|id| uuid_text(id, &mut correlation_text));
+        let causation = metadata
+            .causation_id
+            .as_ref()
+            .map(|id| uuid_text(id, &mut causation_text));
+        statement
+            .execute(params![
+                stream.aggregate_type,
+                stream.aggregate_id,
+                to_sql_int(version),
+                uuid_text(&metadata.event_id, &mut id_text),
+                event.event_type,
+                event.schema_version,
+                event.payload,
+                correlation,
+                causation,
+                extra,
+                metadata.occurred_at_micros(),
+            ])
+            .map_err(|error| conflict_or_backend(tx, error, stream, expected))?;
+        let position = u64::try_from(tx.last_insert_rowid()).map_err(|_| Error::Corrupt {
+            stream: stream.clone(),
+            version,
+            reason: "SQLite assigned a negative feed position".into(),
+        })?;
+        records.push(RecordedEvent {
+            position,
+            stream: stream.clone(),
+            version,
+            event_type: event.event_type,
+            schema_version: event.schema_version,
+            payload: event.payload,
+            metadata: event.metadata,
+        });
+    }
+    Ok(records)
+}
+
+/// The unique keys stop a write that the version check should have refused, should
+/// something other than this store write to the tables. Report it as the conflict it is,
+/// with the version the stream's events actually reach.
+fn conflict_or_backend(
+    tx: &Transaction<'_>,
+    error: rusqlite::Error,
+    stream: &StreamId,
+    expected: ExpectedVersion,
+) -> Error {
+    if error.sqlite_error_code() != Some(ErrorCode::ConstraintViolation) {
+        return backend(error);
+    }
+    let actual = tx.query_row(
+        "SELECT coalesce(max(version), 0) FROM eventsource_events \
+         WHERE aggregate_type = ?1 AND aggregate_id = ?2",
+        params![stream.aggregate_type, stream.aggregate_id],
+        |row| row.get::<_, i64>(0),
+    );
+    match actual {
+        Ok(actual) => Error::Conflict {
+            stream: stream.clone(),
+            expected,
+            actual: u64::try_from(actual).unwrap_or(0),
+        },
+        Err(_) => backend(error),
+    }
+}
+
+/// The stream's events after `after_version`, at most `limit` of them.
+///
+/// The events must run from `after_version + 1` without a gap: a lost or renumbered row
+/// is [`Error::Corrupt`], never a silently shorter stream.
+pub(super) fn read_stream_range(
+    connection: &Connection,
+    stream: &StreamId,
+    after_version: u64,
+    limit: Option<u64>,
+) -> Result<Vec<RecordedEvent>> {
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM eventsource_events e \
+         WHERE e.aggregate_type = ?1 AND e.aggregate_id = ?2 AND e.version > ?3 \
+         ORDER BY e.version LIMIT ?4"
+    );
+    let mut statement = connection.prepare_cached(&sql).map_err(backend)?;
+    let mut found = statement
+        .query(params![
+            stream.aggregate_type,
+            stream.aggregate_id,
+            to_sql_int(after_version),
+            limit.map_or(-1, to_sql_int),
+        ])
+        .map_err(backend)?;
+    // The stream's version sizes the result up front: a long stream is then built without
+    // moving its records as the vector grows. (A hint only; the SELECT decides.)
+    let expected = stream_version(connection, stream)?.saturating_sub(after_version);
+    let capacity = limit
+        .map_or(expected, |limit| limit.min(expected))
+        .min(1 << 16);
+    let mut records = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    while let Some(row) = found.next().map_err(backend)? {
+        let expected_version = after_version + records.len() as u64 + 1;
+        let record = rows::record(row, stream.clone(), expected_version)?;
+        if record.version != expected_version {
+            return Err(missing_version(stream, expected_version, record.version));
+        }
+        records.push(record);
+    }
+    Ok(records)
+}
+
+/// Feeds the stream's events after `after_version` to `apply` straight from SQLite's row
+/// buffers: only the columns a replay needs, nothing copied. Versions must run without a
+/// gap, as in [`read_stream_range`].
+pub(super) fn replay_stream<T>(
+    connection: &Connection,
+    stream: &StreamId,
+    after_version: u64,
+    state: &mut T,
+    mut apply: impl FnMut(&mut T, EventRef<'_>) -> Result<()>,
+) -> Result<()> {
+    let mut statement = connection.prepare_cached(SELECT_REPLAY).map_err(backend)?;
+    let mut found = statement
+        .query(params![
+            stream.aggregate_type,
+            stream.aggregate_id,
+            to_sql_int(after_version),
+        ])
+        .map_err(backend)?;
+    let mut expected_version = after_version;
+    while let Some(row) = found.next().map_err(backend)? {
+        expected_version += 1;
+        let event = rows::event_ref(row, stream, expected_version)?;
+        if event.version != expected_version {
+            return Err(missing_version(stream, expected_version, event.version));
+        }
+        apply(state, event)?;
+    }
+    Ok(())
+}
+
+const SELECT_REPLAY: &str = "SELECT version, event_type, schema_version, payload \
+     FROM eventsource_events \
+     WHERE aggregate_type = ?1 AND aggregate_id = ?2 AND version > ?3 ORDER BY version";
+
+/// At most `limit` events of the feed after `after_position`.
+pub(super) fn read_all(
+    connection: &Connection,
+    after_position: u64,
+    limit: usize,
+) -> Result<Vec<RecordedEvent>> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS}, e.aggregate_type, e.aggregate_id FROM eventsource_events e \
+         WHERE e.position > ?1 ORDER BY e.position LIMIT ?2"
+    );
+    let mut statement = connection.prepare_cached(&sql).map_err(backend)?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut found = statement
+        .query(params![to_sql_int(after_position), limit])
+        .map_err(backend)?;
+    let mut records = Vec::new();
+    while let Some(row) = found.next().map_err(backend)? {
+        let position = match row.get_ref(0).map_err(backend)? {
+            ValueRef::Integer(p) => u64::try_from(p).unwrap_or(0),
+            _ => 0,
+        };
+        let stream = rows::stream_of(row, position)?;
+        records.push(rows::record(row, stream, 0)?);
+    }
+    Ok(records)
+}
+
+/// A stream read found `found` where version `expected` should be: a row was lost or
+/// renumbered.
+fn missing_version(stream: &StreamId, expected: u64, found: u64) -> Error {
+    Error::Corrupt {
+        stream: stream.clone(),
+        version: expected,
+        reason: format!("version {expected} is missing: the next stored event is version {found}"),
+    }
+}
+
+/// SQLite integers are `i64`; larger values (never reached by a real stream) saturate.
+fn to_sql_int(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,131 @@
+//! The snapshot table of a SQLite store.
+
+use super::connection::{Database, backend};
+use crate::bus::BoxFuture;
+use crate::error::{Error, Result};
+use crate::event::{EventMetadata, micros_since_epoch};
+use crate::snapshot::{Snapshot, SnapshotStore};
+use crate::store::StreamId;
+use rusqlite::params;
+use rusqlite::types::ValueRef;
+use std::fmt;
+use std::sync::Arc;
+
+/// Snapshots in the `eventsource_snapshots` table of a SQLite event store's database, one
+/// row per aggregate. Get it from [`SqliteEventStore::snapshot_store`](super::SqliteEventStore::snapshot_store);
+/// it shares the store's connections. Cloning gives another handle.
+///
+/// The rule that an older snapshot never replaces a newer one is one SQL statement
+/// (`INSERT ... ON CONFLICT DO UPDATE ... WHERE excluded.version >= version`), so it also
+/// holds between processes.
+#[derive(Clone)]
+pub struct SqliteSnapshotStore {
+    pub(super) db: Arc<Database>,
+}
+
+impl fmt::Debug for SqliteSnapshotStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteSnapshotStore")
+            .finish_non_exhaustive()
+    }
+}
+
+const UPSERT: &str = "INSERT INTO eventsource_snapshots \
+     (aggregate_type, aggregate_id, version, schema_version, state, taken_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+     ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET \
+         version = excluded.version, schema_version = excluded.schema_version, \
+         state = excluded.state, taken_at = excluded.taken_at \
+     WHERE excluded.version >= eventsource_snapshots.version";
+
+const SELECT: &str = "SELECT version, schema_version, state, taken_at FROM eventsource_snapshots \
+     WHERE aggregate_type = ?1 AND aggregate_id = ?2";
+
+const DELETE: &str =
+    "DELETE FROM eventsource_snapshots WHERE aggregate_type = ?1 AND aggregate_id = ?2";
+
+impl SnapshotStore for SqliteSnapshotStore {
+    fn save<'a>(&'a self, snapshot: &'a Snapshot) -> BoxFuture<'a, Result<()>> {
+        let snapshot = snapshot.clone();
+        Box::pin(self.db.write(move |connection| {
+            let version = i64::try_from(snapshot.version).unwrap_or(i64::MAX);
+            connection
+                .prepare_cached(UPSERT)
+                .and_then(|mut upsert| {
+                    upsert.execute(params![
+                        snapshot.stream.aggregate_type,
+                        snapshot.stream.aggregate_id,
+                        version,
+                        snapshot.schema_version,
+                        snapshot.state,
+                        micros_since_epoch(snapshot.taken_at),
+                    ])
+                })
+                .map_err(backend)?;
+            Ok(())
+        }))
+    }
+
+    fn load<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<Option<Snapshot>>> {
+        let stream = stream.clone();
+        Box::pin(self.db.read(move |connection| {
+            let mut select = connection.prepare_cached(SELECT).map_err(backend)?;
+            let mut found = select
+                .query(params![stream.aggregate_type, stream.aggregate_id])
+                .map_err(backend)?;
+            let Some(row) = found.next().map_err(backend)? else {
+                return Ok(None);
+            };
+            let cell = |index: usize| row.get_ref(index).map_err(backend);
+            let corrupt = |version: u64, reason: String| Error::Corrupt {
+                stream: stream.clone(),
+                version,
+                reason: format!("snapshot: {reason}"),
+            };
+            let integer = |index: usize, column: &str, version: u64| match cell(index)? {
+                ValueRef::Integer(n) => Ok(n),
+                _ => Err(corrupt(
+                    version,
+                    format!("column `{column}` is not an integer"),
+                )),
+            };
+            let version = integer(0, "version", 0)?;
+            let version =
+                u64::try_from(version).map_err(|_| corrupt(0, format!("version is {version}")))?;
+            let schema_version = integer(1, "schema_version", version)?;
+            let schema_version = u32::try_from(schema_version).map_err(|_| {
+                corrupt(
+                    version,
+                    format!("schema_version {schema_version} is out of range"),
+                )
+            })?;
+            let state = match cell(2)? {
+                ValueRef::Text(bytes) => std::str::from_utf8(bytes)
+                    .map_err(|_| corrupt(version, "column `state` is not valid UTF-8".into()))?
+                    .to_owned(),
+                _ => return Err(corrupt(version, "column `state` is not text".into())),
+            };
+            let taken_at = EventMetadata::time_from_micros(integer(3, "taken_at", version)?);
+            Ok(Some(Snapshot {
+                stream: stream.clone(),
+                version,
+                schema_version,
+                state,
+                taken_at,
+            }))
+        }))
+    }
+
+    fn delete<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<()>> {
+        let stream = stream.clone();
+        Box::pin(self.db.write(move |connection| {
+            connection
+                .prepare_cached(DELETE)
+                .and_then(|mut delete| {
+                    delete.execute(params![stream.aggregate_type, stream.aggregate_id])
+                })
+                .map_err(backend)?;
+            Ok(())
+        }))
+    }
+}
