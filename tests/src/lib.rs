@@ -4,6 +4,7 @@
 
 pub mod conformance;
 pub mod fixtures;
+pub mod snapshot_behaviour;
 pub mod snapshot_bench;
 pub mod snapshot_conformance;
 

@@ -46,6 +46,12 @@ impl TempSqliteStore {
             _dir: Arc::clone(&self.dir),
         }
     }
+
+    /// This event store and the snapshot store of the same database: what the snapshot
+    /// behaviour suite and the snapshot benchmark run on.
+    pub fn backend(&self) -> (TempSqliteStore, TempSqliteSnapshots) {
+        (self.clone(), self.snapshots())
+    }
 }
 
 impl EventStore for TempSqliteStore {

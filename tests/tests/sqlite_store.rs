@@ -1,6 +1,7 @@
 //! The conformance suites on the SQLite store (a fresh database file per case, an
-//! in-memory database, and the `spawn_blocking` threading), then what only a database file
-//! can show: reopening, schema upgrades, corrupt rows and a crash mid-append.
+//! in-memory database, and the `spawn_blocking` threading), the snapshot behaviour suite
+//! on a fresh database file per case, then what only a database file can show: reopening,
+//! schema upgrades, corrupt rows and a crash mid-append.
 
 eventsource_tests::store_conformance_suite!(async {
     Some(TempSqliteStore::new().await.expect("open a SQLite store"))
@@ -35,6 +36,17 @@ mod snapshots {
                 .await
                 .expect("open a SQLite store")
                 .snapshots(),
+        )
+    });
+}
+
+mod snapshot_behaviour {
+    eventsource_tests::snapshot_behaviour_suite!(async {
+        Some(
+            eventsource_tests::sqlite::TempSqliteStore::new()
+                .await
+                .expect("open a SQLite store")
+                .backend(),
         )
     });
 }
