@@ -1,4 +1,5 @@
-//! Load time with and without snapshots, for histories of 100 to 100,000 events.
+//! Load time with and without snapshots, for histories of 100 to 100,000 events, on every
+//! backend: the in-memory stores and SQLite (a database file in a temporary directory).
 //!
 //! Run with `cargo run --release -p eventsource-examples --bin bench_snapshots`. With
 //! snapshots (taken every 100 events) the load time stays flat; without, it grows with the
@@ -6,7 +7,8 @@
 //! workload under criterion.
 
 use eventsource::{InMemoryEventStore, InMemorySnapshotStore};
-use eventsource_tests::snapshot_bench::{SIZES, measure, table};
+use eventsource_tests::snapshot_bench::{SIZES, report};
+use eventsource_tests::sqlite::TempSqliteStore;
 use std::time::Duration;
 
 #[tokio::main]
@@ -15,18 +17,10 @@ async fn main() {
         eprintln!("note: a debug build; run with --release for meaningful figures");
     }
     let budget = Duration::from_millis(300);
-    let rows = measure(
-        || (InMemoryEventStore::new(), InMemorySnapshotStore::new()),
-        &SIZES,
-        budget,
-    )
-    .await;
-    print!("{}", table("in-memory stores", &rows));
-    let first = rows.first().expect("at least one size");
-    let last = rows.last().expect("at least one size");
-    let flat = last.with_snapshot.as_secs_f64() / first.with_snapshot.as_secs_f64();
-    println!(
-        "\nwith snapshots, the {}-event load takes {flat:.2}x the {}-event load (target: within 2x)",
-        last.events, first.events
-    );
+    // One line per backend; each factory yields a fresh pair of stores, or `None` when the
+    // backend is unavailable (its table is then skipped).
+    let in_memory = || async { Some((InMemoryEventStore::new(), InMemorySnapshotStore::new())) };
+    let sqlite = || async { Some(TempSqliteStore::new().await.ok()?.backend()) };
+    report("in-memory stores", in_memory, &SIZES, budget).await;
+    report("SQLite stores, a database file", sqlite, &SIZES, budget).await;
 }
