@@ -2,11 +2,12 @@
 //! no durability.
 
 use super::{
-    AppendOutcome, BatchIdentity, EventStore, ExpectedVersion, NewEvent, RecordedEvent, StreamId,
-    classify_batch,
+    AppendOutcome, BatchIdentity, EventRef, EventStore, ExpectedVersion, NewEvent, RecordedEvent,
+    StreamId, classify_batch,
 };
 use crate::error::{Error, Result};
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// An event store kept in memory. Cloning it gives another handle to the same events.
@@ -20,8 +21,9 @@ pub struct InMemoryEventStore {
 
 #[derive(Debug, Default)]
 struct Log {
-    /// Every event in commit order; an event's position is its index + 1.
-    events: Vec<RecordedEvent>,
+    /// Every event in commit order; an event's position is its index + 1. Shared, so a
+    /// replay takes pointers under the lock and decodes after releasing it.
+    events: Vec<Arc<RecordedEvent>>,
     /// For each stream, the indexes of its events in version order.
     streams: HashMap<StreamId, Vec<usize>>,
 }
@@ -51,7 +53,19 @@ impl Log {
             .get(stream)
             .into_iter()
             .flatten()
-            .map(|&i| &self.events[i])
+            .map(|&i| &*self.events[i])
+    }
+
+    /// The stream's events after `after_version`, by slicing its index list: reading the
+    /// tail of a long stream (after a snapshot) costs only the events returned.
+    fn stream_tail(
+        &self,
+        stream: &StreamId,
+        after_version: u64,
+    ) -> impl Iterator<Item = &Arc<RecordedEvent>> {
+        let indexes = self.streams.get(stream).map_or(&[][..], Vec::as_slice);
+        let start = usize::try_from(after_version).map_or(indexes.len(), |v| v.min(indexes.len()));
+        indexes[start..].iter().map(|&i| &self.events[i])
     }
 }
 
@@ -73,10 +87,9 @@ impl EventStore for InMemoryEventStore {
             classify_batch(stream, expected, &batch_ids, &stored)?
         {
             let records = log
-                .stream_events(stream)
-                .skip((first_version - 1) as usize)
+                .stream_tail(stream, first_version - 1)
                 .take(events.len())
-                .cloned()
+                .map(|record| RecordedEvent::clone(record))
                 .collect();
             return Ok(AppendOutcome {
                 records,
@@ -104,7 +117,7 @@ impl EventStore for InMemoryEventStore {
                 metadata: event.metadata,
             };
             records.push(record.clone());
-            log.events.push(record);
+            log.events.push(Arc::new(record));
             log.streams.entry(stream.clone()).or_default().push(index);
         }
         Ok(AppendOutcome {
@@ -119,14 +132,37 @@ impl EventStore for InMemoryEventStore {
         after_version: u64,
     ) -> Result<Vec<RecordedEvent>> {
         let log = self.lock();
-        let indexes = log.streams.get(stream).map_or(&[][..], Vec::as_slice);
-        // Slice rather than skip: reading the tail of a long stream (after a snapshot) costs
-        // only the events returned.
-        let start = usize::try_from(after_version).map_or(indexes.len(), |v| v.min(indexes.len()));
-        Ok(indexes[start..]
-            .iter()
-            .map(|&i| log.events[i].clone())
+        Ok(log
+            .stream_tail(stream, after_version)
+            .map(|record| RecordedEvent::clone(record))
             .collect())
+    }
+
+    /// Takes shared pointers to the events under the lock, then applies them after
+    /// releasing it: no event is copied, and writers never wait for a replay.
+    fn replay_stream<T, F>(
+        &self,
+        stream: &StreamId,
+        after_version: u64,
+        state: T,
+        apply: F,
+    ) -> impl Future<Output = Result<T>> + Send
+    where
+        T: Send + 'static,
+        F: FnMut(&mut T, EventRef<'_>) -> Result<()> + Send + 'static,
+    {
+        let tail: Vec<Arc<RecordedEvent>> = self
+            .lock()
+            .stream_tail(stream, after_version)
+            .cloned()
+            .collect();
+        async move {
+            let (mut state, mut apply) = (state, apply);
+            for record in &tail {
+                apply(&mut state, EventRef::from(&**record))?;
+            }
+            Ok(state)
+        }
     }
 
     async fn stream_version(&self, stream: &StreamId) -> Result<u64> {
@@ -136,6 +172,12 @@ impl EventStore for InMemoryEventStore {
     async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
         let log = self.lock();
         let start = usize::try_from(after_position).unwrap_or(usize::MAX);
-        Ok(log.events.iter().skip(start).take(limit).cloned().collect())
+        Ok(log
+            .events
+            .iter()
+            .skip(start)
+            .take(limit)
+            .map(|record| RecordedEvent::clone(record))
+            .collect())
     }
 }
