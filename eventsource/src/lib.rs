@@ -78,6 +78,11 @@ pub use repository::{DEFAULT_UPDATE_ATTEMPTS, Repository, UpdateError};
 pub use root::{AggregateRoot, PendingEvent};
 pub use snapshot::{InMemorySnapshotStore, Snapshot, SnapshotStore};
 pub use store::{EventStore, ExpectedVersion, InMemoryEventStore, RecordedEvent, StreamId};
+#[cfg(feature = "postgres")]
+pub use {
+    snapshot::PostgresSnapshotStore,
+    store::postgres::{PostgresConfig, PostgresEventStore},
+};
 
 /// Derives [`Aggregate`] for a struct or enum holding an aggregate's state.
 ///

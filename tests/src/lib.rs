@@ -4,4 +4,6 @@
 
 pub mod conformance;
 pub mod fixtures;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod snapshot_conformance;

@@ -5,8 +5,12 @@
 //! snapshot replace a newer one.
 
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 
 pub use memory::InMemorySnapshotStore;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresSnapshotStore;
 
 use crate::bus::BoxFuture;
 use crate::error::Result;

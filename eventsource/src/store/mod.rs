@@ -3,6 +3,8 @@
 //! payload), so one backend serves every aggregate.
 
 mod memory;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 
 pub use memory::InMemoryEventStore;
 

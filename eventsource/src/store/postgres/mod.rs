@@ -1,0 +1,795 @@
+//! The PostgreSQL event store, for many processes on many machines (feature `postgres`).
+//!
+//! ```no_run
+//! # async fn run() -> eventsource::Result<()> {
+//! use eventsource::store::postgres::PostgresEventStore;
+//!
+//! let store = PostgresEventStore::connect("postgres://postgres@127.0.0.1:5432/app").await?;
+//! let snapshots = store.snapshot_store();
+//! # Ok(()) }
+//! ```
+//!
+//! [`PostgresConfig`] sets the schema (default `eventsource`), the pool or connection
+//! settings, notifications and the feed wait. The store creates its schema and tables on
+//! `connect` and upgrades them with numbered migrations, under an advisory lock so that
+//! processes starting together are safe; a schema written by a newer eventsource is
+//! refused with [`Error::Schema`].
+//!
+//! # Tables
+//!
+//! In the configured schema:
+//! - `events`: one row per event: `position` (the global feed position, primary key),
+//!   `aggregate_type`, `aggregate_id`, `version`, `event_id`, `event_type`,
+//!   `schema_version`, `payload`, `occurred_at`, `correlation_id`, `causation_id` and
+//!   `metadata` (the extra pairs as a JSON object). `UNIQUE (aggregate_type,
+//!   aggregate_id, version)` backs the version check; `UNIQUE (aggregate_type,
+//!   aggregate_id, event_id)` backs the event-id rule.
+//! - `streams`: the current version of each stream: read in O(1), and the row that
+//!   serialises the writers of one stream.
+//! - `snapshots`: one row per aggregate (see [`PostgresSnapshotStore`](crate::snapshot::PostgresSnapshotStore)).
+//! - `settings` and `schema_migrations`: the store's own bookkeeping.
+//!
+//! `payload` is `text`, not `jsonb`: `jsonb` reorders keys, drops duplicate keys and
+//! whitespace, rewrites numbers and refuses `\u0000`, so the payload would not come back
+//! byte for byte; and the store is not the place to reject a payload (an undecodable
+//! payload is a decode error when it is loaded, naming the stream and version). `metadata`
+//! is `json`, which keeps its text as given and can still be queried with `->>`.
+//!
+//! # Appends
+//!
+//! An append is one statement in an implicit transaction, so one round trip: it moves the
+//! stream's row in `streams` to the new version *only if* the version matches the
+//! expectation (a row lock that makes the check hold across processes), and inserts the
+//! batch in the same statement. When it writes nothing (the version did not match) or
+//! hits the `event_id` key, a second, explicit transaction locks the stream row, applies
+//! the shared event-id rule ([`classify_batch`](super::classify_batch)) and reports the
+//! retry, the duplicate or the [`Error::Conflict`] with the actual version it saw under
+//! the lock. A batch is written whole or not at all; a lost connection rolls it back.
+//! One append holds at most [`BATCH_LIMIT`] events.
+//!
+//! # The global feed never skips
+//!
+//! Positions come from the appending transaction's id: an event's position is
+//! `(transaction id + offset) × 65,536 + its index in the batch`. Transaction ids are
+//! handed out in order, but transactions commit in any order, so a reader must not read
+//! past a transaction that is still running. [`read_all`](crate::EventStore::read_all)
+//! therefore returns only events whose transaction id is below the *horizon*: the oldest
+//! transaction id still running when the read's snapshot was taken
+//! (`pg_snapshot_xmin(pg_current_snapshot())`). Every transaction below the horizon has
+//! finished, so no event can later appear below it: a reader that follows the feed in
+//! position order sees every committed event once, never a gap it skipped, even when a
+//! transaction with a smaller position commits after one with a larger position.
+//!
+//! When events are committed above the horizon (an older transaction is still running),
+//! `read_all` waits — at most [`PostgresConfig::feed_wait`] — until the horizon passes the
+//! newest event that was committed when the call began, so a reader sees its own writes.
+//! After that wait it returns what is final, possibly less than it could see.
+//!
+//! Why this and not an ordering lock: a lock taken before positions are assigned and held
+//! until commit makes every append in the database wait for the previous one's commit
+//! flush. Measured on the project's 2-core machine (pgbench, 8 connections, single-event
+//! appends): 4,547 commits/s of plain INSERTs, 2,042/s for this store's statement, and
+//! 217/s once the same work waits for `pg_advisory_xact_lock` (one connection: 662/s
+//! without the lock, 354/s with it). The horizon costs writers nothing.
+//!
+//! What it costs instead:
+//! - Readers lag by the longest transaction that holds a transaction id in the whole
+//!   database cluster (not only this store's writers): a long transaction elsewhere, or a
+//!   forgotten prepared transaction, holds the feed back until it ends (up to `feed_wait`
+//!   per read, which then returns what is final). Read-only transactions hold no id and
+//!   do not count.
+//! - Positions are large and not dense (the first event of a new database is around
+//!   `700 × 65,536`); only their order means anything.
+//! - A database restored by `pg_dump` into another cluster may have a younger transaction
+//!   counter than its positions: `connect` notices and raises the stored offset so that new
+//!   positions still come after the restored ones (start writers only after the restore).
+//!
+//! # Notifications
+//!
+//! After each append the store sends `NOTIFY <schema>_events` (as its own statement,
+//! pipelined with the append: a `NOTIFY` inside the append's transaction would take
+//! PostgreSQL's database-wide notify lock until the commit is flushed, and measured 1,035
+//! appends/s instead of 2,042/s with 8 writers). [`PostgresEventStore::subscribe_notifications`]
+//! listens on a connection of its own and wakes the caller. A notification is a wake-up
+//! only: it carries nothing, may be lost (a crash right after the commit) and may be
+//! spurious; the feed stays the source of truth, so a reader re-reads the feed when woken
+//! and also now and then without being woken.
+//!
+//! # Errors
+//!
+//! Conflicts are [`Error::Conflict`] with the actual version, like every store. A lost
+//! connection, a statement timeout or a server shutdown is [`Error::Backend`] wrapping the
+//! [`tokio_postgres::Error`] (its [`code`](tokio_postgres::Error::code) tells which); the
+//! pool replaces closed connections. A row that breaks the store's rules is
+//! [`Error::Corrupt`], naming the stream and version.
+
+mod config;
+mod feed;
+mod migrations;
+mod notify;
+mod schema;
+
+pub use config::{DEFAULT_FEED_WAIT, PostgresConfig};
+pub use deadpool_postgres;
+pub use feed::BATCH_LIMIT;
+pub use notify::FeedWakeups;
+pub use schema::{DEFAULT_SCHEMA, SchemaName};
+pub use tokio_postgres;
+
+use super::{
+    AppendOutcome, BatchIdentity, EventStore, ExpectedVersion, NewEvent, RecordedEvent, StreamId,
+    classify_batch,
+};
+use crate::error::{BoxError, Error, Result};
+use crate::event::EventMetadata;
+use crate::snapshot::PostgresSnapshotStore;
+use deadpool_postgres::{Object, Pool};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use tokio_postgres::Row;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::{FromSql, ToSql};
+use uuid::Uuid;
+
+/// An event store in a PostgreSQL schema, shared by any number of processes.
+///
+/// Cloning gives another handle to the same pool. See the [module docs](self) for the
+/// tables, the feed's guarantee and its cost.
+#[derive(Clone)]
+pub struct PostgresEventStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+    schema: SchemaName,
+    sql: Sql,
+    listen: Option<tokio_postgres::Config>,
+    notify_channel: Option<String>,
+    feed_wait: Duration,
+    xid_offset: i64,
+}
+
+/// How many times the careful path re-runs when a concurrent writer created the stream
+/// between its check and its write.
+const SLOW_PATH_ATTEMPTS: usize = 3;
+
+impl PostgresEventStore {
+    /// Connects with a connection string and the default settings (schema
+    /// [`DEFAULT_SCHEMA`]); see [`PostgresConfig`] for the others.
+    pub async fn connect(url: &str) -> Result<Self> {
+        PostgresConfig::from_url(url).connect().await
+    }
+
+    pub(crate) fn from_parts(
+        pool: Pool,
+        schema: SchemaName,
+        listen: Option<tokio_postgres::Config>,
+        notifications: bool,
+        feed_wait: Duration,
+        xid_offset: i64,
+    ) -> Self {
+        let sql = Sql::new(&schema);
+        let notify_channel = notifications.then(|| schema.notification_channel());
+        PostgresEventStore {
+            inner: Arc::new(Inner {
+                pool,
+                schema,
+                sql,
+                listen,
+                notify_channel,
+                feed_wait,
+                xid_offset,
+            }),
+        }
+    }
+
+    /// The connection pool.
+    pub fn pool(&self) -> &Pool {
+        &self.inner.pool
+    }
+
+    /// The schema holding the tables.
+    pub fn schema(&self) -> &SchemaName {
+        &self.inner.schema
+    }
+
+    /// A snapshot store in the same schema, on the same pool.
+    pub fn snapshot_store(&self) -> PostgresSnapshotStore {
+        PostgresSnapshotStore::new(self.inner.pool.clone(), &self.inner.schema)
+    }
+
+    /// Listens for appends to this store's schema, from this and every other process.
+    ///
+    /// The listening connection is made (and `LISTEN` has run) before this returns, so a
+    /// caller that subscribes first and reads the feed second misses no wake-up.
+    ///
+    /// Errors: [`Error::Config`] when the store was given a pool without
+    /// [`PostgresConfig::listen_config`]; [`Error::Backend`] when the connection fails.
+    pub async fn subscribe_notifications(&self) -> Result<FeedWakeups> {
+        let Some(config) = &self.inner.listen else {
+            return Err(Error::Config(
+                "notifications need connection settings: give `PostgresConfig::listen_config` \
+                 along with the pool"
+                    .into(),
+            ));
+        };
+        FeedWakeups::listen(config, &self.inner.schema).await
+    }
+
+    async fn client(&self) -> Result<Object> {
+        self.inner.pool.get().await.map_err(backend)
+    }
+
+    /// One statement, one round trip: `Ok(None)` when the version did not match.
+    async fn try_write(
+        &self,
+        client: &Object,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        batch: &Batch<'_>,
+    ) -> Result<Option<Written>, tokio_postgres::Error> {
+        let sql = &self.inner.sql;
+        let exact_version;
+        let (text, exact) = match expected {
+            ExpectedVersion::Any => (&sql.write_any, None),
+            ExpectedVersion::NoStream | ExpectedVersion::Exact(0) => (&sql.write_new, None),
+            ExpectedVersion::StreamExists => (&sql.write_existing, None),
+            ExpectedVersion::Exact(n) => {
+                // A version beyond bigint cannot be stored, so it cannot match.
+                let Ok(n) = i64::try_from(n) else {
+                    return Ok(None);
+                };
+                exact_version = n;
+                (&sql.write_exact, Some(&exact_version))
+            }
+        };
+        let statement = client.prepare_cached(text).await?;
+        let mut params = batch.params(stream, &self.inner.xid_offset);
+        if let Some(exact) = exact {
+            params.push(exact);
+        }
+        let write = client.query_opt(&statement, &params);
+        let row = match &self.inner.notify_channel {
+            None => write.await?,
+            Some(channel) => {
+                let notify = client.prepare_cached(&sql.notify).await?;
+                // Pipelined: sent right behind the write, answered in the same round trip.
+                // It runs even when the write failed: a spurious wake-up is harmless.
+                let notify_params: [&(dyn ToSql + Sync); 1] = [channel];
+                let (row, notified) =
+                    tokio::join!(biased; write, client.execute(&notify, &notify_params));
+                if let Err(error) = notified {
+                    tracing::warn!(%error, "NOTIFY after an append failed");
+                }
+                row?
+            }
+        };
+        row.map(|row| Written::from_row(&row)).transpose()
+    }
+
+    /// The careful path: under the stream's row lock, tell a retry from a duplicate from a
+    /// conflict, and write when none of them.
+    async fn append_carefully(
+        &self,
+        client: &mut Object,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        batch: &Batch<'_>,
+    ) -> Result<Result<Written, AppendOutcome>> {
+        let sql = &self.inner.sql;
+        let mut last_actual = 0;
+        for _ in 0..SLOW_PATH_ATTEMPTS {
+            let tx = client.transaction().await.map_err(backend)?;
+            let lock = tx.prepare_cached(&sql.lock_stream).await.map_err(backend)?;
+            let locked: Option<i64> = tx
+                .query_opt(&lock, &[&stream.aggregate_type, &stream.aggregate_id])
+                .await
+                .map_err(backend)?
+                .map(|row| row.try_get(0))
+                .transpose()
+                .map_err(backend)?;
+            let actual = match locked {
+                Some(v) => stream_version_from(v, stream)?,
+                None => 0,
+            };
+            last_actual = actual;
+            let stored_ids = tx.prepare_cached(&sql.stored_ids).await.map_err(backend)?;
+            let stored = tx
+                .query(
+                    &stored_ids,
+                    &[&stream.aggregate_type, &stream.aggregate_id, &batch.ids],
+                )
+                .await
+                .map_err(backend)?
+                .iter()
+                .map(|row| {
+                    let id: Uuid = row.try_get(0).map_err(backend)?;
+                    let version: i64 = row.try_get(1).map_err(backend)?;
+                    Ok((id, stream_version_from(version, stream)?))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            if let BatchIdentity::Retry { first_version } =
+                classify_batch(stream, expected, &batch.ids, &stored)?
+            {
+                let range = tx.prepare_cached(&sql.read_range).await.map_err(backend)?;
+                let rows = tx
+                    .query(
+                        &range,
+                        &[
+                            &stream.aggregate_type,
+                            &stream.aggregate_id,
+                            &to_i64(first_version - 1),
+                            &to_i64(batch.ids.len() as u64),
+                        ],
+                    )
+                    .await
+                    .map_err(backend)?;
+                let records = rows
+                    .iter()
+                    .map(|row| decode_event(row, 0, stream.clone()))
+                    .collect::<Result<Vec<_>>>()?;
+                tx.commit().await.map_err(backend)?;
+                return Ok(Err(AppendOutcome {
+                    records,
+                    already_stored: true,
+                }));
+            }
+            if !expected.is_satisfied_by(actual) {
+                return Err(Error::Conflict {
+                    stream: stream.clone(),
+                    expected,
+                    actual,
+                });
+            }
+            // The row is locked (or absent): write at exactly the version seen.
+            let (text, exact) = match locked {
+                Some(v) => (&sql.write_exact, Some(v)),
+                None => (&sql.write_new, None),
+            };
+            let statement = tx.prepare_cached(text).await.map_err(backend)?;
+            let mut params = batch.params(stream, &self.inner.xid_offset);
+            if let Some(exact) = &exact {
+                params.push(exact);
+            }
+            match tx.query_opt(&statement, &params).await {
+                Ok(Some(row)) => {
+                    let written = Written::from_row(&row).map_err(backend)?;
+                    tx.commit().await.map_err(backend)?;
+                    self.notify(client).await;
+                    return Ok(Ok(written));
+                }
+                // Another writer created the stream meanwhile, or stored one of the ids:
+                // look again.
+                Ok(None) => {}
+                Err(error) if is_unique_violation(&error) => {}
+                Err(error) => return Err(backend(error)),
+            }
+        }
+        Err(Error::Conflict {
+            stream: stream.clone(),
+            expected,
+            actual: last_actual,
+        })
+    }
+
+    async fn notify(&self, client: &Object) {
+        if let Some(channel) = &self.inner.notify_channel {
+            let result = match client.prepare_cached(&self.inner.sql.notify).await {
+                Ok(statement) => client.execute(&statement, &[channel]).await.map(drop),
+                Err(error) => Err(error),
+            };
+            if let Err(error) = result {
+                tracing::warn!(%error, "NOTIFY after an append failed");
+            }
+        }
+    }
+
+    async fn current_version(&self, client: &Object, stream: &StreamId) -> Result<u64> {
+        let statement = client
+            .prepare_cached(&self.inner.sql.stream_version)
+            .await
+            .map_err(backend)?;
+        let row = client
+            .query_opt(&statement, &[&stream.aggregate_type, &stream.aggregate_id])
+            .await
+            .map_err(backend)?;
+        match row {
+            None => Ok(0),
+            Some(row) => stream_version_from(row.try_get(0).map_err(backend)?, stream),
+        }
+    }
+}
+
+impl EventStore for PostgresEventStore {
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome> {
+        if events.len() > BATCH_LIMIT {
+            return Err(Error::Config(format!(
+                "a batch of {} events for {stream} exceeds the PostgreSQL store's limit of \
+                 {BATCH_LIMIT} events per append",
+                events.len()
+            )));
+        }
+        let mut client = self.client().await?;
+        if events.is_empty() {
+            let actual = self.current_version(&client, stream).await?;
+            return if expected.is_satisfied_by(actual) {
+                Ok(AppendOutcome {
+                    records: Vec::new(),
+                    already_stored: false,
+                })
+            } else {
+                Err(Error::Conflict {
+                    stream: stream.clone(),
+                    expected,
+                    actual,
+                })
+            };
+        }
+        let batch = Batch::new(&events);
+        let written = match self.try_write(&client, stream, expected, &batch).await {
+            Ok(Some(written)) => written,
+            Ok(None) => match self
+                .append_carefully(&mut client, stream, expected, &batch)
+                .await?
+            {
+                Ok(written) => written,
+                Err(retry) => return Ok(retry),
+            },
+            Err(error) if is_unique_violation(&error) => match self
+                .append_carefully(&mut client, stream, expected, &batch)
+                .await?
+            {
+                Ok(written) => written,
+                Err(retry) => return Ok(retry),
+            },
+            Err(error) => return Err(backend(error)),
+        };
+        drop(batch);
+        Ok(AppendOutcome {
+            records: written.records(stream, events),
+            already_stored: false,
+        })
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        after_version: u64,
+    ) -> Result<Vec<RecordedEvent>> {
+        let Ok(after) = i64::try_from(after_version) else {
+            return Ok(Vec::new());
+        };
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&self.inner.sql.read_stream)
+            .await
+            .map_err(backend)?;
+        let rows = client
+            .query(
+                &statement,
+                &[&stream.aggregate_type, &stream.aggregate_id, &after],
+            )
+            .await
+            .map_err(backend)?;
+        rows.iter()
+            .map(|row| decode_event(row, 0, stream.clone()))
+            .collect()
+    }
+
+    async fn stream_version(&self, stream: &StreamId) -> Result<u64> {
+        let client = self.client().await?;
+        self.current_version(&client, stream).await
+    }
+
+    async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
+        let Ok(after) = i64::try_from(after_position) else {
+            return Ok(Vec::new());
+        };
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let client = self.client().await?;
+        feed::read(
+            &client,
+            &self.inner.sql,
+            self.inner.xid_offset,
+            self.inner.feed_wait,
+            after,
+            limit,
+        )
+        .await
+    }
+}
+
+impl fmt::Debug for PostgresEventStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PostgresEventStore")
+            .field("schema", &self.inner.schema)
+            .field("pool", &self.inner.pool.status())
+            .field("notifications", &self.inner.notify_channel.is_some())
+            .field("feed_wait", &self.inner.feed_wait)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The statements, written once per store for its schema.
+pub(crate) struct Sql {
+    stream_version: String,
+    lock_stream: String,
+    stored_ids: String,
+    read_stream: String,
+    read_range: String,
+    write_any: String,
+    write_new: String,
+    write_existing: String,
+    write_exact: String,
+    notify: String,
+    feed_page: String,
+    horizon: String,
+}
+
+/// The columns [`decode_event`] reads, in its order.
+const EVENT_COLUMNS: &str = "position, version, event_id, event_type, schema_version, payload, \
+     occurred_at, correlation_id, causation_id, metadata::text";
+
+impl Sql {
+    fn new(schema: &SchemaName) -> Self {
+        let s = schema.ident();
+        let stream_version = format!(
+            "SELECT version FROM {s}.streams WHERE aggregate_type = $1 AND aggregate_id = $2"
+        );
+        let stream_rows = format!(
+            "SELECT {EVENT_COLUMNS} FROM {s}.events \
+             WHERE aggregate_type = $1 AND aggregate_id = $2 AND version > $3 ORDER BY version"
+        );
+        // `count` is the batch size; `base` the version before the batch. The `streams`
+        // statement locks the stream's row and checks the version in one step; the insert
+        // only sees a row from it when the check passed.
+        let count = "cardinality($3::uuid[])";
+        let write = |stream_cte: String| {
+            format!(
+                "WITH s AS ({stream_cte}), \
+                 ins AS (\
+                   INSERT INTO {s}.events (position, aggregate_type, aggregate_id, version, \
+                     event_id, event_type, schema_version, payload, occurred_at, \
+                     correlation_id, causation_id, metadata) \
+                   SELECT ((pg_current_xact_id()::text::bigint + $11::bigint) << {shift}) + u.ord, \
+                     $1, $2, s.base + u.ord, u.event_id, u.event_type, u.schema_version, \
+                     u.payload, u.occurred_at, u.correlation_id, u.causation_id, u.metadata::json \
+                   FROM s, unnest($3::uuid[], $4::text[], $5::bigint[], $6::text[], \
+                     $7::timestamptz[], $8::uuid[], $9::uuid[], $10::text[]) \
+                     WITH ORDINALITY AS u(event_id, event_type, schema_version, payload, \
+                     occurred_at, correlation_id, causation_id, metadata, ord) \
+                   RETURNING 1) \
+                 SELECT s.base, \
+                   (pg_current_xact_id()::text::bigint + $11::bigint) << {shift}, \
+                   (SELECT count(*) FROM ins) \
+                 FROM s",
+                shift = feed::POSITION_SHIFT,
+            )
+        };
+        Sql {
+            lock_stream: format!("{stream_version} FOR UPDATE"),
+            stored_ids: format!(
+                "SELECT event_id, version FROM {s}.events \
+                 WHERE aggregate_type = $1 AND aggregate_id = $2 AND event_id = ANY($3)"
+            ),
+            read_range: format!("{stream_rows} LIMIT $4"),
+            read_stream: stream_rows,
+            stream_version,
+            write_any: write(format!(
+                "INSERT INTO {s}.streams AS st (aggregate_type, aggregate_id, version) \
+                 VALUES ($1, $2, {count}) \
+                 ON CONFLICT (aggregate_type, aggregate_id) \
+                 DO UPDATE SET version = st.version + excluded.version \
+                 RETURNING st.version - {count} AS base"
+            )),
+            write_new: write(format!(
+                "INSERT INTO {s}.streams (aggregate_type, aggregate_id, version) \
+                 VALUES ($1, $2, {count}) \
+                 ON CONFLICT (aggregate_type, aggregate_id) DO NOTHING \
+                 RETURNING 0::bigint AS base"
+            )),
+            write_existing: write(format!(
+                "UPDATE {s}.streams SET version = version + {count} \
+                 WHERE aggregate_type = $1 AND aggregate_id = $2 \
+                 RETURNING version - {count} AS base"
+            )),
+            write_exact: write(format!(
+                "UPDATE {s}.streams SET version = version + {count} \
+                 WHERE aggregate_type = $1 AND aggregate_id = $2 AND version = $12::bigint \
+                 RETURNING version - {count} AS base"
+            )),
+            notify: "SELECT pg_notify($1, '')".to_owned(),
+            feed_page: feed::page_sql(&s),
+            horizon: feed::horizon_sql(),
+        }
+    }
+}
+
+/// A batch as the arrays the write statement unnests.
+struct Batch<'a> {
+    ids: Vec<Uuid>,
+    event_types: Vec<&'a str>,
+    schema_versions: Vec<i64>,
+    payloads: Vec<&'a str>,
+    occurred_at: Vec<SystemTime>,
+    correlation_ids: Vec<Option<Uuid>>,
+    causation_ids: Vec<Option<Uuid>>,
+    metadata: Vec<String>,
+}
+
+impl<'a> Batch<'a> {
+    fn new(events: &'a [NewEvent]) -> Self {
+        Batch {
+            ids: events.iter().map(|e| e.metadata.event_id).collect(),
+            event_types: events.iter().map(|e| e.event_type.as_str()).collect(),
+            schema_versions: events.iter().map(|e| i64::from(e.schema_version)).collect(),
+            payloads: events.iter().map(|e| e.payload.as_str()).collect(),
+            occurred_at: events.iter().map(|e| e.metadata.occurred_at).collect(),
+            correlation_ids: events.iter().map(|e| e.metadata.correlation_id).collect(),
+            causation_ids: events.iter().map(|e| e.metadata.causation_id).collect(),
+            metadata: events.iter().map(|e| encode_extra(&e.metadata)).collect(),
+        }
+    }
+
+    /// Parameters `$1` to `$11` of the write statements.
+    fn params<'p>(
+        &'p self,
+        stream: &'p StreamId,
+        xid_offset: &'p i64,
+    ) -> Vec<&'p (dyn ToSql + Sync)> {
+        vec![
+            &stream.aggregate_type,
+            &stream.aggregate_id,
+            &self.ids,
+            &self.event_types,
+            &self.schema_versions,
+            &self.payloads,
+            &self.occurred_at,
+            &self.correlation_ids,
+            &self.causation_ids,
+            &self.metadata,
+            xid_offset,
+        ]
+    }
+}
+
+fn encode_extra(metadata: &EventMetadata) -> String {
+    if metadata.extra.is_empty() {
+        return "{}".to_owned();
+    }
+    // A map of strings always serialises.
+    serde_json::to_string(&metadata.extra).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// What a successful write statement reports.
+struct Written {
+    /// The stream's version before the batch.
+    base: i64,
+    /// The batch's position base: event `i` (from 1) is at `position_base + i`.
+    position_base: i64,
+}
+
+impl Written {
+    fn from_row(row: &Row) -> Result<Self, tokio_postgres::Error> {
+        Ok(Written {
+            base: row.try_get(0)?,
+            position_base: row.try_get(1)?,
+        })
+    }
+
+    fn records(&self, stream: &StreamId, events: Vec<NewEvent>) -> Vec<RecordedEvent> {
+        events
+            .into_iter()
+            .zip(1u64..)
+            .map(|(event, i)| RecordedEvent {
+                position: self.position_base as u64 + i,
+                stream: stream.clone(),
+                version: self.base as u64 + i,
+                event_type: event.event_type,
+                schema_version: event.schema_version,
+                payload: event.payload,
+                metadata: event.metadata,
+            })
+            .collect()
+    }
+}
+
+/// Reads the event columns of [`EVENT_COLUMNS`] starting at column `at`.
+pub(crate) fn decode_event(row: &Row, at: usize, stream: StreamId) -> Result<RecordedEvent> {
+    let position: i64 = column(row, at, &stream, 0, "position")?;
+    let version: i64 = column(row, at + 1, &stream, 0, "version")?;
+    let Ok(version) = u64::try_from(version) else {
+        return Err(corrupt(&stream, 0, format!("negative version {version}")));
+    };
+    let position = u64::try_from(position)
+        .map_err(|_| corrupt(&stream, version, format!("negative position {position}")))?;
+    let event_id: Uuid = column(row, at + 2, &stream, version, "event_id")?;
+    let event_type: String = column(row, at + 3, &stream, version, "event_type")?;
+    let schema_version: i64 = column(row, at + 4, &stream, version, "schema_version")?;
+    let schema_version = u32::try_from(schema_version).map_err(|_| {
+        corrupt(
+            &stream,
+            version,
+            format!("schema version {schema_version} out of range"),
+        )
+    })?;
+    let payload: String = column(row, at + 5, &stream, version, "payload")?;
+    let occurred_at: SystemTime = column(row, at + 6, &stream, version, "occurred_at")?;
+    let correlation_id: Option<Uuid> = column(row, at + 7, &stream, version, "correlation_id")?;
+    let causation_id: Option<Uuid> = column(row, at + 8, &stream, version, "causation_id")?;
+    let metadata: &str = column(row, at + 9, &stream, version, "metadata")?;
+    let extra = if metadata == "{}" {
+        BTreeMap::new()
+    } else {
+        serde_json::from_str(metadata).map_err(|e| {
+            corrupt(
+                &stream,
+                version,
+                format!("metadata is not a JSON object of strings: {e}"),
+            )
+        })?
+    };
+    Ok(RecordedEvent {
+        position,
+        stream,
+        version,
+        event_type,
+        schema_version,
+        payload,
+        metadata: EventMetadata {
+            event_id,
+            occurred_at,
+            correlation_id,
+            causation_id,
+            extra,
+        },
+    })
+}
+
+fn column<'a, T: FromSql<'a>>(
+    row: &'a Row,
+    index: usize,
+    stream: &StreamId,
+    version: u64,
+    name: &str,
+) -> Result<T> {
+    row.try_get(index)
+        .map_err(|e| corrupt(stream, version, format!("unreadable column `{name}`: {e}")))
+}
+
+fn corrupt(stream: &StreamId, version: u64, reason: String) -> Error {
+    Error::Corrupt {
+        stream: stream.clone(),
+        version,
+        reason,
+    }
+}
+
+fn stream_version_from(version: i64, stream: &StreamId) -> Result<u64> {
+    u64::try_from(version).map_err(|_| corrupt(stream, 0, format!("negative version {version}")))
+}
+
+/// Versions and counts the store handles fit in bigint: they come from bigint columns.
+fn to_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+fn is_unique_violation(error: &tokio_postgres::Error) -> bool {
+    error.code() == Some(&SqlState::UNIQUE_VIOLATION)
+}
+
+/// Wraps a driver or pool error.
+pub(crate) fn backend(error: impl Into<BoxError>) -> Error {
+    Error::Backend(error.into())
+}
