@@ -6,4 +6,6 @@ pub mod conformance;
 pub mod fixtures;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(feature = "postgres")]
+pub mod postgres_bench;
 pub mod snapshot_conformance;

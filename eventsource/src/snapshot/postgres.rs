@@ -5,7 +5,7 @@ use super::{Snapshot, SnapshotStore};
 use crate::bus::BoxFuture;
 use crate::error::{Error, Result};
 use crate::store::StreamId;
-use crate::store::postgres::SchemaName;
+use crate::store::postgres::{SchemaName, backend, release};
 use deadpool_postgres::{Object, Pool};
 use std::fmt;
 use std::sync::Arc;
@@ -68,51 +68,54 @@ impl PostgresSnapshotStore {
             ))
         })?;
         let client = self.client().await?;
-        let statement = client
-            .prepare_cached(&self.sql.save)
-            .await
-            .map_err(backend)?;
-        client
-            .execute(
-                &statement,
-                &[
-                    &snapshot.stream.aggregate_type,
-                    &snapshot.stream.aggregate_id,
-                    &version,
-                    &i64::from(snapshot.schema_version),
-                    &snapshot.state,
-                    &snapshot.taken_at,
-                ],
-            )
-            .await
-            .map_err(backend)?;
-        Ok(())
+        let result = async {
+            let statement = client.prepare_cached(&self.sql.save).await?;
+            client
+                .execute(
+                    &statement,
+                    &[
+                        &snapshot.stream.aggregate_type,
+                        &snapshot.stream.aggregate_id,
+                        &version,
+                        &i64::from(snapshot.schema_version),
+                        &snapshot.state,
+                        &snapshot.taken_at,
+                    ],
+                )
+                .await
+        }
+        .await
+        .map(drop)
+        .map_err(backend);
+        release(client, result)
     }
 
     async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>> {
         let client = self.client().await?;
-        let statement = client
-            .prepare_cached(&self.sql.load)
-            .await
-            .map_err(backend)?;
-        let row = client
-            .query_opt(&statement, &[&stream.aggregate_type, &stream.aggregate_id])
-            .await
-            .map_err(backend)?;
-        row.map(|row| decode(&row, stream)).transpose()
+        let result = async {
+            let statement = client.prepare_cached(&self.sql.load).await?;
+            client
+                .query_opt(&statement, &[&stream.aggregate_type, &stream.aggregate_id])
+                .await
+        }
+        .await
+        .map_err(backend)
+        .and_then(|row| row.map(|row| decode(&row, stream)).transpose());
+        release(client, result)
     }
 
     async fn delete_snapshot(&self, stream: &StreamId) -> Result<()> {
         let client = self.client().await?;
-        let statement = client
-            .prepare_cached(&self.sql.delete)
-            .await
-            .map_err(backend)?;
-        client
-            .execute(&statement, &[&stream.aggregate_type, &stream.aggregate_id])
-            .await
-            .map_err(backend)?;
-        Ok(())
+        let result = async {
+            let statement = client.prepare_cached(&self.sql.delete).await?;
+            client
+                .execute(&statement, &[&stream.aggregate_type, &stream.aggregate_id])
+                .await
+        }
+        .await
+        .map(drop)
+        .map_err(backend);
+        release(client, result)
     }
 }
 
@@ -147,10 +150,6 @@ fn decode(row: &Row, stream: &StreamId) -> Result<Snapshot> {
         state,
         taken_at,
     })
-}
-
-fn backend(error: impl Into<crate::error::BoxError>) -> Error {
-    Error::Backend(error.into())
 }
 
 impl SnapshotStore for PostgresSnapshotStore {

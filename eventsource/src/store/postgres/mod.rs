@@ -21,9 +21,9 @@
 //! - `events`: one row per event: `position` (the global feed position, primary key),
 //!   `aggregate_type`, `aggregate_id`, `version`, `event_id`, `event_type`,
 //!   `schema_version`, `payload`, `occurred_at`, `correlation_id`, `causation_id` and
-//!   `metadata` (the extra pairs as a JSON object). `UNIQUE (aggregate_type,
-//!   aggregate_id, version)` backs the version check; `UNIQUE (aggregate_type,
-//!   aggregate_id, event_id)` backs the event-id rule.
+//!   `metadata` (the extra pairs as a JSON object, `NULL` when there are none).
+//!   `UNIQUE (aggregate_type, aggregate_id, version)` backs the version check;
+//!   `UNIQUE (aggregate_type, aggregate_id, event_id)` backs the event-id rule.
 //! - `streams`: the current version of each stream: read in O(1), and the row that
 //!   serialises the writers of one stream.
 //! - `snapshots`: one row per aggregate (see [`PostgresSnapshotStore`](crate::snapshot::PostgresSnapshotStore)).
@@ -37,7 +37,8 @@
 //!
 //! # Appends
 //!
-//! An append is one statement in an implicit transaction, so one round trip: it moves the
+//! An append is one statement in an implicit transaction, so one round trip (a single
+//! event binds plain values, a batch binds one array per column): it moves the
 //! stream's row in `streams` to the new version *only if* the version matches the
 //! expectation (a row lock that makes the check hold across processes), and inserts the
 //! batch in the same statement. When it writes nothing (the version did not match) or
@@ -67,41 +68,49 @@
 //!
 //! Why this and not an ordering lock: a lock taken before positions are assigned and held
 //! until commit makes every append in the database wait for the previous one's commit
-//! flush. Measured on the project's 2-core machine (pgbench, 8 connections, single-event
-//! appends): 4,547 commits/s of plain INSERTs, 2,042/s for this store's statement, and
-//! 217/s once the same work waits for `pg_advisory_xact_lock` (one connection: 662/s
-//! without the lock, 354/s with it). The horizon costs writers nothing.
+//! flush, so concurrent writers lose PostgreSQL's group commit. Measured with
+//! `bench_postgres` on the project's 2-core machine, 8 connections of single-row INSERTs:
+//! behind one `pg_advisory_xact_lock` they commit at 36% of the rate without it. The
+//! horizon costs writers nothing: no lock, no extra statement.
 //!
 //! What it costs instead:
 //! - Readers lag by the longest transaction that holds a transaction id in the whole
 //!   database cluster (not only this store's writers): a long transaction elsewhere, or a
 //!   forgotten prepared transaction, holds the feed back until it ends (up to `feed_wait`
 //!   per read, which then returns what is final). Read-only transactions hold no id and
-//!   do not count.
-//! - Positions are large and not dense (the first event of a new database is around
-//!   `700 × 65,536`); only their order means anything.
+//!   do not count. In the tests, where transactions are held open for up to 0.3 s on
+//!   purpose, feed reads in parallel tests wait that long.
+//! - A read that finds committed events above the horizon polls until it passes them
+//!   (1 ms, then up to 20 ms apart): a few milliseconds under ordinary load.
+//! - Positions are large and not dense (the first event of a new cluster is around
+//!   `700 × 65,536`); only their order means anything. One append holds at most
+//!   [`BATCH_LIMIT`] (65,535) events.
 //! - A database restored by `pg_dump` into another cluster may have a younger transaction
 //!   counter than its positions: `connect` notices and raises the stored offset so that new
 //!   positions still come after the restored ones (start writers only after the restore).
 //!
 //! # Notifications
 //!
-//! After each append the store sends `NOTIFY <schema>_events` (as its own statement,
-//! pipelined with the append: a `NOTIFY` inside the append's transaction would take
-//! PostgreSQL's database-wide notify lock until the commit is flushed, and measured 1,035
-//! appends/s instead of 2,042/s with 8 writers). [`PostgresEventStore::subscribe_notifications`]
-//! listens on a connection of its own and wakes the caller. A notification is a wake-up
-//! only: it carries nothing, may be lost (a crash right after the commit) and may be
-//! spurious; the feed stays the source of truth, so a reader re-reads the feed when woken
-//! and also now and then without being woken.
+//! After appends the store sends `NOTIFY <schema>_events`, from a task and connection of
+//! its own, at most once every 2 ms and always once after the last append; appends do not
+//! wait for it. Not inside the append: a `NOTIFY` in a transaction holds PostgreSQL's
+//! database-wide notification lock until the commit is flushed, which serialises every
+//! appending transaction (measured: 8 connections of INSERTs each with a `NOTIFY` commit
+//! at 46% of the plain rate). [`PostgresEventStore::subscribe_notifications`] listens on a
+//! connection of its own and wakes the caller. A notification is a wake-up only: it
+//! carries nothing, may be lost (a crash right after the commit) and may be spurious; the
+//! feed stays the source of truth, so a reader re-reads the feed when woken and also now
+//! and then without being woken.
 //!
 //! # Errors
 //!
 //! Conflicts are [`Error::Conflict`] with the actual version, like every store. A lost
 //! connection, a statement timeout or a server shutdown is [`Error::Backend`] wrapping the
-//! [`tokio_postgres::Error`] (its [`code`](tokio_postgres::Error::code) tells which); the
-//! pool replaces closed connections. A row that breaks the store's rules is
-//! [`Error::Corrupt`], naming the stream and version.
+//! [`tokio_postgres::Error`] (its [`code`](tokio_postgres::Error::code) tells which). A
+//! connection that failed that way is dropped, not returned to the pool. Retrying an
+//! append after such an error is safe: if the first attempt did commit, the event ids make
+//! the retry a no-op ([`AppendOutcome::already_stored`]). A row that breaks the store's
+//! rules is [`Error::Corrupt`], naming the stream and version.
 
 mod config;
 mod feed;
@@ -113,6 +122,7 @@ pub use config::{DEFAULT_FEED_WAIT, PostgresConfig};
 pub use deadpool_postgres;
 pub use feed::BATCH_LIMIT;
 pub use notify::FeedWakeups;
+use notify::Notifier;
 pub use schema::{DEFAULT_SCHEMA, SchemaName};
 pub use tokio_postgres;
 
@@ -124,13 +134,16 @@ use crate::error::{BoxError, Error, Result};
 use crate::event::EventMetadata;
 use crate::snapshot::PostgresSnapshotStore;
 use deadpool_postgres::{Object, Pool};
+use futures_core::Stream;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::future::poll_fn;
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
-use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{FromSql, ToSql};
+use tokio_postgres::{Row, Statement};
 use uuid::Uuid;
 
 /// An event store in a PostgreSQL schema, shared by any number of processes.
@@ -147,7 +160,7 @@ struct Inner {
     schema: SchemaName,
     sql: Sql,
     listen: Option<tokio_postgres::Config>,
-    notify_channel: Option<String>,
+    notifier: Option<Notifier>,
     feed_wait: Duration,
     xid_offset: i64,
 }
@@ -172,14 +185,14 @@ impl PostgresEventStore {
         xid_offset: i64,
     ) -> Self {
         let sql = Sql::new(&schema);
-        let notify_channel = notifications.then(|| schema.notification_channel());
+        let notifier = notifications.then(|| Notifier::new(&schema, listen.clone(), pool.clone()));
         PostgresEventStore {
             inner: Arc::new(Inner {
                 pool,
                 schema,
                 sql,
                 listen,
-                notify_channel,
+                notifier,
                 feed_wait,
                 xid_offset,
             }),
@@ -231,42 +244,26 @@ impl PostgresEventStore {
         expected: ExpectedVersion,
         batch: &Batch<'_>,
     ) -> Result<Option<Written>, tokio_postgres::Error> {
-        let sql = &self.inner.sql;
         let exact_version;
-        let (text, exact) = match expected {
-            ExpectedVersion::Any => (&sql.write_any, None),
-            ExpectedVersion::NoStream | ExpectedVersion::Exact(0) => (&sql.write_new, None),
-            ExpectedVersion::StreamExists => (&sql.write_existing, None),
+        let (check, exact) = match expected {
+            ExpectedVersion::Any => (StreamCheck::Any, None),
+            ExpectedVersion::NoStream | ExpectedVersion::Exact(0) => (StreamCheck::New, None),
+            ExpectedVersion::StreamExists => (StreamCheck::Existing, None),
             ExpectedVersion::Exact(n) => {
                 // A version beyond bigint cannot be stored, so it cannot match.
                 let Ok(n) = i64::try_from(n) else {
                     return Ok(None);
                 };
                 exact_version = n;
-                (&sql.write_exact, Some(&exact_version))
+                (StreamCheck::Exact, Some(&exact_version))
             }
         };
-        let statement = client.prepare_cached(text).await?;
+        let statement = client
+            .prepare_cached(self.inner.sql.write(check, batch))
+            .await?;
         let mut params = batch.params(stream, &self.inner.xid_offset);
-        if let Some(exact) = exact {
-            params.push(exact);
-        }
-        let write = client.query_opt(&statement, &params);
-        let row = match &self.inner.notify_channel {
-            None => write.await?,
-            Some(channel) => {
-                let notify = client.prepare_cached(&sql.notify).await?;
-                // Pipelined: sent right behind the write, answered in the same round trip.
-                // It runs even when the write failed: a spurious wake-up is harmless.
-                let notify_params: [&(dyn ToSql + Sync); 1] = [channel];
-                let (row, notified) =
-                    tokio::join!(biased; write, client.execute(&notify, &notify_params));
-                if let Err(error) = notified {
-                    tracing::warn!(%error, "NOTIFY after an append failed");
-                }
-                row?
-            }
-        };
+        params.extend(exact.map(|v| v as &(dyn ToSql + Sync)));
+        let row = client.query_opt(&statement, &params).await?;
         row.map(|row| Written::from_row(&row)).transpose()
     }
 
@@ -280,6 +277,7 @@ impl PostgresEventStore {
         batch: &Batch<'_>,
     ) -> Result<Result<Written, AppendOutcome>> {
         let sql = &self.inner.sql;
+        let batch_ids = batch.ids();
         let mut last_actual = 0;
         for _ in 0..SLOW_PATH_ATTEMPTS {
             let tx = client.transaction().await.map_err(backend)?;
@@ -300,7 +298,7 @@ impl PostgresEventStore {
             let stored = tx
                 .query(
                     &stored_ids,
-                    &[&stream.aggregate_type, &stream.aggregate_id, &batch.ids],
+                    &[&stream.aggregate_type, &stream.aggregate_id, &batch_ids],
                 )
                 .await
                 .map_err(backend)?
@@ -312,7 +310,7 @@ impl PostgresEventStore {
                 })
                 .collect::<Result<Vec<_>>>()?;
             if let BatchIdentity::Retry { first_version } =
-                classify_batch(stream, expected, &batch.ids, &stored)?
+                classify_batch(stream, expected, &batch_ids, &stored)?
             {
                 let range = tx.prepare_cached(&sql.read_range).await.map_err(backend)?;
                 let rows = tx
@@ -322,7 +320,7 @@ impl PostgresEventStore {
                             &stream.aggregate_type,
                             &stream.aggregate_id,
                             &to_i64(first_version - 1),
-                            &to_i64(batch.ids.len() as u64),
+                            &to_i64(batch_ids.len() as u64),
                         ],
                     )
                     .await
@@ -345,20 +343,20 @@ impl PostgresEventStore {
                 });
             }
             // The row is locked (or absent): write at exactly the version seen.
-            let (text, exact) = match locked {
-                Some(v) => (&sql.write_exact, Some(v)),
-                None => (&sql.write_new, None),
+            let check = match locked {
+                Some(_) => StreamCheck::Exact,
+                None => StreamCheck::New,
             };
-            let statement = tx.prepare_cached(text).await.map_err(backend)?;
+            let statement = tx
+                .prepare_cached(sql.write(check, batch))
+                .await
+                .map_err(backend)?;
             let mut params = batch.params(stream, &self.inner.xid_offset);
-            if let Some(exact) = &exact {
-                params.push(exact);
-            }
+            params.extend(locked.as_ref().map(|v| v as &(dyn ToSql + Sync)));
             match tx.query_opt(&statement, &params).await {
                 Ok(Some(row)) => {
                     let written = Written::from_row(&row).map_err(backend)?;
                     tx.commit().await.map_err(backend)?;
-                    self.notify(client).await;
                     return Ok(Ok(written));
                 }
                 // Another writer created the stream meanwhile, or stored one of the ids:
@@ -373,18 +371,6 @@ impl PostgresEventStore {
             expected,
             actual: last_actual,
         })
-    }
-
-    async fn notify(&self, client: &Object) {
-        if let Some(channel) = &self.inner.notify_channel {
-            let result = match client.prepare_cached(&self.inner.sql.notify).await {
-                Ok(statement) => client.execute(&statement, &[channel]).await.map(drop),
-                Err(error) => Err(error),
-            };
-            if let Err(error) = result {
-                tracing::warn!(%error, "NOTIFY after an append failed");
-            }
-        }
     }
 
     async fn current_version(&self, client: &Object, stream: &StreamId) -> Result<u64> {
@@ -403,6 +389,73 @@ impl PostgresEventStore {
     }
 }
 
+impl PostgresEventStore {
+    async fn append_on(
+        &self,
+        client: &mut Object,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome> {
+        if events.is_empty() {
+            let actual = self.current_version(client, stream).await?;
+            return if expected.is_satisfied_by(actual) {
+                Ok(AppendOutcome {
+                    records: Vec::new(),
+                    already_stored: false,
+                })
+            } else {
+                Err(Error::Conflict {
+                    stream: stream.clone(),
+                    expected,
+                    actual,
+                })
+            };
+        }
+        let batch = Batch::new(&events);
+        let written = match self.try_write(client, stream, expected, &batch).await {
+            Ok(Some(written)) => written,
+            Err(error) if !is_unique_violation(&error) => return Err(backend(error)),
+            // The version did not match, or an id is stored already: look closer.
+            Ok(None) | Err(_) => {
+                match self
+                    .append_carefully(client, stream, expected, &batch)
+                    .await?
+                {
+                    Ok(written) => written,
+                    Err(retry) => return Ok(retry),
+                }
+            }
+        };
+        drop(batch);
+        if let Some(notifier) = &self.inner.notifier {
+            notifier.appended();
+        }
+        Ok(AppendOutcome {
+            records: written.records(stream, events),
+            already_stored: false,
+        })
+    }
+
+    async fn read_stream_on(
+        &self,
+        client: &Object,
+        stream: &StreamId,
+        after: i64,
+    ) -> Result<Vec<RecordedEvent>> {
+        let statement = client
+            .prepare_cached(&self.inner.sql.read_stream)
+            .await
+            .map_err(backend)?;
+        let params: [&(dyn ToSql + Sync); 3] =
+            [&stream.aggregate_type, &stream.aggregate_id, &after];
+        decode_rows(client, &statement, params, |row| {
+            decode_event(row, 0, stream.clone())
+        })
+        .await
+    }
+}
+
 impl EventStore for PostgresEventStore {
     async fn append(
         &self,
@@ -418,45 +471,8 @@ impl EventStore for PostgresEventStore {
             )));
         }
         let mut client = self.client().await?;
-        if events.is_empty() {
-            let actual = self.current_version(&client, stream).await?;
-            return if expected.is_satisfied_by(actual) {
-                Ok(AppendOutcome {
-                    records: Vec::new(),
-                    already_stored: false,
-                })
-            } else {
-                Err(Error::Conflict {
-                    stream: stream.clone(),
-                    expected,
-                    actual,
-                })
-            };
-        }
-        let batch = Batch::new(&events);
-        let written = match self.try_write(&client, stream, expected, &batch).await {
-            Ok(Some(written)) => written,
-            Ok(None) => match self
-                .append_carefully(&mut client, stream, expected, &batch)
-                .await?
-            {
-                Ok(written) => written,
-                Err(retry) => return Ok(retry),
-            },
-            Err(error) if is_unique_violation(&error) => match self
-                .append_carefully(&mut client, stream, expected, &batch)
-                .await?
-            {
-                Ok(written) => written,
-                Err(retry) => return Ok(retry),
-            },
-            Err(error) => return Err(backend(error)),
-        };
-        drop(batch);
-        Ok(AppendOutcome {
-            records: written.records(stream, events),
-            already_stored: false,
-        })
+        let result = self.append_on(&mut client, stream, expected, events).await;
+        release(client, result)
     }
 
     async fn read_stream(
@@ -468,25 +484,14 @@ impl EventStore for PostgresEventStore {
             return Ok(Vec::new());
         };
         let client = self.client().await?;
-        let statement = client
-            .prepare_cached(&self.inner.sql.read_stream)
-            .await
-            .map_err(backend)?;
-        let rows = client
-            .query(
-                &statement,
-                &[&stream.aggregate_type, &stream.aggregate_id, &after],
-            )
-            .await
-            .map_err(backend)?;
-        rows.iter()
-            .map(|row| decode_event(row, 0, stream.clone()))
-            .collect()
+        let result = self.read_stream_on(&client, stream, after).await;
+        release(client, result)
     }
 
     async fn stream_version(&self, stream: &StreamId) -> Result<u64> {
         let client = self.client().await?;
-        self.current_version(&client, stream).await
+        let result = self.current_version(&client, stream).await;
+        release(client, result)
     }
 
     async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
@@ -498,7 +503,7 @@ impl EventStore for PostgresEventStore {
         }
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let client = self.client().await?;
-        feed::read(
+        let result = feed::read(
             &client,
             &self.inner.sql,
             self.inner.xid_offset,
@@ -506,8 +511,36 @@ impl EventStore for PostgresEventStore {
             after,
             limit,
         )
-        .await
+        .await;
+        release(client, result)
     }
+}
+
+/// Hands the connection back to the pool, unless `result` says the connection is lost:
+/// then it is dropped, so that the next caller does not find it dead (it may not know yet
+/// that the server ended it).
+pub(crate) fn release<T>(client: Object, result: Result<T>) -> Result<T> {
+    if let Err(Error::Backend(source)) = &result
+        && source
+            .downcast_ref::<tokio_postgres::Error>()
+            .is_some_and(connection_lost)
+    {
+        drop(Object::take(client));
+    }
+    result
+}
+
+/// A closed connection, or a server error that ends the session (`FATAL`, shutdown,
+/// connection failure classes).
+fn connection_lost(error: &tokio_postgres::Error) -> bool {
+    if error.is_closed() {
+        return true;
+    }
+    let fatal = error
+        .as_db_error()
+        .is_some_and(|db| matches!(db.severity(), "FATAL" | "PANIC"));
+    let code = error.code().map(SqlState::code).unwrap_or_default();
+    fatal || code.starts_with("57P") || code.starts_with("08")
 }
 
 impl fmt::Debug for PostgresEventStore {
@@ -515,7 +548,7 @@ impl fmt::Debug for PostgresEventStore {
         f.debug_struct("PostgresEventStore")
             .field("schema", &self.inner.schema)
             .field("pool", &self.inner.pool.status())
-            .field("notifications", &self.inner.notify_channel.is_some())
+            .field("notifications", &self.inner.notifier.is_some())
             .field("feed_wait", &self.inner.feed_wait)
             .finish_non_exhaustive()
     }
@@ -528,13 +561,24 @@ pub(crate) struct Sql {
     stored_ids: String,
     read_stream: String,
     read_range: String,
-    write_any: String,
-    write_new: String,
-    write_existing: String,
-    write_exact: String,
-    notify: String,
+    /// Indexed by [`StreamCheck`]: for one event, and for a batch.
+    write_one: [String; 4],
+    write_many: [String; 4],
     feed_page: String,
     horizon: String,
+}
+
+/// How the write statement checks the stream's version.
+#[derive(Debug, Clone, Copy)]
+enum StreamCheck {
+    /// Creates the stream or moves it on, whatever its version.
+    Any = 0,
+    /// Creates the stream; writes nothing if it exists.
+    New = 1,
+    /// Moves an existing stream on.
+    Existing = 2,
+    /// Moves the stream on from exactly the version in the last parameter.
+    Exact = 3,
 }
 
 /// The columns [`decode_event`] reads, in its order.
@@ -551,31 +595,25 @@ impl Sql {
             "SELECT {EVENT_COLUMNS} FROM {s}.events \
              WHERE aggregate_type = $1 AND aggregate_id = $2 AND version > $3 ORDER BY version"
         );
-        // `count` is the batch size; `base` the version before the batch. The `streams`
-        // statement locks the stream's row and checks the version in one step; the insert
-        // only sees a row from it when the check passed.
-        let count = "cardinality($3::uuid[])";
-        let write = |stream_cte: String| {
-            format!(
-                "WITH s AS ({stream_cte}), \
-                 ins AS (\
-                   INSERT INTO {s}.events (position, aggregate_type, aggregate_id, version, \
-                     event_id, event_type, schema_version, payload, occurred_at, \
-                     correlation_id, causation_id, metadata) \
-                   SELECT ((pg_current_xact_id()::text::bigint + $11::bigint) << {shift}) + u.ord, \
-                     $1, $2, s.base + u.ord, u.event_id, u.event_type, u.schema_version, \
-                     u.payload, u.occurred_at, u.correlation_id, u.causation_id, u.metadata::json \
-                   FROM s, unnest($3::uuid[], $4::text[], $5::bigint[], $6::text[], \
-                     $7::timestamptz[], $8::uuid[], $9::uuid[], $10::text[]) \
-                     WITH ORDINALITY AS u(event_id, event_type, schema_version, payload, \
-                     occurred_at, correlation_id, causation_id, metadata, ord) \
-                   RETURNING 1) \
-                 SELECT s.base, \
-                   (pg_current_xact_id()::text::bigint + $11::bigint) << {shift}, \
-                   (SELECT count(*) FROM ins) \
-                 FROM s",
-                shift = feed::POSITION_SHIFT,
-            )
+        // One event binds scalars; a batch binds one array per column and unnests them.
+        let one = (
+            "1",
+            "(VALUES ($3::uuid, $4::text, $5::bigint, $6::text, $7::timestamptz, $8::uuid, \
+               $9::uuid, $10::text, 1::bigint))",
+        );
+        let many = (
+            "cardinality($3::uuid[])",
+            "unnest($3::uuid[], $4::text[], $5::bigint[], $6::text[], $7::timestamptz[], \
+               $8::uuid[], $9::uuid[], $10::text[]) WITH ORDINALITY",
+        );
+        let write = |(count, source): (&str, &str)| {
+            [
+                StreamCheck::Any,
+                StreamCheck::New,
+                StreamCheck::Existing,
+                StreamCheck::Exact,
+            ]
+            .map(|check| write_sql(&s, check, count, source))
         };
         Sql {
             lock_stream: format!("{stream_version} FOR UPDATE"),
@@ -586,51 +624,102 @@ impl Sql {
             read_range: format!("{stream_rows} LIMIT $4"),
             read_stream: stream_rows,
             stream_version,
-            write_any: write(format!(
-                "INSERT INTO {s}.streams AS st (aggregate_type, aggregate_id, version) \
-                 VALUES ($1, $2, {count}) \
-                 ON CONFLICT (aggregate_type, aggregate_id) \
-                 DO UPDATE SET version = st.version + excluded.version \
-                 RETURNING st.version - {count} AS base"
-            )),
-            write_new: write(format!(
-                "INSERT INTO {s}.streams (aggregate_type, aggregate_id, version) \
-                 VALUES ($1, $2, {count}) \
-                 ON CONFLICT (aggregate_type, aggregate_id) DO NOTHING \
-                 RETURNING 0::bigint AS base"
-            )),
-            write_existing: write(format!(
-                "UPDATE {s}.streams SET version = version + {count} \
-                 WHERE aggregate_type = $1 AND aggregate_id = $2 \
-                 RETURNING version - {count} AS base"
-            )),
-            write_exact: write(format!(
-                "UPDATE {s}.streams SET version = version + {count} \
-                 WHERE aggregate_type = $1 AND aggregate_id = $2 AND version = $12::bigint \
-                 RETURNING version - {count} AS base"
-            )),
-            notify: "SELECT pg_notify($1, '')".to_owned(),
+            write_one: write(one),
+            write_many: write(many),
             feed_page: feed::page_sql(&s),
             horizon: feed::horizon_sql(),
         }
     }
+
+    fn write(&self, check: StreamCheck, batch: &Batch<'_>) -> &str {
+        let statements = match batch {
+            Batch::One { .. } => &self.write_one,
+            Batch::Many { .. } => &self.write_many,
+        };
+        &statements[check as usize]
+    }
 }
 
-/// A batch as the arrays the write statement unnests.
-struct Batch<'a> {
-    ids: Vec<Uuid>,
-    event_types: Vec<&'a str>,
-    schema_versions: Vec<i64>,
-    payloads: Vec<&'a str>,
-    occurred_at: Vec<SystemTime>,
-    correlation_ids: Vec<Option<Uuid>>,
-    causation_ids: Vec<Option<Uuid>>,
-    metadata: Vec<String>,
+/// The write statement: `$1`, `$2` the stream, `$3` to `$10` the events' columns (scalars
+/// or arrays), `$11` the transaction-id offset, `$12` the exact expected version.
+///
+/// The `streams` statement locks the stream's row and checks its version in one step; the
+/// insert sees a row from it (`base`, the version before the batch) only when the check
+/// passed, so a failed check writes nothing and returns no row.
+fn write_sql(s: &str, check: StreamCheck, count: &str, source: &str) -> String {
+    let stream_cte = match check {
+        StreamCheck::Any => format!(
+            "INSERT INTO {s}.streams AS st (aggregate_type, aggregate_id, version) \
+             VALUES ($1, $2, {count}) \
+             ON CONFLICT (aggregate_type, aggregate_id) \
+             DO UPDATE SET version = st.version + excluded.version \
+             RETURNING st.version - {count} AS base"
+        ),
+        StreamCheck::New => format!(
+            "INSERT INTO {s}.streams (aggregate_type, aggregate_id, version) \
+             VALUES ($1, $2, {count}) \
+             ON CONFLICT (aggregate_type, aggregate_id) DO NOTHING \
+             RETURNING 0::bigint AS base"
+        ),
+        StreamCheck::Existing => format!(
+            "UPDATE {s}.streams SET version = version + {count} \
+             WHERE aggregate_type = $1 AND aggregate_id = $2 \
+             RETURNING version - {count} AS base"
+        ),
+        StreamCheck::Exact => format!(
+            "UPDATE {s}.streams SET version = version + {count} \
+             WHERE aggregate_type = $1 AND aggregate_id = $2 AND version = $12::bigint \
+             RETURNING version - {count} AS base"
+        ),
+    };
+    format!(
+        "WITH s AS ({stream_cte}), \
+         ins AS (\
+           INSERT INTO {s}.events (position, aggregate_type, aggregate_id, version, \
+             event_id, event_type, schema_version, payload, occurred_at, \
+             correlation_id, causation_id, metadata) \
+           SELECT ((pg_current_xact_id()::text::bigint + $11::bigint) << {shift}) + u.ord, \
+             $1, $2, s.base + u.ord, u.event_id, u.event_type, u.schema_version, \
+             u.payload, u.occurred_at, u.correlation_id, u.causation_id, u.metadata::json \
+           FROM s, {source} AS u(event_id, event_type, schema_version, payload, \
+             occurred_at, correlation_id, causation_id, metadata, ord) \
+           RETURNING 1) \
+         SELECT s.base, (pg_current_xact_id()::text::bigint + $11::bigint) << {shift}, \
+           (SELECT count(*) FROM ins) \
+         FROM s",
+        shift = feed::POSITION_SHIFT,
+    )
+}
+
+/// A batch as the write statement binds it.
+enum Batch<'a> {
+    One {
+        event: &'a NewEvent,
+        schema_version: i64,
+        metadata: Option<String>,
+    },
+    Many {
+        ids: Vec<Uuid>,
+        event_types: Vec<&'a str>,
+        schema_versions: Vec<i64>,
+        payloads: Vec<&'a str>,
+        occurred_at: Vec<SystemTime>,
+        correlation_ids: Vec<Option<Uuid>>,
+        causation_ids: Vec<Option<Uuid>>,
+        metadata: Vec<Option<String>>,
+    },
 }
 
 impl<'a> Batch<'a> {
     fn new(events: &'a [NewEvent]) -> Self {
-        Batch {
+        if let [event] = events {
+            return Batch::One {
+                event,
+                schema_version: i64::from(event.schema_version),
+                metadata: encode_extra(&event.metadata),
+            };
+        }
+        Batch::Many {
             ids: events.iter().map(|e| e.metadata.event_id).collect(),
             event_types: events.iter().map(|e| e.event_type.as_str()).collect(),
             schema_versions: events.iter().map(|e| i64::from(e.schema_version)).collect(),
@@ -642,34 +731,72 @@ impl<'a> Batch<'a> {
         }
     }
 
+    /// The batch's event ids.
+    fn ids(&self) -> Vec<Uuid> {
+        match self {
+            Batch::One { event, .. } => vec![event.metadata.event_id],
+            Batch::Many { ids, .. } => ids.clone(),
+        }
+    }
+
     /// Parameters `$1` to `$11` of the write statements.
     fn params<'p>(
         &'p self,
         stream: &'p StreamId,
         xid_offset: &'p i64,
     ) -> Vec<&'p (dyn ToSql + Sync)> {
-        vec![
-            &stream.aggregate_type,
-            &stream.aggregate_id,
-            &self.ids,
-            &self.event_types,
-            &self.schema_versions,
-            &self.payloads,
-            &self.occurred_at,
-            &self.correlation_ids,
-            &self.causation_ids,
-            &self.metadata,
-            xid_offset,
-        ]
+        match self {
+            Batch::One {
+                event,
+                schema_version,
+                metadata,
+            } => vec![
+                &stream.aggregate_type,
+                &stream.aggregate_id,
+                &event.metadata.event_id,
+                &event.event_type,
+                schema_version,
+                &event.payload,
+                &event.metadata.occurred_at,
+                &event.metadata.correlation_id,
+                &event.metadata.causation_id,
+                metadata,
+                xid_offset,
+            ],
+            Batch::Many {
+                ids,
+                event_types,
+                schema_versions,
+                payloads,
+                occurred_at,
+                correlation_ids,
+                causation_ids,
+                metadata,
+            } => vec![
+                &stream.aggregate_type,
+                &stream.aggregate_id,
+                ids,
+                event_types,
+                schema_versions,
+                payloads,
+                occurred_at,
+                correlation_ids,
+                causation_ids,
+                metadata,
+                xid_offset,
+            ],
+        }
     }
 }
 
-fn encode_extra(metadata: &EventMetadata) -> String {
+/// The extra pairs as a JSON object; none (SQL `NULL`) when there are none, which also
+/// spares every read a column value.
+fn encode_extra(metadata: &EventMetadata) -> Option<String> {
     if metadata.extra.is_empty() {
-        return "{}".to_owned();
+        return None;
     }
     // A map of strings always serialises.
-    serde_json::to_string(&metadata.extra).unwrap_or_else(|_| "{}".to_owned())
+    serde_json::to_string(&metadata.extra).ok()
 }
 
 /// What a successful write statement reports.
@@ -705,6 +832,23 @@ impl Written {
     }
 }
 
+/// Runs `statement` and decodes each row as it arrives, while the next ones are still on
+/// their way: a 10,000-event load spends its decoding time during the transfer.
+pub(crate) async fn decode_rows<T, const N: usize>(
+    client: &Object,
+    statement: &Statement,
+    params: [&(dyn ToSql + Sync); N],
+    mut decode: impl FnMut(&Row) -> Result<T>,
+) -> Result<Vec<T>> {
+    let rows = client.query_raw(statement, params).await.map_err(backend)?;
+    let mut rows = pin!(rows);
+    let mut decoded = Vec::new();
+    while let Some(row) = poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
+        decoded.push(decode(&row.map_err(backend)?)?);
+    }
+    Ok(decoded)
+}
+
 /// Reads the event columns of [`EVENT_COLUMNS`] starting at column `at`.
 pub(crate) fn decode_event(row: &Row, at: usize, stream: StreamId) -> Result<RecordedEvent> {
     let position: i64 = column(row, at, &stream, 0, "position")?;
@@ -728,17 +872,16 @@ pub(crate) fn decode_event(row: &Row, at: usize, stream: StreamId) -> Result<Rec
     let occurred_at: SystemTime = column(row, at + 6, &stream, version, "occurred_at")?;
     let correlation_id: Option<Uuid> = column(row, at + 7, &stream, version, "correlation_id")?;
     let causation_id: Option<Uuid> = column(row, at + 8, &stream, version, "causation_id")?;
-    let metadata: &str = column(row, at + 9, &stream, version, "metadata")?;
-    let extra = if metadata == "{}" {
-        BTreeMap::new()
-    } else {
-        serde_json::from_str(metadata).map_err(|e| {
+    let metadata: Option<&str> = column(row, at + 9, &stream, version, "metadata")?;
+    let extra = match metadata {
+        None | Some("{}") => BTreeMap::new(),
+        Some(metadata) => serde_json::from_str(metadata).map_err(|e| {
             corrupt(
                 &stream,
                 version,
                 format!("metadata is not a JSON object of strings: {e}"),
             )
-        })?
+        })?,
     };
     Ok(RecordedEvent {
         position,
