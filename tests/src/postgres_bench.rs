@@ -34,6 +34,9 @@ pub struct BenchEnv {
     pub store: PgTestStore,
     single: Repository<Task, PostgresEventStore>,
     shared: Repository<Task, PostgresEventStore>,
+    /// The same two without notifications, to show what they cost.
+    single_quiet: Repository<Task, PostgresEventStore>,
+    shared_quiet: Repository<Task, PostgresEventStore>,
     raw: Vec<RawConnection>,
     loaded_id: Uuid,
 }
@@ -87,6 +90,18 @@ impl BenchEnv {
                 .await
                 .expect("shared store"),
         );
+        let single_quiet: Repository<Task, PostgresEventStore> = Repository::new(
+            store
+                .reconnect(|c| c.max_connections(1).notifications(false))
+                .await
+                .expect("single-connection store"),
+        );
+        let shared_quiet: Repository<Task, PostgresEventStore> = Repository::new(
+            store
+                .reconnect(|c| c.max_connections(WRITERS).notifications(false))
+                .await
+                .expect("shared store"),
+        );
         let mut raw = Vec::new();
         for _ in 0..WRITERS {
             let client = admin(store.config()).await.expect("raw connection");
@@ -130,6 +145,8 @@ impl BenchEnv {
             store,
             single,
             shared,
+            single_quiet,
+            shared_quiet,
             raw,
             loaded_id,
         })
@@ -139,6 +156,21 @@ impl BenchEnv {
     pub async fn store_saves(&self, count: usize) -> Duration {
         let started = Instant::now();
         save_many(&self.single, Uuid::now_v7(), count).await;
+        started.elapsed()
+    }
+
+    /// [`store_saves`](Self::store_saves) without notifications.
+    pub async fn quiet_store_saves(&self, count: usize) -> Duration {
+        let started = Instant::now();
+        save_many(&self.single_quiet, Uuid::now_v7(), count).await;
+        started.elapsed()
+    }
+
+    /// [`store_concurrent_saves`](Self::store_concurrent_saves) without notifications.
+    pub async fn quiet_store_concurrent_saves(&self, count: usize) -> Duration {
+        let started = Instant::now();
+        let writers = (0..WRITERS).map(|_| save_many(&self.shared_quiet, Uuid::now_v7(), count));
+        join_all(writers).await;
         started.elapsed()
     }
 
@@ -337,6 +369,7 @@ pub async fn comparison_table(env: &BenchEnv, rounds: usize, saves: usize) -> Ve
     let (mut single, mut concurrent, mut load) =
         (Pairs::default(), Pairs::default(), Pairs::default());
     let (mut locked, mut notifying) = (Pairs::default(), Pairs::default());
+    let (mut quiet_single, mut quiet_concurrent) = (Pairs::default(), Pairs::default());
     for round in 0..rounds {
         let store_first = round % 2 == 0;
         let (ours, raw) = if store_first {
@@ -347,6 +380,10 @@ pub async fn comparison_table(env: &BenchEnv, rounds: usize, saves: usize) -> Ve
             (env.store_saves(saves).await, raw)
         };
         single.push(rate(saves, ours), rate(saves, raw));
+        quiet_single.push(
+            rate(saves, env.quiet_store_saves(saves).await),
+            rate(saves, raw),
+        );
         let (ours, raw) = if store_first {
             let ours = env.store_concurrent_saves(per_writer).await;
             (ours, env.raw_concurrent_inserts(per_writer).await)
@@ -355,6 +392,10 @@ pub async fn comparison_table(env: &BenchEnv, rounds: usize, saves: usize) -> Ve
             (env.store_concurrent_saves(per_writer).await, raw)
         };
         concurrent.push(rate(total, ours), rate(total, raw));
+        quiet_concurrent.push(
+            rate(total, env.quiet_store_concurrent_saves(per_writer).await),
+            rate(total, raw),
+        );
         let plain = rate(total, raw);
         let lock = rate(total, env.raw_concurrent_locked_inserts(per_writer).await);
         locked.push(lock, plain);
@@ -377,6 +418,8 @@ pub async fn comparison_table(env: &BenchEnv, rounds: usize, saves: usize) -> Ve
     let (s1, r1, q1) = single.medians();
     let (s8, r8, q8) = concurrent.medians();
     let (sl, rl, ql) = load.medians();
+    let (qs1, _, qq1) = quiet_single.medians();
+    let (qs8, _, qq8) = quiet_concurrent.medians();
     let (lk, _, qk) = locked.medians();
     let (nt, _, qn) = notifying.medians();
     vec![
@@ -400,6 +443,20 @@ pub async fn comparison_table(env: &BenchEnv, rounds: usize, saves: usize) -> Ve
             raw: format!("{rl:.1} ms"),
             ratio: format!("{ql:.2}x"),
             target: "<= 1.5x",
+        },
+        Row {
+            operation: "(notifications off) 1 connection",
+            eventsource: format!("{qs1:.0} saves/s"),
+            raw: "".into(),
+            ratio: format!("{:.0}%", 100.0 * qq1),
+            target: "",
+        },
+        Row {
+            operation: "(notifications off) 8 writers",
+            eventsource: format!("{qs8:.0} saves/s"),
+            raw: "".into(),
+            ratio: format!("{:.0}%", 100.0 * qq8),
+            target: "",
         },
         Row {
             operation: "(not used) 8 writers, ordering lock",

@@ -91,7 +91,7 @@ impl FeedWakeups {
 
 /// The longest a burst of appends waits for its `NOTIFY`, and the shortest time between
 /// two of them: appends in between share one.
-pub(super) const NOTIFY_INTERVAL: Duration = Duration::from_millis(2);
+pub(super) const NOTIFY_INTERVAL: Duration = Duration::from_millis(10);
 
 /// Sends the store's `NOTIFY`s from a task of its own: at most one per
 /// [`NOTIFY_INTERVAL`], and always one after the last append.
