@@ -5,7 +5,39 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use eventsource_tests::postgres_bench::{BenchEnv, WRITERS};
+use std::future::Future;
 use std::time::Duration;
+use tokio::runtime::Runtime;
+
+/// One group: eventsource's operation and the raw one, each timed by `iter_custom` (the
+/// functions take the iteration count and return the time it took).
+fn compare<O, R>(
+    c: &mut Criterion,
+    runtime: &Runtime,
+    group: &str,
+    (ours_name, ours): (&str, impl Fn(u64) -> O),
+    (raw_name, raw): (&str, impl Fn(u64) -> R),
+) where
+    O: Future<Output = Duration>,
+    R: Future<Output = Duration>,
+{
+    let mut group = c.benchmark_group(group);
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(4));
+    group.bench_function(ours_name, |b| b.iter_custom(|n| runtime.block_on(ours(n))));
+    group.bench_function(raw_name, |b| b.iter_custom(|n| runtime.block_on(raw(n))));
+    group.finish();
+}
+
+/// `n` loads, one after the other.
+async fn loads<F: Future<Output = Duration>>(n: u64, load: impl Fn() -> F) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..n {
+        total += load().await;
+    }
+    total
+}
 
 fn postgres(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -17,59 +49,31 @@ fn postgres(c: &mut Criterion) {
         eprintln!("SKIPPED postgres benchmarks: PostgreSQL unavailable");
         return;
     };
-    let mut group = c.benchmark_group("append_one_connection");
-    group
-        .sample_size(10)
-        .measurement_time(Duration::from_secs(4));
-    group.bench_function("eventsource_save", |b| {
-        b.iter_custom(|n| runtime.block_on(env.store_saves(n as usize)))
-    });
-    group.bench_function("raw_insert", |b| {
-        b.iter_custom(|n| runtime.block_on(env.raw_inserts(n as usize)))
-    });
-    group.finish();
-
-    // One iteration = one save (insert) by each of the writers.
-    let mut group = c.benchmark_group(format!("append_{WRITERS}_writers"));
-    group
-        .sample_size(10)
-        .measurement_time(Duration::from_secs(4));
-    group.bench_function("eventsource_save", |b| {
-        b.iter_custom(|n| runtime.block_on(env.store_concurrent_saves(n as usize)))
-    });
-    group.bench_function("raw_insert", |b| {
-        b.iter_custom(|n| runtime.block_on(env.raw_concurrent_inserts(n as usize)))
-    });
-    group.finish();
-
-    let mut group = c.benchmark_group("load_10000_events");
-    group
-        .sample_size(10)
-        .measurement_time(Duration::from_secs(4));
-    group.bench_function("eventsource_load", |b| {
-        b.iter_custom(|n| {
-            runtime.block_on(async {
-                let mut total = Duration::ZERO;
-                for _ in 0..n {
-                    total += env.store_load().await;
-                }
-                total
-            })
-        })
-    });
-    group.bench_function("raw_select_decode", |b| {
-        b.iter_custom(|n| {
-            runtime.block_on(async {
-                let mut total = Duration::ZERO;
-                for _ in 0..n {
-                    total += env.raw_load().await;
-                }
-                total
-            })
-        })
-    });
-    group.finish();
-    drop(env);
+    let env = &env;
+    compare(
+        c,
+        &runtime,
+        "append_one_connection",
+        ("eventsource_save", |n| env.store_saves(n as usize)),
+        ("raw_insert", |n| env.raw_inserts(n as usize)),
+    );
+    // One iteration: one save (insert) by each of the writers.
+    compare(
+        c,
+        &runtime,
+        &format!("append_{WRITERS}_writers"),
+        ("eventsource_save", |n| {
+            env.store_concurrent_saves(n as usize)
+        }),
+        ("raw_insert", |n| env.raw_concurrent_inserts(n as usize)),
+    );
+    compare(
+        c,
+        &runtime,
+        "load_10000_events",
+        ("eventsource_load", |n| loads(n, || env.store_load())),
+        ("raw_select_decode", |n| loads(n, || env.raw_load())),
+    );
 }
 
 criterion_group!(benches, postgres);

@@ -154,38 +154,28 @@ impl BenchEnv {
 
     /// `count` single-event saves of one aggregate on one connection.
     pub async fn store_saves(&self, count: usize) -> Duration {
-        let started = Instant::now();
-        save_many(&self.single, Uuid::now_v7(), count).await;
-        started.elapsed()
+        timed_saves(&self.single, 1, count).await
     }
 
     /// [`store_saves`](Self::store_saves) without notifications.
     pub async fn quiet_store_saves(&self, count: usize) -> Duration {
-        let started = Instant::now();
-        save_many(&self.single_quiet, Uuid::now_v7(), count).await;
-        started.elapsed()
+        timed_saves(&self.single_quiet, 1, count).await
+    }
+
+    /// [`WRITERS`] tasks, each saving `count` single events to its own aggregate.
+    pub async fn store_concurrent_saves(&self, count: usize) -> Duration {
+        timed_saves(&self.shared, WRITERS, count).await
     }
 
     /// [`store_concurrent_saves`](Self::store_concurrent_saves) without notifications.
     pub async fn quiet_store_concurrent_saves(&self, count: usize) -> Duration {
-        let started = Instant::now();
-        let writers = (0..WRITERS).map(|_| save_many(&self.shared_quiet, Uuid::now_v7(), count));
-        join_all(writers).await;
-        started.elapsed()
+        timed_saves(&self.shared_quiet, WRITERS, count).await
     }
 
     /// `count` single-row INSERT commits on one connection.
     pub async fn raw_inserts(&self, count: usize) -> Duration {
         let started = Instant::now();
         insert_many(&self.raw[0], &self.raw[0].insert, count).await;
-        started.elapsed()
-    }
-
-    /// [`WRITERS`] tasks, each saving `count` single events to its own aggregate.
-    pub async fn store_concurrent_saves(&self, count: usize) -> Duration {
-        let started = Instant::now();
-        let writers = (0..WRITERS).map(|_| save_many(&self.shared, Uuid::now_v7(), count));
-        join_all(writers).await;
         started.elapsed()
     }
 
@@ -254,6 +244,18 @@ impl BenchEnv {
         assert_eq!(decoded, LOAD_EVENTS);
         started.elapsed()
     }
+}
+
+/// `writers` concurrent writers, each saving `count` single events to an aggregate of its
+/// own.
+async fn timed_saves(
+    repo: &Repository<Task, PostgresEventStore>,
+    writers: usize,
+    count: usize,
+) -> Duration {
+    let started = Instant::now();
+    join_all((0..writers).map(|_| save_many(repo, Uuid::now_v7(), count))).await;
+    started.elapsed()
 }
 
 async fn save_many(repo: &Repository<Task, PostgresEventStore>, id: Uuid, count: usize) {
@@ -361,6 +363,21 @@ impl Pairs {
     }
 }
 
+/// Runs `ours` and `raw` one after the other, `ours` first if `ours_first`.
+async fn in_turn(
+    ours_first: bool,
+    ours: impl Future<Output = Duration>,
+    raw: impl Future<Output = Duration>,
+) -> (Duration, Duration) {
+    if ours_first {
+        let ours = ours.await;
+        (ours, raw.await)
+    } else {
+        let raw = raw.await;
+        (ours.await, raw)
+    }
+}
+
 /// Runs every comparison `rounds` times and returns the table of medians.
 pub async fn comparison_table(env: &BenchEnv, rounds: usize, saves: usize) -> Vec<Row> {
     let rate = |count: usize, d: Duration| count as f64 / d.as_secs_f64();
@@ -372,25 +389,19 @@ pub async fn comparison_table(env: &BenchEnv, rounds: usize, saves: usize) -> Ve
     let (mut quiet_single, mut quiet_concurrent) = (Pairs::default(), Pairs::default());
     for round in 0..rounds {
         let store_first = round % 2 == 0;
-        let (ours, raw) = if store_first {
-            let ours = env.store_saves(saves).await;
-            (ours, env.raw_inserts(saves).await)
-        } else {
-            let raw = env.raw_inserts(saves).await;
-            (env.store_saves(saves).await, raw)
-        };
+        let (ours, raw) =
+            in_turn(store_first, env.store_saves(saves), env.raw_inserts(saves)).await;
         single.push(rate(saves, ours), rate(saves, raw));
         quiet_single.push(
             rate(saves, env.quiet_store_saves(saves).await),
             rate(saves, raw),
         );
-        let (ours, raw) = if store_first {
-            let ours = env.store_concurrent_saves(per_writer).await;
-            (ours, env.raw_concurrent_inserts(per_writer).await)
-        } else {
-            let raw = env.raw_concurrent_inserts(per_writer).await;
-            (env.store_concurrent_saves(per_writer).await, raw)
-        };
+        let (ours, raw) = in_turn(
+            store_first,
+            env.store_concurrent_saves(per_writer),
+            env.raw_concurrent_inserts(per_writer),
+        )
+        .await;
         concurrent.push(rate(total, ours), rate(total, raw));
         quiet_concurrent.push(
             rate(total, env.quiet_store_concurrent_saves(per_writer).await),
@@ -405,13 +416,7 @@ pub async fn comparison_table(env: &BenchEnv, rounds: usize, saves: usize) -> Ve
         );
         notifying.push(notify, plain);
         for _ in 0..3 {
-            let (ours, raw) = if store_first {
-                let ours = env.store_load().await;
-                (ours, env.raw_load().await)
-            } else {
-                let raw = env.raw_load().await;
-                (env.store_load().await, raw)
-            };
+            let (ours, raw) = in_turn(store_first, env.store_load(), env.raw_load()).await;
             load.push(ours.as_secs_f64() * 1e3, raw.as_secs_f64() * 1e3);
         }
     }

@@ -14,7 +14,7 @@ use tokio_postgres::Row;
 pub(crate) const POSITION_SHIFT: u32 = 16;
 
 /// The most events one append may hold: they share their transaction's id and are
-/// numbered from 1 in the low [`POSITION_SHIFT`] bits of their positions.
+/// numbered from 1 in the low 16 bits of their positions.
 pub const BATCH_LIMIT: usize = (1 << POSITION_SHIFT) - 1;
 
 /// The horizon: positions below it belong to finished transactions only.

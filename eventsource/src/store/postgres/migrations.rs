@@ -66,6 +66,9 @@ INSERT INTO {schema}.settings DEFAULT VALUES;
 "#,
 }];
 
+/// `server_version_num` of PostgreSQL 13, the first with `xid8` snapshot functions.
+const MIN_SERVER_VERSION: i32 = 130_000;
+
 /// The newest schema version this library knows.
 pub(crate) const LATEST: i32 = MIGRATIONS[MIGRATIONS.len() - 1].version;
 
@@ -76,6 +79,20 @@ pub(crate) const LATEST: i32 = MIGRATIONS[MIGRATIONS.len() - 1].version;
 /// name: a second process starting at the same moment waits, then finds the work done.
 /// DDL is transactional in PostgreSQL, so a failed migration leaves nothing behind.
 pub(crate) async fn migrate(client: &mut Object, schema: &SchemaName) -> Result<i64> {
+    let server: i32 = client
+        .query_one("SELECT current_setting('server_version_num')::integer", &[])
+        .await
+        .map_err(backend)?
+        .try_get(0)
+        .map_err(backend)?;
+    if server < MIN_SERVER_VERSION {
+        return Err(Error::Schema(format!(
+            "PostgreSQL {}.{} is too old: the store needs PostgreSQL 13 or newer \
+             (for pg_current_xact_id and pg_snapshot_xmin)",
+            server / 10_000,
+            server % 10_000 / 100
+        )));
+    }
     let tx = client.transaction().await.map_err(backend)?;
     tx.execute(
         "SELECT pg_advisory_xact_lock(hashtext('eventsource.migrations'), hashtext($1))",

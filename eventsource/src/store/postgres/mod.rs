@@ -1,4 +1,5 @@
-//! The PostgreSQL event store, for many processes on many machines (feature `postgres`).
+//! The PostgreSQL event store, for many processes on many machines (feature `postgres`;
+//! PostgreSQL 13 or newer).
 //!
 //! ```no_run
 //! # async fn run() -> eventsource::Result<()> {
@@ -26,7 +27,8 @@
 //!   `UNIQUE (aggregate_type, aggregate_id, event_id)` backs the event-id rule.
 //! - `streams`: the current version of each stream: read in O(1), and the row that
 //!   serialises the writers of one stream.
-//! - `snapshots`: one row per aggregate (see [`PostgresSnapshotStore`](crate::snapshot::PostgresSnapshotStore)).
+//! - `snapshots`: one row per aggregate (see
+//!   [`PostgresSnapshotStore`]).
 //! - `settings` and `schema_migrations`: the store's own bookkeeping.
 //!
 //! `payload` is `text`, not `jsonb`: `jsonb` reorders keys, drops duplicate keys and
@@ -43,7 +45,7 @@
 //! expectation (a row lock that makes the check hold across processes), and inserts the
 //! batch in the same statement. When it writes nothing (the version did not match) or
 //! hits the `event_id` key, a second, explicit transaction locks the stream row, applies
-//! the shared event-id rule ([`classify_batch`](super::classify_batch)) and reports the
+//! the shared event-id rule ([`classify_batch`](super::classify_batch())) and reports the
 //! retry, the duplicate or the [`Error::Conflict`] with the actual version it saw under
 //! the lock. A batch is written whole or not at all; a lost connection rolls it back.
 //! One append holds at most [`BATCH_LIMIT`] events.
