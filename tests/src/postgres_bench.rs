@@ -10,9 +10,11 @@
 //! - Loading a 10,000-event aggregate (`Repository::load`) vs a plain `SELECT` of the
 //!   stream's type names and payloads plus `serde_json` decoding of each payload.
 //!
-//! For context, two designs the store does not use are measured too, as plain `INSERT`s
-//! from 8 connections: one behind an ordering lock (`pg_advisory_xact_lock` held until
-//! commit), one with `NOTIFY` inside the transaction.
+//! For context, the table also shows: the raw SELECT of every column a stored event's
+//! record holds (what the record costs before the library does anything); the store with
+//! notifications off; and two designs the store does not use, as plain `INSERT`s from 8
+//! connections: one behind an ordering lock (`pg_advisory_xact_lock` held until commit),
+//! one with `NOTIFY` inside the transaction.
 
 use crate::fixtures::{Task, TaskAssigned, TaskCreated};
 use crate::postgres::{PgTestStore, admin, pg_store};
@@ -47,6 +49,7 @@ struct RawConnection {
     locked_insert: Statement,
     notifying_insert: Statement,
     load: Statement,
+    load_every_column: Statement,
 }
 
 /// What the raw writers insert: the columns of an event, nothing else.
@@ -121,11 +124,17 @@ impl BenchEnv {
                 "SELECT event_type, payload FROM {s}.events \
                  WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY version"
             );
+            let load_every_column = format!(
+                "SELECT event_type, payload, position, version, event_id, schema_version, \
+                   occurred_at, correlation_id, causation_id, metadata::text FROM {s}.events \
+                 WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY version"
+            );
             raw.push(RawConnection {
                 insert: client.prepare(&insert).await.expect("prepare"),
                 locked_insert: client.prepare(&locked).await.expect("prepare"),
                 notifying_insert: client.prepare(&notifying).await.expect("prepare"),
                 load: client.prepare(&load).await.expect("prepare"),
+                load_every_column: client.prepare(&load_every_column).await.expect("prepare"),
                 client,
             });
         }
@@ -222,12 +231,28 @@ impl BenchEnv {
 
     /// One plain SELECT of the same stream's types and payloads, each payload decoded.
     pub async fn raw_load(&self) -> Duration {
+        self.raw_select_decode(false).await
+    }
+
+    /// As [`raw_load`](Self::raw_load), selecting every column a stored event's record
+    /// holds (only the payloads are decoded): what the server and the driver cost for the
+    /// record alone.
+    pub async fn raw_load_every_column(&self) -> Duration {
+        self.raw_select_decode(true).await
+    }
+
+    async fn raw_select_decode(&self, every_column: bool) -> Duration {
         let started = Instant::now();
         let raw = &self.raw[0];
         let id = self.loaded_id.to_string();
+        let statement = if every_column {
+            &raw.load_every_column
+        } else {
+            &raw.load
+        };
         let rows = raw
             .client
-            .query(&raw.load, &[&"Task", &id])
+            .query(statement, &[&"Task", &id])
             .await
             .expect("select");
         let mut decoded = 0u64;
@@ -387,6 +412,7 @@ pub async fn comparison_table(env: &BenchEnv, rounds: usize, saves: usize) -> Ve
         (Pairs::default(), Pairs::default(), Pairs::default());
     let (mut locked, mut notifying) = (Pairs::default(), Pairs::default());
     let (mut quiet_single, mut quiet_concurrent) = (Pairs::default(), Pairs::default());
+    let mut load_every = Pairs::default();
     for round in 0..rounds {
         let store_first = round % 2 == 0;
         let (ours, raw) =
@@ -418,6 +444,8 @@ pub async fn comparison_table(env: &BenchEnv, rounds: usize, saves: usize) -> Ve
         for _ in 0..3 {
             let (ours, raw) = in_turn(store_first, env.store_load(), env.raw_load()).await;
             load.push(ours.as_secs_f64() * 1e3, raw.as_secs_f64() * 1e3);
+            let every = env.raw_load_every_column().await;
+            load_every.push(every.as_secs_f64() * 1e3, raw.as_secs_f64() * 1e3);
         }
     }
     let (s1, r1, q1) = single.medians();
@@ -425,6 +453,7 @@ pub async fn comparison_table(env: &BenchEnv, rounds: usize, saves: usize) -> Ve
     let (sl, rl, ql) = load.medians();
     let (qs1, _, qq1) = quiet_single.medians();
     let (qs8, _, qq8) = quiet_concurrent.medians();
+    let (le, _, qe) = load_every.medians();
     let (lk, _, qk) = locked.medians();
     let (nt, _, qn) = notifying.medians();
     vec![
@@ -448,6 +477,13 @@ pub async fn comparison_table(env: &BenchEnv, rounds: usize, saves: usize) -> Ve
             raw: format!("{rl:.1} ms"),
             ratio: format!("{ql:.2}x"),
             target: "<= 1.5x",
+        },
+        Row {
+            operation: "(raw) load, SELECT every record column",
+            eventsource: "-".into(),
+            raw: format!("{le:.1} ms"),
+            ratio: format!("{qe:.2}x of raw"),
+            target: "",
         },
         Row {
             operation: "(notifications off) 1 connection",
