@@ -10,6 +10,7 @@ use eventsource::store::postgres::{FeedWakeups, PostgresConfig, PostgresEventSto
 use eventsource::store::{AppendOutcome, ExpectedVersion, NewEvent, RecordedEvent, StreamId};
 use eventsource::{EventStore, PostgresSnapshotStore, Result, Snapshot, SnapshotStore};
 use std::fmt;
+use std::io::Write;
 use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -41,6 +42,15 @@ pub async fn pg_config() -> Option<tokio_postgres::Config> {
             );
         }
         eprintln!("SKIPPED: {message}");
+        // Once per test binary, past the test harness's capture, so that a run that
+        // skipped says so even when every test "passed".
+        static SAID: AtomicBool = AtomicBool::new(false);
+        if !SAID.swap(true, Ordering::SeqCst) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED PostgreSQL tests: {message}; set DATABASE_URL or start the server"
+            );
+        }
     };
     let mut config: tokio_postgres::Config = match url.parse() {
         Ok(config) => config,
