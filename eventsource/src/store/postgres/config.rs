@@ -30,8 +30,10 @@ pub const DEFAULT_FEED_WAIT: Duration = Duration::from_secs(5);
 ///
 /// Connections made from a URL or a `tokio_postgres::Config` are unencrypted
 /// ([`NoTls`]); for TLS, build a `deadpool_postgres::Pool` with the connector you use and
-/// pass it to [`from_pool`](Self::from_pool), with [`listen_config`](Self::listen_config)
-/// if you want notifications (they need a connection of their own).
+/// pass it to [`from_pool`](Self::from_pool). The notification connections (the
+/// listener's, and the one that sends `NOTIFY`s when [`listen_config`](Self::listen_config)
+/// is given) are always made without TLS; with a pool alone, `NOTIFY`s go through the
+/// pool and listening is not available.
 #[must_use = "a configuration does nothing until `connect` is called"]
 pub struct PostgresConfig {
     source: Source,
