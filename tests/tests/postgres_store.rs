@@ -60,6 +60,21 @@ async fn hold_events_of_type(store: &PgTestStore, event_type: &str, seconds: &st
         .expect("create the holding trigger");
 }
 
+/// The store's public futures can be spawned on a multi-threaded runtime.
+#[allow(dead_code)]
+fn public_futures_are_send(
+    store: &eventsource::PostgresEventStore,
+    wakeups: &mut eventsource::store::postgres::FeedWakeups,
+) {
+    fn send<T: Send>(_: T) {}
+    send(PostgresConfig::from_url(database_url()).connect());
+    send(eventsource::PostgresEventStore::connect("postgres://x"));
+    send(store.subscribe_notifications());
+    send(store.append(&task_stream(), ExpectedVersion::Any, Vec::new()));
+    send(store.read_all(0, 1));
+    send(wakeups.wait());
+}
+
 #[tokio::test]
 async fn schema_name_carrying_sql_is_refused() {
     for schema in [

@@ -167,6 +167,7 @@ use std::time::{Duration, SystemTime};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{FromSql, ToSql};
 use tokio_postgres::{Row, Statement};
+use tracing::Instrument;
 use uuid::Uuid;
 
 /// An event store in a PostgreSQL schema, shared by any number of processes.
@@ -493,9 +494,19 @@ impl EventStore for PostgresEventStore {
                 events.len()
             )));
         }
-        let mut client = self.client().await?;
-        let result = self.append_on(&mut client, stream, expected, events).await;
-        release(client, result)
+        let span = tracing::debug_span!(
+            "eventsource.postgres.append",
+            stream = %stream,
+            expected = %expected,
+            events = events.len(),
+        );
+        async {
+            let mut client = self.client().await?;
+            let result = self.append_on(&mut client, stream, expected, events).await;
+            release(client, result)
+        }
+        .instrument(span)
+        .await
     }
 
     async fn read_stream(
