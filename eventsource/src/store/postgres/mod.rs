@@ -109,21 +109,21 @@
 //!
 //! `cargo run --release -p eventsource-examples --bin bench_postgres` prints each figure
 //! beside the raw limit measured on the same server in the same run. On the project's
-//! 2-core machine (PostgreSQL 15, other builds running; ranges over three runs):
+//! 2-core machine (PostgreSQL 15, other builds running; ranges over four runs):
 //!
 //! | operation | eventsource ÷ raw |
 //! | --- | --- |
-//! | single-event saves on one connection vs single-row INSERT commits | 74–87% (88–89% without notifications) |
-//! | 8 writers on distinct aggregates vs 8 connections of INSERTs | 76–80% |
-//! | loading a 10,000-event aggregate vs SELECT of type and payload + `serde_json` | 1.74–1.91× |
+//! | single-event saves on one connection vs single-row INSERT commits | 74–91% (88–89% without notifications) |
+//! | 8 writers on distinct aggregates vs 8 connections of INSERTs | 76–80% (72–83% without) |
+//! | loading a 10,000-event aggregate vs SELECT of type and payload + `serde_json` | 1.66–1.91× |
 //!
 //! What limits the last two: per append the server writes two tables and four index
 //! entries (the stream row, the event, its position, version and event-id keys) where the
 //! raw INSERT writes one table and one key, and with 8 writers on 2 cores the server's CPU
 //! is the bottleneck. A load returns whole records (position, version, id, time, schema
 //! version, type, payload, metadata): the raw SELECT of those same columns, without
-//! building anything, already takes 1.50–1.60× the two-column SELECT; the store's own
-//! decoding and replay add about 15% to that.
+//! building anything, already takes 1.41–1.60× the two-column SELECT; the store's own
+//! decoding and replay add 10–20% to that (mostly the four strings each record owns).
 //!
 //! # Client
 //!
