@@ -123,7 +123,8 @@
 //! is the bottleneck. A load returns whole records (position, version, id, time, schema
 //! version, type, payload, metadata): the raw SELECT of those same columns, without
 //! building anything, already takes 1.41–1.60× the two-column SELECT; the store's own
-//! decoding and replay add 10–20% to that (mostly the four strings each record owns).
+//! decoding and replay add 10–20% to that (each record owns four strings: its stream's
+//! type and id, its event type and its payload).
 //!
 //! # Client
 //!
