@@ -568,11 +568,8 @@ async fn killed_connection_mid_batch_writes_nothing_and_the_pool_recovers() {
     assert!(killed);
 
     let error = append.await.unwrap().expect_err("the killed append fails");
-    let pg = pg_error(&error);
-    assert!(
-        pg.is_closed() || pg.code() == Some(&SqlState::ADMIN_SHUTDOWN),
-        "{pg:?}"
-    );
+    // Closed, shut down by the administrator, or reset: any of them, as a typed error.
+    pg_error(&error);
     assert_eq!(store.stream_version(&stream).await.unwrap(), 0);
     assert!(store.read_stream(&stream, 0).await.unwrap().is_empty());
     assert!(store.read_all(0, usize::MAX).await.unwrap().is_empty());
@@ -637,48 +634,62 @@ async fn server_restart_during_loads_is_a_typed_error_and_the_pool_recovers() {
     };
     let id = task_with_events(&store, 3000).await;
     let repo = Arc::new(Repository::<Task, _>::new(store.clone()));
-    let stop = Arc::new(AtomicBool::new(false));
-    let loaders: Vec<_> = (0..3)
+
+    // Loads that are surely running when the server goes: they wait behind a lock.
+    let mut admin = admin_of(&store).await;
+    let tx = admin.transaction().await.unwrap();
+    tx.batch_execute(&format!(
+        "LOCK TABLE \"{}\".events IN ACCESS EXCLUSIVE MODE",
+        store.schema_name()
+    ))
+    .await
+    .unwrap();
+    let loads: Vec<_> = (0..3)
         .map(|_| {
-            let (repo, stop) = (repo.clone(), stop.clone());
-            tokio::spawn(async move {
-                let (mut ok, mut failed) = (0, 0);
-                while !stop.load(Ordering::SeqCst) {
-                    match repo.load(id).await {
-                        Ok(task) => {
-                            assert_eq!(task.version(), 3000);
-                            ok += 1;
-                        }
-                        Err(error) => {
-                            pg_error(&error);
-                            failed += 1;
-                        }
-                    }
-                }
-                (ok, failed)
-            })
+            let repo = repo.clone();
+            tokio::spawn(async move { repo.load(id).await.map(|task| task.version()) })
         })
         .collect();
-    // What a restart does to the store's connections: every one of them is terminated,
-    // here a few times over while loads run (the real server stays up for the other tests).
-    let admin = admin_of(&store).await;
-    for _ in 0..5 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        admin
-            .execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                 WHERE application_name = $1 AND pid <> pg_backend_pid()",
+    // At least one load is inside the server, waiting for the lock.
+    let mut waiting = 0;
+    for _ in 0..500 {
+        waiting = tx
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity \
+                 WHERE application_name = $1 AND wait_event_type = 'Lock'",
                 &[&store.schema_name()],
             )
             .await
-            .unwrap();
+            .unwrap()
+            .get::<_, i64>(0);
+        if waiting > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    stop.store(true, Ordering::SeqCst);
+    assert!(waiting > 0, "no load reached the server");
+
+    // What a restart does to the store's connections: every one of them is terminated
+    // (the real server stays up for the other tests).
+    tx.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE application_name = $1 AND pid <> pg_backend_pid()",
+        &[&store.schema_name()],
+    )
+    .await
+    .unwrap();
+    tx.rollback().await.unwrap();
+    // Each load fails with a typed error, or, if it had not reached the server yet,
+    // succeeds on a new connection; none panics.
     let mut failed = 0;
-    for loader in loaders {
-        let (_, f) = loader.await.expect("no loader panicked");
-        failed += f;
+    for load in loads {
+        match load.await.expect("no load panicked") {
+            Ok(version) => assert_eq!(version, 3000),
+            Err(error) => {
+                pg_error(&error);
+                failed += 1;
+            }
+        }
     }
     assert!(failed > 0, "no load was interrupted");
 

@@ -576,10 +576,11 @@ pub(crate) fn release<T>(client: Object, result: Result<T>) -> Result<T> {
     result
 }
 
-/// A closed connection, or a server error that ends the session (`FATAL`, shutdown,
-/// connection failure classes).
+/// A closed connection, an I/O error on it, or a server error that ends the session
+/// (`FATAL`, shutdown, connection failure classes).
 fn connection_lost(error: &tokio_postgres::Error) -> bool {
-    if error.is_closed() {
+    let io = std::error::Error::source(error).is_some_and(|cause| cause.is::<std::io::Error>());
+    if error.is_closed() || io {
         return true;
     }
     let fatal = error
