@@ -138,6 +138,11 @@ pub use snapshot::{
 #[cfg(feature = "sqlite")]
 pub use store::sqlite::{SqliteEventStore, SqliteSnapshotStore};
 pub use store::{EventStore, ExpectedVersion, InMemoryEventStore, RecordedEvent, StreamId};
+#[cfg(feature = "postgres")]
+pub use {
+    snapshot::PostgresSnapshotStore,
+    store::postgres::{PostgresConfig, PostgresEventStore},
+};
 
 /// Derives [`Aggregate`] for a struct or enum holding an aggregate's state.
 ///

@@ -1,5 +1,6 @@
 //! Load time with and without snapshots, for histories of 100 to 100,000 events, on every
-//! backend: the in-memory stores and SQLite (a database file in a temporary directory).
+//! backend: the in-memory stores, SQLite (a database file in a temporary directory) and
+//! PostgreSQL (`DATABASE_URL`, default the local server; skipped when unreachable).
 //!
 //! Run with `cargo run --release -p eventsource-examples --bin bench_snapshots`. With
 //! snapshots (taken every 100 events) the load time stays flat; without, it grows with the
@@ -23,4 +24,11 @@ async fn main() {
     let sqlite = || async { Some(TempSqliteStore::new().await.ok()?.backend()) };
     report("in-memory stores", in_memory, &SIZES, budget).await;
     report("SQLite stores, a database file", sqlite, &SIZES, budget).await;
+    report(
+        "PostgreSQL stores",
+        eventsource_tests::postgres::pg_backend,
+        &SIZES,
+        budget,
+    )
+    .await;
 }

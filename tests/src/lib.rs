@@ -4,6 +4,10 @@
 
 pub mod conformance;
 pub mod fixtures;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(feature = "postgres")]
+pub mod postgres_bench;
 pub mod snapshot_behaviour;
 pub mod snapshot_bench;
 pub mod snapshot_conformance;

@@ -9,11 +9,15 @@
 
 mod memory;
 mod policy;
+#[cfg(feature = "postgres")]
+mod postgres;
 pub(crate) mod snapshotter;
 pub(crate) mod state;
 
 pub use memory::InMemorySnapshotStore;
 pub use policy::{SnapshotMode, SnapshotPolicy};
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresSnapshotStore;
 pub use state::Snapshottable;
 
 use crate::bus::BoxFuture;

@@ -3,6 +3,8 @@
 //! payload), so one backend serves every aggregate.
 
 mod memory;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 

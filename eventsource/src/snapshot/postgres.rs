@@ -1,0 +1,175 @@
+//! The PostgreSQL snapshot store (feature `postgres`): the `snapshots` table of a
+//! [`PostgresEventStore`](crate::store::postgres::PostgresEventStore)'s schema.
+
+use super::{Snapshot, SnapshotStore};
+use crate::bus::BoxFuture;
+use crate::error::{Error, Result};
+use crate::store::StreamId;
+use crate::store::postgres::{SchemaName, backend, release};
+use deadpool_postgres::{Object, Pool};
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+use tokio_postgres::Row;
+
+/// One snapshot per aggregate, in the `snapshots` table of an event store's schema. Get
+/// one with [`PostgresEventStore::snapshot_store`](crate::store::postgres::PostgresEventStore::snapshot_store).
+///
+/// A save is a single `INSERT ... ON CONFLICT DO UPDATE ... WHERE excluded.version >=
+/// snapshots.version`: concurrent savers never let an older snapshot replace a newer one.
+#[derive(Clone)]
+pub struct PostgresSnapshotStore {
+    pool: Pool,
+    sql: Arc<Sql>,
+}
+
+struct Sql {
+    save: String,
+    load: String,
+    delete: String,
+}
+
+impl PostgresSnapshotStore {
+    pub(crate) fn new(pool: Pool, schema: &SchemaName) -> Self {
+        let s = schema.ident();
+        let sql = Sql {
+            save: format!(
+                "INSERT INTO {s}.snapshots AS old \
+                   (aggregate_type, aggregate_id, version, schema_version, state, taken_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET \
+                   version = excluded.version, schema_version = excluded.schema_version, \
+                   state = excluded.state, taken_at = excluded.taken_at \
+                 WHERE excluded.version >= old.version"
+            ),
+            load: format!(
+                "SELECT version, schema_version, state, taken_at FROM {s}.snapshots \
+                 WHERE aggregate_type = $1 AND aggregate_id = $2"
+            ),
+            delete: format!(
+                "DELETE FROM {s}.snapshots WHERE aggregate_type = $1 AND aggregate_id = $2"
+            ),
+        };
+        PostgresSnapshotStore {
+            pool,
+            sql: Arc::new(sql),
+        }
+    }
+
+    async fn client(&self) -> Result<Object> {
+        self.pool.get().await.map_err(backend)
+    }
+
+    async fn save_snapshot(&self, snapshot: &Snapshot) -> Result<()> {
+        let version = i64::try_from(snapshot.version).map_err(|_| {
+            Error::Config(format!(
+                "snapshot version {} of {} does not fit PostgreSQL's bigint",
+                snapshot.version, snapshot.stream
+            ))
+        })?;
+        let client = self.client().await?;
+        let result = async {
+            let statement = client.prepare_cached(&self.sql.save).await?;
+            client
+                .execute(
+                    &statement,
+                    &[
+                        &snapshot.stream.aggregate_type,
+                        &snapshot.stream.aggregate_id,
+                        &version,
+                        &i64::from(snapshot.schema_version),
+                        &snapshot.state,
+                        &snapshot.taken_at,
+                    ],
+                )
+                .await
+        }
+        .await
+        .map(drop)
+        .map_err(backend);
+        release(client, result)
+    }
+
+    async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>> {
+        let client = self.client().await?;
+        let result = async {
+            let statement = client.prepare_cached(&self.sql.load).await?;
+            client
+                .query_opt(&statement, &[&stream.aggregate_type, &stream.aggregate_id])
+                .await
+        }
+        .await
+        .map_err(backend)
+        .and_then(|row| row.map(|row| decode(&row, stream)).transpose());
+        release(client, result)
+    }
+
+    async fn delete_snapshot(&self, stream: &StreamId) -> Result<()> {
+        let client = self.client().await?;
+        let result = async {
+            let statement = client.prepare_cached(&self.sql.delete).await?;
+            client
+                .execute(&statement, &[&stream.aggregate_type, &stream.aggregate_id])
+                .await
+        }
+        .await
+        .map(drop)
+        .map_err(backend);
+        release(client, result)
+    }
+}
+
+fn decode(row: &Row, stream: &StreamId) -> Result<Snapshot> {
+    let corrupt = |version: u64, reason: String| Error::Corrupt {
+        stream: stream.clone(),
+        version,
+        reason: format!("snapshot: {reason}"),
+    };
+    let version: i64 = row.try_get(0).map_err(|e| corrupt(0, e.to_string()))?;
+    let version =
+        u64::try_from(version).map_err(|_| corrupt(0, format!("negative version {version}")))?;
+    let schema_version: i64 = row
+        .try_get(1)
+        .map_err(|e| corrupt(version, e.to_string()))?;
+    let schema_version = u32::try_from(schema_version).map_err(|_| {
+        corrupt(
+            version,
+            format!("schema version {schema_version} out of range"),
+        )
+    })?;
+    let state: String = row
+        .try_get(2)
+        .map_err(|e| corrupt(version, e.to_string()))?;
+    let taken_at: SystemTime = row
+        .try_get(3)
+        .map_err(|e| corrupt(version, e.to_string()))?;
+    Ok(Snapshot {
+        stream: stream.clone(),
+        version,
+        schema_version,
+        state,
+        taken_at,
+    })
+}
+
+impl SnapshotStore for PostgresSnapshotStore {
+    fn save<'a>(&'a self, snapshot: &'a Snapshot) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.save_snapshot(snapshot))
+    }
+
+    fn load<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<Option<Snapshot>>> {
+        Box::pin(self.load_snapshot(stream))
+    }
+
+    fn delete<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.delete_snapshot(stream))
+    }
+}
+
+impl fmt::Debug for PostgresSnapshotStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PostgresSnapshotStore")
+            .field("pool", &self.pool.status())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,204 @@
+//! The global feed: positions made from transaction ids, and reads that stop at the
+//! horizon of transactions still running (see the [module docs](super) for why).
+
+use super::schema::SchemaName;
+use super::{Sql, backend, decode_event};
+use crate::error::{Error, Result};
+use crate::store::{RecordedEvent, StreamId};
+use deadpool_postgres::Object;
+use std::time::{Duration, Instant};
+use tokio_postgres::Row;
+
+/// Bits of a position that number the events of one append; the bits above hold the
+/// appending transaction's id (plus the store's offset).
+pub(crate) const POSITION_SHIFT: u32 = 16;
+
+/// The most events one append may hold: they share their transaction's id and are
+/// numbered from 1 in the low 16 bits of their positions.
+pub const BATCH_LIMIT: usize = (1 << POSITION_SHIFT) - 1;
+
+/// The horizon: positions below it belong to finished transactions only.
+fn horizon_expr(offset_param: &str) -> String {
+    format!(
+        "((pg_snapshot_xmin(pg_current_snapshot())::text::bigint + {offset_param}::bigint) \
+         << {POSITION_SHIFT})"
+    )
+}
+
+/// `$1` after, `$2` limit, `$3` offset. One row per event, or one row of nulls when there
+/// is none; every row also carries the horizon and the newest visible position, taken from
+/// the same snapshot as the events.
+pub(super) fn page_sql(schema_ident: &str) -> String {
+    let horizon = horizon_expr("$3");
+    format!(
+        "SELECT h.horizon, h.last, e.position, e.version, e.event_id, e.event_type, \
+           e.schema_version, e.payload, e.occurred_at, e.correlation_id, e.causation_id, \
+           e.metadata::text, e.aggregate_type, e.aggregate_id \
+         FROM (SELECT {horizon} AS horizon, \
+                 (SELECT max(position) FROM {schema_ident}.events) AS last) AS h \
+         LEFT JOIN LATERAL (\
+           SELECT * FROM {schema_ident}.events \
+           WHERE position > $1 AND position < h.horizon \
+           ORDER BY position LIMIT $2) AS e ON true \
+         ORDER BY e.position"
+    )
+}
+
+/// `$1` offset.
+pub(super) fn horizon_sql() -> String {
+    format!("SELECT {}", horizon_expr("$1"))
+}
+
+/// Events after position `after`, at most `limit`, all below the horizon.
+///
+/// If events are committed above the horizon when the read starts (an older transaction
+/// is still running), waits up to `max_wait` for the horizon to pass the newest of them,
+/// then reads once more. So a reader sees what was committed before it asked, and never
+/// what a running transaction could still precede.
+pub(super) async fn read(
+    client: &Object,
+    sql: &Sql,
+    xid_offset: i64,
+    max_wait: Duration,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<RecordedEvent>> {
+    let statement = client
+        .prepare_cached(&sql.feed_page)
+        .await
+        .map_err(backend)?;
+    let rows = client
+        .query(&statement, &[&after, &limit, &xid_offset])
+        .await
+        .map_err(backend)?;
+    let page = Page::decode(&rows)?;
+    let behind = page.events.len() < rows_wanted(limit)
+        && page
+            .last
+            .is_some_and(|last| last > after && last >= page.horizon);
+    if !behind {
+        return Ok(page.events);
+    }
+    let target = page.last.unwrap_or(0);
+    wait_for_horizon(client, sql, xid_offset, target, max_wait).await?;
+    let rows = client
+        .query(&statement, &[&after, &limit, &xid_offset])
+        .await
+        .map_err(backend)?;
+    Ok(Page::decode(&rows)?.events)
+}
+
+fn rows_wanted(limit: i64) -> usize {
+    usize::try_from(limit).unwrap_or(usize::MAX)
+}
+
+struct Page {
+    horizon: i64,
+    last: Option<i64>,
+    events: Vec<RecordedEvent>,
+}
+
+impl Page {
+    fn decode(rows: &[Row]) -> Result<Self> {
+        let mut page = Page {
+            horizon: 0,
+            last: None,
+            events: Vec::with_capacity(rows.len()),
+        };
+        for row in rows {
+            page.horizon = row.try_get(0).map_err(backend)?;
+            page.last = row.try_get(1).map_err(backend)?;
+            let position: Option<i64> = row.try_get(2).map_err(backend)?;
+            if position.is_none() {
+                continue;
+            }
+            let stream = StreamId::new(
+                row.try_get::<_, String>(12).map_err(backend)?,
+                row.try_get::<_, String>(13).map_err(backend)?,
+            );
+            page.events.push(decode_event(row, 2, stream)?);
+        }
+        Ok(page)
+    }
+}
+
+/// Polls the horizon until it passes `target` or `max_wait` is over.
+async fn wait_for_horizon(
+    client: &Object,
+    sql: &Sql,
+    xid_offset: i64,
+    target: i64,
+    max_wait: Duration,
+) -> Result<()> {
+    let statement = client.prepare_cached(&sql.horizon).await.map_err(backend)?;
+    let deadline = Instant::now() + max_wait;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        let horizon: i64 = client
+            .query_one(&statement, &[&xid_offset])
+            .await
+            .map_err(backend)?
+            .try_get(0)
+            .map_err(backend)?;
+        if horizon > target {
+            return Ok(());
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            tracing::debug!(
+                target_position = target,
+                horizon,
+                "feed read gave up waiting for older transactions"
+            );
+            return Ok(());
+        }
+        tokio::time::sleep(pause.min(deadline - now)).await;
+        pause = (pause * 2).min(Duration::from_millis(20));
+    }
+}
+
+/// Returns the store's transaction-id offset, raising it first if the stored positions
+/// are ahead of this cluster's transaction counter (a dump restored into another cluster):
+/// new positions must come after every stored one.
+pub(super) async fn settle_xid_offset(
+    tx: &deadpool_postgres::Transaction<'_>,
+    schema: &SchemaName,
+) -> Result<i64> {
+    let s = schema.ident();
+    let row = tx
+        .query_opt(
+            &format!(
+                "SELECT xid_offset, pg_snapshot_xmax(pg_current_snapshot())::text::bigint, \
+                   (SELECT max(position) FROM {s}.events) \
+                 FROM {s}.settings FOR UPDATE"
+            ),
+            &[],
+        )
+        .await
+        .map_err(backend)?
+        .ok_or_else(|| Error::Schema(format!("schema `{schema}` has no settings row")))?;
+    let offset: i64 = row.try_get(0).map_err(backend)?;
+    let next_xid: i64 = row.try_get(1).map_err(backend)?;
+    let last: Option<i64> = row.try_get(2).map_err(backend)?;
+    let Some(last) = last else {
+        return Ok(offset);
+    };
+    let needed = (last >> POSITION_SHIFT) - next_xid + 1;
+    if needed <= offset {
+        return Ok(offset);
+    }
+    tracing::warn!(
+        %schema,
+        old = offset,
+        new = needed,
+        "stored feed positions are ahead of this cluster's transaction ids (restored \
+         database?): raising the position offset"
+    );
+    tx.execute(
+        &format!("UPDATE {s}.settings SET xid_offset = $1"),
+        &[&needed],
+    )
+    .await
+    .map_err(backend)?;
+    Ok(needed)
+}

@@ -1,0 +1,327 @@
+//! PostgreSQL test support: a fresh schema per test on the server at `DATABASE_URL`
+//! (default [`DEFAULT_DATABASE_URL`]), dropped when the test's last store handle goes.
+//!
+//! When the server cannot be reached the helpers print `SKIPPED ... PostgreSQL
+//! unavailable` and return `None`, except under `CI=true`, where they panic: CI must not
+//! pass by skipping.
+
+use eventsource::store::postgres::tokio_postgres::{self, NoTls};
+use eventsource::store::postgres::{FeedWakeups, PostgresConfig, PostgresEventStore};
+use eventsource::store::{AppendOutcome, ExpectedVersion, NewEvent, RecordedEvent, StreamId};
+use eventsource::{EventStore, PostgresSnapshotStore, Result, Snapshot, SnapshotStore};
+use std::fmt;
+use std::io::Write;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The server the tests use when `DATABASE_URL` is not set.
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// Test schemas are named `es_test_<unix seconds>_<random>`.
+const TEST_SCHEMA_PREFIX: &str = "es_test_";
+
+/// Test schemas older than this are dropped by the next run (left by a killed run).
+const STALE_AFTER: Duration = Duration::from_secs(3600);
+
+/// `DATABASE_URL`, or the default.
+pub fn database_url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned())
+}
+
+/// The server's connection settings, or `None` (after printing why) when it cannot be
+/// reached; panics under `CI=true` instead.
+pub async fn pg_config() -> Option<tokio_postgres::Config> {
+    let url = database_url();
+    let unavailable = |why: String| {
+        let message = format!("PostgreSQL unavailable at DATABASE_URL ({why})");
+        if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+            panic!(
+                "{message}; CI=true requires a running server (start PostgreSQL or set DATABASE_URL)"
+            );
+        }
+        eprintln!("SKIPPED: {message}");
+        // Once per test binary, past the test harness's capture, so that a run that
+        // skipped says so even when every test "passed".
+        static SAID: AtomicBool = AtomicBool::new(false);
+        if !SAID.swap(true, Ordering::SeqCst) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED PostgreSQL tests: {message}; set DATABASE_URL or start the server"
+            );
+        }
+    };
+    let mut config: tokio_postgres::Config = match url.parse() {
+        Ok(config) => config,
+        Err(e) => {
+            unavailable(format!("unparsable URL: {e}"));
+            return None;
+        }
+    };
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(Duration::from_secs(5));
+    }
+    match admin(&config).await {
+        Ok(client) => {
+            drop_stale_schemas(&client).await;
+            Some(config)
+        }
+        Err(e) => {
+            unavailable(e.to_string());
+            None
+        }
+    }
+}
+
+/// A plain connection for a test's own SQL (not from any store's pool).
+pub async fn admin(
+    config: &tokio_postgres::Config,
+) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+    let (client, connection) = config.connect(NoTls).await?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(client)
+}
+
+async fn drop_stale_schemas(client: &tokio_postgres::Client) {
+    static DONE: AtomicBool = AtomicBool::new(false);
+    if DONE.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let Ok(rows) = client
+        .query(
+            "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)",
+            &[&TEST_SCHEMA_PREFIX],
+        )
+        .await
+    else {
+        return;
+    };
+    let now = SystemTime::now();
+    for row in rows {
+        let name: String = row.get(0);
+        let created = name[TEST_SCHEMA_PREFIX.len()..]
+            .split('_')
+            .next()
+            .and_then(|secs| secs.parse::<u64>().ok())
+            .map(|secs| UNIX_EPOCH + Duration::from_secs(secs));
+        if created.is_some_and(|t| now.duration_since(t).unwrap_or_default() > STALE_AFTER) {
+            let _ = client
+                .batch_execute(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE"))
+                .await;
+        }
+    }
+}
+
+/// A fresh, unique schema name for one test.
+pub fn fresh_schema_name() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    format!("{TEST_SCHEMA_PREFIX}{secs}_{}", &random[..12])
+}
+
+/// Drops its schema when dropped, from a thread of its own (drop cannot await).
+pub struct SchemaGuard {
+    config: tokio_postgres::Config,
+    schema: String,
+}
+
+impl SchemaGuard {
+    /// Guards `schema` on the server of `config`.
+    pub fn new(config: tokio_postgres::Config, schema: String) -> Self {
+        SchemaGuard { config, schema }
+    }
+
+    /// The schema's name.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+}
+
+impl Drop for SchemaGuard {
+    fn drop(&mut self) {
+        let (config, schema) = (self.config.clone(), self.schema.clone());
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                let (client, connection) = config.connect(NoTls).await?;
+                tokio::spawn(connection);
+                client
+                    .batch_execute(&format!(
+                        "SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"
+                    ))
+                    .await?;
+                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!(
+                "warning: could not drop test schema {}; a later run drops it",
+                self.schema
+            );
+        }
+    }
+}
+
+/// An event store in a schema of its own, dropped with the last clone.
+#[derive(Clone)]
+pub struct PgTestStore {
+    store: PostgresEventStore,
+    guard: Arc<SchemaGuard>,
+}
+
+impl PgTestStore {
+    /// The schema's name.
+    pub fn schema_name(&self) -> &str {
+        self.guard.schema()
+    }
+
+    /// The connection settings the store was made with (its `application_name` is the
+    /// schema's name, so a test can find the store's server processes).
+    pub fn config(&self) -> &tokio_postgres::Config {
+        &self.guard.config
+    }
+
+    /// The store itself.
+    pub fn store(&self) -> &PostgresEventStore {
+        &self.store
+    }
+
+    /// Another store on the same schema, with its own pool and settings.
+    pub async fn reconnect(
+        &self,
+        configure: impl FnOnce(PostgresConfig) -> PostgresConfig,
+    ) -> Result<PostgresEventStore> {
+        configure(PostgresConfig::from_pg_config(self.guard.config.clone()))
+            .schema(self.schema_name())
+            .connect()
+            .await
+    }
+
+    /// Listens for appends.
+    pub async fn subscribe_notifications(&self) -> Result<FeedWakeups> {
+        self.store.subscribe_notifications().await
+    }
+}
+
+impl Deref for PgTestStore {
+    type Target = PostgresEventStore;
+
+    fn deref(&self) -> &PostgresEventStore {
+        &self.store
+    }
+}
+
+impl fmt::Debug for PgTestStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.store.fmt(f)
+    }
+}
+
+impl EventStore for PgTestStore {
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome> {
+        self.store.append(stream, expected, events).await
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        after_version: u64,
+    ) -> Result<Vec<RecordedEvent>> {
+        self.store.read_stream(stream, after_version).await
+    }
+
+    async fn stream_version(&self, stream: &StreamId) -> Result<u64> {
+        self.store.stream_version(stream).await
+    }
+
+    async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
+        self.store.read_all(after_position, limit).await
+    }
+}
+
+/// A store in a fresh schema, or `None` when the server is unavailable (outside CI).
+pub async fn pg_store() -> Option<PgTestStore> {
+    pg_store_with(|config| config).await
+}
+
+/// [`pg_store`], with the configuration adjusted by `configure` (and the connection
+/// settings by `connection`).
+pub async fn pg_store_with(
+    configure: impl FnOnce(PostgresConfig) -> PostgresConfig,
+) -> Option<PgTestStore> {
+    pg_store_with_connection(|c| c, configure).await
+}
+
+/// [`pg_store`] with both the connection settings and the store configuration adjusted.
+pub async fn pg_store_with_connection(
+    connection: impl FnOnce(&mut tokio_postgres::Config) -> &mut tokio_postgres::Config,
+    configure: impl FnOnce(PostgresConfig) -> PostgresConfig,
+) -> Option<PgTestStore> {
+    let mut config = pg_config().await?;
+    let schema = fresh_schema_name();
+    config.application_name(&schema);
+    connection(&mut config);
+    let guard = Arc::new(SchemaGuard::new(config.clone(), schema.clone()));
+    let store = configure(PostgresConfig::from_pg_config(config).schema(&schema))
+        .connect()
+        .await
+        .expect("connect to PostgreSQL and create the test schema");
+    Some(PgTestStore { store, guard })
+}
+
+/// A snapshot store in a schema of its own, dropped with the last clone.
+#[derive(Clone, Debug)]
+pub struct PgTestSnapshots {
+    snapshots: PostgresSnapshotStore,
+    _store: PgTestStore,
+}
+
+impl SnapshotStore for PgTestSnapshots {
+    fn save<'a>(&'a self, snapshot: &'a Snapshot) -> eventsource::BoxFuture<'a, Result<()>> {
+        self.snapshots.save(snapshot)
+    }
+
+    fn load<'a>(
+        &'a self,
+        stream: &'a StreamId,
+    ) -> eventsource::BoxFuture<'a, Result<Option<Snapshot>>> {
+        self.snapshots.load(stream)
+    }
+
+    fn delete<'a>(&'a self, stream: &'a StreamId) -> eventsource::BoxFuture<'a, Result<()>> {
+        self.snapshots.delete(stream)
+    }
+}
+
+/// A snapshot store in a fresh schema, or `None` when the server is unavailable.
+pub async fn pg_snapshot_store() -> Option<PgTestSnapshots> {
+    let store = pg_store().await?;
+    Some(PgTestSnapshots {
+        snapshots: store.snapshot_store(),
+        _store: store,
+    })
+}
+
+/// An event store and the snapshot store of the same schema, or `None` when the server is
+/// unavailable: what the snapshot behaviour suite and the snapshot benchmark run on.
+pub async fn pg_backend() -> Option<(PgTestStore, PgTestSnapshots)> {
+    let store = pg_store().await?;
+    let snapshots = PgTestSnapshots {
+        snapshots: store.store().snapshot_store(),
+        _store: store.clone(),
+    };
+    Some((store, snapshots))
+}

@@ -1,0 +1,533 @@
+//! The PostgreSQL benchmark workloads: each eventsource operation beside its raw limit,
+//! measured on the same server in the same run. Used by the criterion bench
+//! `tests/benches/postgres.rs` and by the `bench_postgres` program (which prints the
+//! table).
+//!
+//! - Single-event saves, one connection: `Repository::save` of one event, in a loop, vs
+//!   plain single-row `INSERT` commits of the same columns into a table with only a
+//!   `bigserial` key.
+//! - 8 concurrent writers on distinct aggregates vs 8 connections of plain `INSERT`s.
+//! - Loading a 10,000-event aggregate (`Repository::load`) vs a plain `SELECT` of the
+//!   stream's type names and payloads plus `serde_json` decoding of each payload.
+//!
+//! For context, the table also shows: the raw SELECT of every column a stored event's
+//! record holds (what the record costs before the library does anything); the store with
+//! notifications off; and two designs the store does not use, as plain `INSERT`s from 8
+//! connections: one behind an ordering lock (`pg_advisory_xact_lock` held until commit),
+//! one with `NOTIFY` inside the transaction.
+
+use crate::fixtures::{Task, TaskAssigned, TaskCreated};
+use crate::postgres::{PgTestStore, admin, pg_store};
+use eventsource::prelude::*;
+use eventsource::store::postgres::PostgresEventStore;
+use eventsource::store::postgres::tokio_postgres::{Client, Statement};
+use std::time::{Duration, Instant, SystemTime};
+
+/// Concurrent writers in the concurrent comparisons.
+pub const WRITERS: usize = 8;
+
+/// Events in the aggregate of the load comparison.
+pub const LOAD_EVENTS: u64 = 10_000;
+
+/// A schema with the store, the raw table, an aggregate of [`LOAD_EVENTS`] events and
+/// [`WRITERS`] raw connections.
+pub struct BenchEnv {
+    /// The store (its schema is dropped with it).
+    pub store: PgTestStore,
+    single: Repository<Task, PostgresEventStore>,
+    shared: Repository<Task, PostgresEventStore>,
+    /// The same two without notifications, to show what they cost.
+    single_quiet: Repository<Task, PostgresEventStore>,
+    shared_quiet: Repository<Task, PostgresEventStore>,
+    raw: Vec<RawConnection>,
+    loaded_id: Uuid,
+}
+
+struct RawConnection {
+    client: Client,
+    insert: Statement,
+    locked_insert: Statement,
+    notifying_insert: Statement,
+    load: Statement,
+    load_every_column: Statement,
+}
+
+/// What the raw writers insert: the columns of an event, nothing else.
+const RAW_TABLE: &str = "CREATE TABLE {s}.raw_events (
+    position       bigserial   PRIMARY KEY,
+    aggregate_type text        NOT NULL,
+    aggregate_id   text        NOT NULL,
+    version        bigint      NOT NULL,
+    event_id       uuid        NOT NULL,
+    event_type     text        NOT NULL,
+    schema_version bigint      NOT NULL,
+    payload        text        NOT NULL,
+    occurred_at    timestamptz NOT NULL,
+    correlation_id uuid,
+    causation_id   uuid,
+    metadata       json        NOT NULL)";
+
+const RAW_COLUMNS: &str = "aggregate_type, aggregate_id, version, event_id, event_type, \
+     schema_version, payload, occurred_at, correlation_id, causation_id, metadata";
+const RAW_VALUES: &str = "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text::json";
+
+impl BenchEnv {
+    /// Sets everything up; `None` when the server is unavailable.
+    pub async fn new() -> Option<Self> {
+        let store = pg_store().await?;
+        let s = format!("\"{}\"", store.schema_name());
+        let setup = admin(store.config()).await.expect("admin connection");
+        setup
+            .batch_execute(&RAW_TABLE.replace("{s}", &s))
+            .await
+            .expect("create the raw table");
+        let single: Repository<Task, PostgresEventStore> = Repository::new(
+            store
+                .reconnect(|c| c.max_connections(1))
+                .await
+                .expect("single-connection store"),
+        );
+        let shared: Repository<Task, PostgresEventStore> = Repository::new(
+            store
+                .reconnect(|c| c.max_connections(WRITERS))
+                .await
+                .expect("shared store"),
+        );
+        let single_quiet: Repository<Task, PostgresEventStore> = Repository::new(
+            store
+                .reconnect(|c| c.max_connections(1).notifications(false))
+                .await
+                .expect("single-connection store"),
+        );
+        let shared_quiet: Repository<Task, PostgresEventStore> = Repository::new(
+            store
+                .reconnect(|c| c.max_connections(WRITERS).notifications(false))
+                .await
+                .expect("shared store"),
+        );
+        let mut raw = Vec::new();
+        for _ in 0..WRITERS {
+            let client = admin(store.config()).await.expect("raw connection");
+            let insert =
+                format!("INSERT INTO {s}.raw_events ({RAW_COLUMNS}) VALUES ({RAW_VALUES})");
+            let locked = format!(
+                "WITH l AS (SELECT pg_advisory_xact_lock(hashtext('{}'))) \
+                 INSERT INTO {s}.raw_events ({RAW_COLUMNS}) SELECT {RAW_VALUES} FROM l",
+                store.schema_name(),
+            );
+            let notifying = format!(
+                "WITH n AS (SELECT pg_notify('{}_raw', '')) \
+                 INSERT INTO {s}.raw_events ({RAW_COLUMNS}) SELECT {RAW_VALUES} FROM n",
+                store.schema_name()
+            );
+            let load = format!(
+                "SELECT event_type, payload FROM {s}.events \
+                 WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY version"
+            );
+            let load_every_column = format!(
+                "SELECT event_type, payload, position, version, event_id, schema_version, \
+                   occurred_at, correlation_id, causation_id, metadata::text FROM {s}.events \
+                 WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY version"
+            );
+            raw.push(RawConnection {
+                insert: client.prepare(&insert).await.expect("prepare"),
+                locked_insert: client.prepare(&locked).await.expect("prepare"),
+                notifying_insert: client.prepare(&notifying).await.expect("prepare"),
+                load: client.prepare(&load).await.expect("prepare"),
+                load_every_column: client.prepare(&load_every_column).await.expect("prepare"),
+                client,
+            });
+        }
+        let loaded_id = Uuid::now_v7();
+        let mut task = shared.create_new(loaded_id);
+        task.execute(|t| t.create("benchmark")).expect("create");
+        for _ in 1..LOAD_EVENTS {
+            task.record(TaskAssigned {
+                assigned_to: Uuid::now_v7(),
+            });
+        }
+        shared
+            .save(&mut task)
+            .await
+            .expect("save the 10,000 events");
+        Some(BenchEnv {
+            store,
+            single,
+            shared,
+            single_quiet,
+            shared_quiet,
+            raw,
+            loaded_id,
+        })
+    }
+
+    /// `count` single-event saves of one aggregate on one connection.
+    pub async fn store_saves(&self, count: usize) -> Duration {
+        timed_saves(&self.single, 1, count).await
+    }
+
+    /// [`store_saves`](Self::store_saves) without notifications.
+    pub async fn quiet_store_saves(&self, count: usize) -> Duration {
+        timed_saves(&self.single_quiet, 1, count).await
+    }
+
+    /// [`WRITERS`] tasks, each saving `count` single events to its own aggregate.
+    pub async fn store_concurrent_saves(&self, count: usize) -> Duration {
+        timed_saves(&self.shared, WRITERS, count).await
+    }
+
+    /// [`store_concurrent_saves`](Self::store_concurrent_saves) without notifications.
+    pub async fn quiet_store_concurrent_saves(&self, count: usize) -> Duration {
+        timed_saves(&self.shared_quiet, WRITERS, count).await
+    }
+
+    /// `count` single-row INSERT commits on one connection.
+    pub async fn raw_inserts(&self, count: usize) -> Duration {
+        let started = Instant::now();
+        insert_many(&self.raw[0], &self.raw[0].insert, count).await;
+        started.elapsed()
+    }
+
+    /// [`WRITERS`] connections, each committing `count` single-row INSERTs.
+    pub async fn raw_concurrent_inserts(&self, count: usize) -> Duration {
+        self.raw_concurrent(count, |raw| &raw.insert).await
+    }
+
+    /// As [`raw_concurrent_inserts`](Self::raw_concurrent_inserts), each INSERT behind
+    /// one advisory lock held until commit: an ordering lock.
+    pub async fn raw_concurrent_locked_inserts(&self, count: usize) -> Duration {
+        self.raw_concurrent(count, |raw| &raw.locked_insert).await
+    }
+
+    /// As [`raw_concurrent_inserts`](Self::raw_concurrent_inserts), with a `NOTIFY` in
+    /// each INSERT's transaction.
+    pub async fn raw_concurrent_notifying_inserts(&self, count: usize) -> Duration {
+        self.raw_concurrent(count, |raw| &raw.notifying_insert)
+            .await
+    }
+
+    async fn raw_concurrent(
+        &self,
+        count: usize,
+        statement: impl Fn(&RawConnection) -> &Statement,
+    ) -> Duration {
+        let started = Instant::now();
+        join_all(
+            self.raw
+                .iter()
+                .map(|raw| insert_many(raw, statement(raw), count)),
+        )
+        .await;
+        started.elapsed()
+    }
+
+    /// One `Repository::load` of the 10,000-event aggregate.
+    pub async fn store_load(&self) -> Duration {
+        let started = Instant::now();
+        let task = self.shared.load(self.loaded_id).await.expect("load");
+        assert_eq!(task.version(), LOAD_EVENTS);
+        started.elapsed()
+    }
+
+    /// One plain SELECT of the same stream's types and payloads, each payload decoded.
+    pub async fn raw_load(&self) -> Duration {
+        self.raw_select_decode(false).await
+    }
+
+    /// As [`raw_load`](Self::raw_load), selecting every column a stored event's record
+    /// holds (only the payloads are decoded): what the server and the driver cost for the
+    /// record alone.
+    pub async fn raw_load_every_column(&self) -> Duration {
+        self.raw_select_decode(true).await
+    }
+
+    async fn raw_select_decode(&self, every_column: bool) -> Duration {
+        let started = Instant::now();
+        let raw = &self.raw[0];
+        let id = self.loaded_id.to_string();
+        let statement = if every_column {
+            &raw.load_every_column
+        } else {
+            &raw.load
+        };
+        let rows = raw
+            .client
+            .query(statement, &[&"Task", &id])
+            .await
+            .expect("select");
+        let mut decoded = 0u64;
+        for row in &rows {
+            let (event_type, payload): (&str, &str) = (row.get(0), row.get(1));
+            match event_type {
+                "TaskCreated" => {
+                    drop(serde_json::from_str::<TaskCreated>(payload).expect("decode"))
+                }
+                _ => drop(serde_json::from_str::<TaskAssigned>(payload).expect("decode")),
+            }
+            decoded += 1;
+        }
+        assert_eq!(decoded, LOAD_EVENTS);
+        started.elapsed()
+    }
+}
+
+/// `writers` concurrent writers, each saving `count` single events to an aggregate of its
+/// own.
+async fn timed_saves(
+    repo: &Repository<Task, PostgresEventStore>,
+    writers: usize,
+    count: usize,
+) -> Duration {
+    let started = Instant::now();
+    join_all((0..writers).map(|_| save_many(repo, Uuid::now_v7(), count))).await;
+    started.elapsed()
+}
+
+async fn save_many(repo: &Repository<Task, PostgresEventStore>, id: Uuid, count: usize) {
+    let mut task = repo.create_new(id);
+    for _ in 0..count {
+        task.record(TaskAssigned {
+            assigned_to: Uuid::now_v7(),
+        });
+        repo.save(&mut task).await.expect("save");
+    }
+}
+
+async fn insert_many(raw: &RawConnection, statement: &Statement, count: usize) {
+    let id = Uuid::now_v7().to_string();
+    for version in 1..=count as i64 {
+        let payload = serde_json::to_string(&TaskAssigned {
+            assigned_to: Uuid::now_v7(),
+        })
+        .expect("encode");
+        raw.client
+            .execute(
+                statement,
+                &[
+                    &"Task",
+                    &id,
+                    &version,
+                    &Uuid::now_v7(),
+                    &"TaskAssigned",
+                    &1i64,
+                    &payload,
+                    &SystemTime::now(),
+                    &None::<Uuid>,
+                    &None::<Uuid>,
+                    &"{}",
+                ],
+            )
+            .await
+            .expect("insert");
+    }
+}
+
+/// Runs the futures concurrently on the current task (no spawning, no extra crate).
+async fn join_all<F: Future<Output = ()>>(futures: impl Iterator<Item = F>) {
+    let mut futures: Vec<_> = futures.map(Box::pin).collect();
+    std::future::poll_fn(|cx| {
+        futures.retain_mut(|f| f.as_mut().poll(cx).is_pending());
+        if futures.is_empty() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+}
+
+/// One line of the comparison table.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// What is measured.
+    pub operation: &'static str,
+    /// eventsource's figure, formatted.
+    pub eventsource: String,
+    /// The raw figure, formatted.
+    pub raw: String,
+    /// eventsource ÷ raw, as the target reads it.
+    pub ratio: String,
+    /// The target, as text.
+    pub target: &'static str,
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Paired measurements: per round the eventsource figure and the raw one, taken back to
+/// back (alternating which goes first), so both see the same machine.
+#[derive(Default)]
+struct Pairs {
+    ours: Vec<f64>,
+    raw: Vec<f64>,
+}
+
+impl Pairs {
+    fn push(&mut self, ours: f64, raw: f64) {
+        self.ours.push(ours);
+        self.raw.push(raw);
+    }
+
+    /// Medians of each side and the median of the per-round ratios (ours ÷ raw): other
+    /// work on the machine moves both sides of a round together, so the ratio is steadier
+    /// than either figure.
+    fn medians(&self) -> (f64, f64, f64) {
+        let ratios = self
+            .ours
+            .iter()
+            .zip(&self.raw)
+            .map(|(o, r)| o / r)
+            .collect();
+        (
+            median(self.ours.clone()),
+            median(self.raw.clone()),
+            median(ratios),
+        )
+    }
+}
+
+/// Runs `ours` and `raw` one after the other, `ours` first if `ours_first`.
+async fn in_turn(
+    ours_first: bool,
+    ours: impl Future<Output = Duration>,
+    raw: impl Future<Output = Duration>,
+) -> (Duration, Duration) {
+    if ours_first {
+        let ours = ours.await;
+        (ours, raw.await)
+    } else {
+        let raw = raw.await;
+        (ours.await, raw)
+    }
+}
+
+/// Runs every comparison `rounds` times and returns the table of medians.
+pub async fn comparison_table(env: &BenchEnv, rounds: usize, saves: usize) -> Vec<Row> {
+    let rate = |count: usize, d: Duration| count as f64 / d.as_secs_f64();
+    let per_writer = (saves / 2).max(1);
+    let total = WRITERS * per_writer;
+    let (mut single, mut concurrent, mut load) =
+        (Pairs::default(), Pairs::default(), Pairs::default());
+    let (mut locked, mut notifying) = (Pairs::default(), Pairs::default());
+    let (mut quiet_single, mut quiet_concurrent) = (Pairs::default(), Pairs::default());
+    let mut load_every = Pairs::default();
+    for round in 0..rounds {
+        let store_first = round % 2 == 0;
+        let (ours, raw) =
+            in_turn(store_first, env.store_saves(saves), env.raw_inserts(saves)).await;
+        single.push(rate(saves, ours), rate(saves, raw));
+        quiet_single.push(
+            rate(saves, env.quiet_store_saves(saves).await),
+            rate(saves, raw),
+        );
+        let (ours, raw) = in_turn(
+            store_first,
+            env.store_concurrent_saves(per_writer),
+            env.raw_concurrent_inserts(per_writer),
+        )
+        .await;
+        concurrent.push(rate(total, ours), rate(total, raw));
+        quiet_concurrent.push(
+            rate(total, env.quiet_store_concurrent_saves(per_writer).await),
+            rate(total, raw),
+        );
+        let plain = rate(total, raw);
+        let lock = rate(total, env.raw_concurrent_locked_inserts(per_writer).await);
+        locked.push(lock, plain);
+        let notify = rate(
+            total,
+            env.raw_concurrent_notifying_inserts(per_writer).await,
+        );
+        notifying.push(notify, plain);
+        for _ in 0..3 {
+            let (ours, raw) = in_turn(store_first, env.store_load(), env.raw_load()).await;
+            load.push(ours.as_secs_f64() * 1e3, raw.as_secs_f64() * 1e3);
+            let every = env.raw_load_every_column().await;
+            load_every.push(every.as_secs_f64() * 1e3, raw.as_secs_f64() * 1e3);
+        }
+    }
+    let (s1, r1, q1) = single.medians();
+    let (s8, r8, q8) = concurrent.medians();
+    let (sl, rl, ql) = load.medians();
+    let (qs1, _, qq1) = quiet_single.medians();
+    let (qs8, _, qq8) = quiet_concurrent.medians();
+    let (le, _, qe) = load_every.medians();
+    let (lk, _, qk) = locked.medians();
+    let (nt, _, qn) = notifying.medians();
+    vec![
+        Row {
+            operation: "single-event saves, 1 connection",
+            eventsource: format!("{s1:.0} saves/s"),
+            raw: format!("{r1:.0} inserts/s"),
+            ratio: format!("{:.0}%", 100.0 * q1),
+            target: ">= 80%",
+        },
+        Row {
+            operation: "8 writers, distinct aggregates",
+            eventsource: format!("{s8:.0} saves/s"),
+            raw: format!("{r8:.0} inserts/s"),
+            ratio: format!("{:.0}%", 100.0 * q8),
+            target: ">= 80%",
+        },
+        Row {
+            operation: "load a 10,000-event aggregate",
+            eventsource: format!("{sl:.1} ms"),
+            raw: format!("{rl:.1} ms"),
+            ratio: format!("{ql:.2}x"),
+            target: "<= 1.5x",
+        },
+        Row {
+            operation: "(raw) load, SELECT every record column",
+            eventsource: "-".into(),
+            raw: format!("{le:.1} ms"),
+            ratio: format!("{qe:.2}x of raw"),
+            target: "",
+        },
+        Row {
+            operation: "(notifications off) 1 connection",
+            eventsource: format!("{qs1:.0} saves/s"),
+            raw: "".into(),
+            ratio: format!("{:.0}%", 100.0 * qq1),
+            target: "",
+        },
+        Row {
+            operation: "(notifications off) 8 writers",
+            eventsource: format!("{qs8:.0} saves/s"),
+            raw: "".into(),
+            ratio: format!("{:.0}%", 100.0 * qq8),
+            target: "",
+        },
+        Row {
+            operation: "(not used) 8 writers, ordering lock",
+            eventsource: "-".into(),
+            raw: format!("{lk:.0} inserts/s"),
+            ratio: format!("{:.0}% of plain", 100.0 * qk),
+            target: "",
+        },
+        Row {
+            operation: "(not used) 8 writers, NOTIFY in tx",
+            eventsource: "-".into(),
+            raw: format!("{nt:.0} inserts/s"),
+            ratio: format!("{:.0}% of plain", 100.0 * qn),
+            target: "",
+        },
+    ]
+}
+
+/// The table as text.
+pub fn format_table(rows: &[Row]) -> String {
+    let mut out = format!(
+        "{:<38} | {:>16} | {:>16} | {:>13} | {}\n",
+        "operation", "eventsource", "raw", "ratio", "target"
+    );
+    out.push_str(&format!("{}\n", "-".repeat(100)));
+    for row in rows {
+        out.push_str(&format!(
+            "{:<38} | {:>16} | {:>16} | {:>13} | {}\n",
+            row.operation, row.eventsource, row.raw, row.ratio, row.target
+        ));
+    }
+    out
+}
