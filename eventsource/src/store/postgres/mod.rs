@@ -109,22 +109,22 @@
 //!
 //! `cargo run --release -p eventsource-examples --bin bench_postgres` prints each figure
 //! beside the raw limit measured on the same server in the same run. On the project's
-//! 2-core machine (PostgreSQL 15, other builds running; ranges over four runs):
+//! 2-core machine (PostgreSQL 15, other builds running; ranges over several runs):
 //!
 //! | operation | eventsource ÷ raw |
 //! | --- | --- |
-//! | single-event saves on one connection vs single-row INSERT commits | 74–91% (88–89% without notifications) |
-//! | 8 writers on distinct aggregates vs 8 connections of INSERTs | 76–80% (72–83% without) |
-//! | loading a 10,000-event aggregate vs SELECT of type and payload + `serde_json` | 1.66–1.91× |
+//! | single-event saves on one connection vs single-row INSERT commits | 74–91% (79–94% without notifications) |
+//! | 8 writers on distinct aggregates vs 8 connections of INSERTs | 71–81% (64–83% without) |
+//! | loading a 10,000-event aggregate vs SELECT of type and payload + `serde_json` | 1.15–1.22× |
 //!
-//! What limits the last two: per append the server writes two tables and four index
+//! What limits the appends: per append the server writes two tables and four index
 //! entries (the stream row, the event, its position, version and event-id keys) where the
 //! raw INSERT writes one table and one key, and with 8 writers on 2 cores the server's CPU
-//! is the bottleneck. A load returns whole records (position, version, id, time, schema
-//! version, type, payload, metadata): the raw SELECT of those same columns, without
-//! building anything, already takes 1.41–1.60× the two-column SELECT; the store's own
-//! decoding and replay add 10–20% to that (each record owns four strings: its stream's
-//! type and id, its event type and its payload).
+//! is the bottleneck. A load reads only the four columns an aggregate is built from
+//! (version, type, schema version, payload) and applies each row as it arrives
+//! ([`EventStore::replay_stream`]), building no record; `read_stream` returns whole
+//! records, and the raw SELECT of all their columns alone takes 1.45–1.60× the
+//! two-column SELECT.
 //!
 //! # Client
 //!
@@ -162,8 +162,8 @@ pub use schema::{DEFAULT_SCHEMA, SchemaName};
 pub use tokio_postgres;
 
 use super::{
-    AppendOutcome, BatchIdentity, EventStore, ExpectedVersion, NewEvent, RecordedEvent, StreamId,
-    classify_batch,
+    AppendOutcome, BatchIdentity, EventRef, EventStore, ExpectedVersion, NewEvent, RecordedEvent,
+    StreamId, classify_batch,
 };
 use crate::error::{BoxError, Error, Result};
 use crate::event::EventMetadata;
@@ -490,6 +490,52 @@ impl PostgresEventStore {
         })
         .await
     }
+
+    /// Applies the stream's events after `after` to `state` as their rows arrive, reading
+    /// only the columns a load needs and building no record.
+    async fn replay_on<T, F>(
+        &self,
+        client: &Object,
+        stream: &StreamId,
+        after: i64,
+        mut state: T,
+        mut apply: F,
+    ) -> Result<T>
+    where
+        F: FnMut(&mut T, EventRef<'_>) -> Result<()>,
+    {
+        let statement = client
+            .prepare_cached(&self.inner.sql.replay_stream)
+            .await
+            .map_err(backend)?;
+        let params: [&(dyn ToSql + Sync); 3] =
+            [&stream.aggregate_type, &stream.aggregate_id, &after];
+        let rows = client
+            .query_raw(&statement, params)
+            .await
+            .map_err(backend)?;
+        let mut rows = pin!(rows);
+        while let Some(row) = poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
+            let row = row.map_err(backend)?;
+            let version = stream_version_from(column(&row, 0, stream, 0, "version")?, stream)?;
+            let schema_version: i64 = column(&row, 2, stream, version, "schema_version")?;
+            let schema_version = u32::try_from(schema_version).map_err(|_| {
+                corrupt(
+                    stream,
+                    version,
+                    format!("schema version {schema_version} out of range"),
+                )
+            })?;
+            let event = EventRef {
+                version,
+                event_type: column(&row, 1, stream, version, "event_type")?,
+                schema_version,
+                payload: column(&row, 3, stream, version, "payload")?,
+            };
+            apply(&mut state, event)?;
+        }
+        Ok(state)
+    }
 }
 
 impl EventStore for PostgresEventStore {
@@ -531,6 +577,25 @@ impl EventStore for PostgresEventStore {
         };
         let client = self.client().await?;
         let result = self.read_stream_on(&client, stream, after).await;
+        release(client, result)
+    }
+
+    async fn replay_stream<T, F>(
+        &self,
+        stream: &StreamId,
+        after_version: u64,
+        state: T,
+        apply: F,
+    ) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut T, EventRef<'_>) -> Result<()> + Send + 'static,
+    {
+        let Ok(after) = i64::try_from(after_version) else {
+            return Ok(state);
+        };
+        let client = self.client().await?;
+        let result = self.replay_on(&client, stream, after, state, apply).await;
         release(client, result)
     }
 
@@ -607,6 +672,8 @@ pub(crate) struct Sql {
     lock_stream: String,
     stored_ids: String,
     read_stream: String,
+    /// The four columns a load needs (version, type, schema version, payload).
+    replay_stream: String,
     read_range: String,
     /// Indexed by [`StreamCheck`]: for one event, and for a batch.
     write_one: [String; 4],
@@ -667,6 +734,10 @@ impl Sql {
             stored_ids: format!(
                 "SELECT event_id, version FROM {s}.events \
                  WHERE aggregate_type = $1 AND aggregate_id = $2 AND event_id = ANY($3)"
+            ),
+            replay_stream: format!(
+                "SELECT version, event_type, schema_version, payload FROM {s}.events \
+                 WHERE aggregate_type = $1 AND aggregate_id = $2 AND version > $3 ORDER BY version"
             ),
             read_range: format!("{stream_rows} LIMIT $4"),
             read_stream: stream_rows,
