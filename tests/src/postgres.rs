@@ -7,7 +7,9 @@
 
 use eventsource::store::postgres::tokio_postgres::{self, NoTls};
 use eventsource::store::postgres::{FeedWakeups, PostgresConfig, PostgresEventStore};
-use eventsource::store::{AppendOutcome, ExpectedVersion, NewEvent, RecordedEvent, StreamId};
+use eventsource::store::{
+    AppendOutcome, EventRef, ExpectedVersion, NewEvent, RecordedEvent, StreamId,
+};
 use eventsource::{EventStore, PostgresSnapshotStore, Result, Snapshot, SnapshotStore};
 use std::fmt;
 use std::io::Write;
@@ -245,6 +247,23 @@ impl EventStore for PgTestStore {
 
     async fn stream_version(&self, stream: &StreamId) -> Result<u64> {
         self.store.stream_version(stream).await
+    }
+
+    // Forwarded so that every load in the tests runs the store's own replay.
+    async fn replay_stream<T, F>(
+        &self,
+        stream: &StreamId,
+        after_version: u64,
+        state: T,
+        apply: F,
+    ) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut T, EventRef<'_>) -> Result<()> + Send + 'static,
+    {
+        self.store
+            .replay_stream(stream, after_version, state, apply)
+            .await
     }
 
     async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
