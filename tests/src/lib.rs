@@ -4,6 +4,7 @@
 
 pub mod conformance;
 pub mod fixtures;
+pub mod guarded;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "postgres")]

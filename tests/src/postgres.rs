@@ -5,15 +5,11 @@
 //! unavailable` and return `None`, except under `CI=true`, where they panic: CI must not
 //! pass by skipping.
 
+use crate::guarded::Guarded;
 use eventsource::store::postgres::tokio_postgres::{self, NoTls};
 use eventsource::store::postgres::{FeedWakeups, PostgresConfig, PostgresEventStore};
-use eventsource::store::{
-    AppendOutcome, EventRef, ExpectedVersion, NewEvent, RecordedEvent, StreamId,
-};
-use eventsource::{EventStore, PostgresSnapshotStore, Result, Snapshot, SnapshotStore};
-use std::fmt;
+use eventsource::{PostgresSnapshotStore, Result};
 use std::io::Write;
-use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -173,22 +169,21 @@ impl Drop for SchemaGuard {
 }
 
 /// An event store in a schema of its own, dropped with the last clone.
-#[derive(Clone)]
-pub struct PgTestStore {
-    store: PostgresEventStore,
-    guard: Arc<SchemaGuard>,
-}
+pub type PgTestStore = Guarded<PostgresEventStore, SchemaGuard>;
+
+/// A snapshot store in a schema of its own, dropped with the last clone.
+pub type PgTestSnapshots = Guarded<PostgresSnapshotStore, SchemaGuard>;
 
 impl PgTestStore {
     /// The schema's name.
     pub fn schema_name(&self) -> &str {
-        self.guard.schema()
+        self.guard().schema()
     }
 
     /// The connection settings the store was made with (its `application_name` is the
     /// schema's name, so a test can find the store's server processes).
     pub fn config(&self) -> &tokio_postgres::Config {
-        &self.guard.config
+        &self.guard().config
     }
 
     /// The store itself.
@@ -201,7 +196,7 @@ impl PgTestStore {
         &self,
         configure: impl FnOnce(PostgresConfig) -> PostgresConfig,
     ) -> Result<PostgresEventStore> {
-        configure(PostgresConfig::from_pg_config(self.guard.config.clone()))
+        configure(PostgresConfig::from_pg_config(self.config().clone()))
             .schema(self.schema_name())
             .connect()
             .await
@@ -210,64 +205,6 @@ impl PgTestStore {
     /// Listens for appends.
     pub async fn subscribe_notifications(&self) -> Result<FeedWakeups> {
         self.store.subscribe_notifications().await
-    }
-}
-
-impl Deref for PgTestStore {
-    type Target = PostgresEventStore;
-
-    fn deref(&self) -> &PostgresEventStore {
-        &self.store
-    }
-}
-
-impl fmt::Debug for PgTestStore {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.store.fmt(f)
-    }
-}
-
-impl EventStore for PgTestStore {
-    async fn append(
-        &self,
-        stream: &StreamId,
-        expected: ExpectedVersion,
-        events: Vec<NewEvent>,
-    ) -> Result<AppendOutcome> {
-        self.store.append(stream, expected, events).await
-    }
-
-    async fn read_stream(
-        &self,
-        stream: &StreamId,
-        after_version: u64,
-    ) -> Result<Vec<RecordedEvent>> {
-        self.store.read_stream(stream, after_version).await
-    }
-
-    async fn stream_version(&self, stream: &StreamId) -> Result<u64> {
-        self.store.stream_version(stream).await
-    }
-
-    // Forwarded so that every load in the tests runs the store's own replay.
-    async fn replay_stream<T, F>(
-        &self,
-        stream: &StreamId,
-        after_version: u64,
-        state: T,
-        apply: F,
-    ) -> Result<T>
-    where
-        T: Send + 'static,
-        F: FnMut(&mut T, EventRef<'_>) -> Result<()> + Send + 'static,
-    {
-        self.store
-            .replay_stream(stream, after_version, state, apply)
-            .await
-    }
-
-    async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
-        self.store.read_all(after_position, limit).await
     }
 }
 
@@ -298,49 +235,19 @@ pub async fn pg_store_with_connection(
         .connect()
         .await
         .expect("connect to PostgreSQL and create the test schema");
-    Some(PgTestStore { store, guard })
-}
-
-/// A snapshot store in a schema of its own, dropped with the last clone.
-#[derive(Clone, Debug)]
-pub struct PgTestSnapshots {
-    snapshots: PostgresSnapshotStore,
-    _store: PgTestStore,
-}
-
-impl SnapshotStore for PgTestSnapshots {
-    fn save<'a>(&'a self, snapshot: &'a Snapshot) -> eventsource::BoxFuture<'a, Result<()>> {
-        self.snapshots.save(snapshot)
-    }
-
-    fn load<'a>(
-        &'a self,
-        stream: &'a StreamId,
-    ) -> eventsource::BoxFuture<'a, Result<Option<Snapshot>>> {
-        self.snapshots.load(stream)
-    }
-
-    fn delete<'a>(&'a self, stream: &'a StreamId) -> eventsource::BoxFuture<'a, Result<()>> {
-        self.snapshots.delete(stream)
-    }
+    Some(Guarded::keeping(store, guard))
 }
 
 /// A snapshot store in a fresh schema, or `None` when the server is unavailable.
 pub async fn pg_snapshot_store() -> Option<PgTestSnapshots> {
     let store = pg_store().await?;
-    Some(PgTestSnapshots {
-        snapshots: store.snapshot_store(),
-        _store: store,
-    })
+    Some(store.with_store(store.snapshot_store()))
 }
 
 /// An event store and the snapshot store of the same schema, or `None` when the server is
 /// unavailable: what the snapshot behaviour suite and the snapshot benchmark run on.
 pub async fn pg_backend() -> Option<(PgTestStore, PgTestSnapshots)> {
     let store = pg_store().await?;
-    let snapshots = PgTestSnapshots {
-        snapshots: store.store().snapshot_store(),
-        _store: store.clone(),
-    };
+    let snapshots = store.with_store(store.snapshot_store());
     Some((store, snapshots))
 }

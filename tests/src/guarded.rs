@@ -1,0 +1,114 @@
+//! A store held together with what must outlive it: a temporary directory, a test schema.
+
+use eventsource::store::{
+    AppendOutcome, EventRef, ExpectedVersion, NewEvent, RecordedEvent, StreamId,
+};
+use eventsource::{BoxFuture, EventStore, Result, Snapshot, SnapshotStore};
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
+/// A store and a resource `G` kept alive as long as any clone of the store.
+///
+/// Both store traits are forwarded here, once and in full (the provided methods too), so
+/// every test runs the backend's own implementation of each method, never a default.
+pub struct Guarded<S, G> {
+    /// The store.
+    pub store: S,
+    guard: Arc<G>,
+}
+
+impl<S, G> Guarded<S, G> {
+    /// `store`, keeping `guard` alive with it.
+    pub fn keeping(store: S, guard: Arc<G>) -> Self {
+        Guarded { store, guard }
+    }
+
+    /// What is kept alive.
+    pub fn guard(&self) -> &G {
+        &self.guard
+    }
+
+    /// Another store kept alive by the same guard (the snapshot store of the same
+    /// database, say).
+    pub fn with_store<T>(&self, store: T) -> Guarded<T, G> {
+        Guarded::keeping(store, Arc::clone(&self.guard))
+    }
+}
+
+impl<S: Clone, G> Clone for Guarded<S, G> {
+    fn clone(&self) -> Self {
+        self.with_store(self.store.clone())
+    }
+}
+
+impl<S: fmt::Debug, G> fmt::Debug for Guarded<S, G> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.store.fmt(f)
+    }
+}
+
+impl<S, G> Deref for Guarded<S, G> {
+    type Target = S;
+
+    fn deref(&self) -> &S {
+        &self.store
+    }
+}
+
+impl<S: EventStore, G: Send + Sync + 'static> EventStore for Guarded<S, G> {
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome> {
+        self.store.append(stream, expected, events).await
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        after_version: u64,
+    ) -> Result<Vec<RecordedEvent>> {
+        self.store.read_stream(stream, after_version).await
+    }
+
+    async fn stream_version(&self, stream: &StreamId) -> Result<u64> {
+        self.store.stream_version(stream).await
+    }
+
+    async fn replay_stream<T, F>(
+        &self,
+        stream: &StreamId,
+        after_version: u64,
+        state: T,
+        apply: F,
+    ) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut T, EventRef<'_>) -> Result<()> + Send + 'static,
+    {
+        self.store
+            .replay_stream(stream, after_version, state, apply)
+            .await
+    }
+
+    async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
+        self.store.read_all(after_position, limit).await
+    }
+}
+
+impl<S: SnapshotStore, G: Send + Sync + 'static> SnapshotStore for Guarded<S, G> {
+    fn save<'a>(&'a self, snapshot: &'a Snapshot) -> BoxFuture<'a, Result<()>> {
+        self.store.save(snapshot)
+    }
+
+    fn load<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<Option<Snapshot>>> {
+        self.store.load(stream)
+    }
+
+    fn delete<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<()>> {
+        self.store.delete(stream)
+    }
+}
