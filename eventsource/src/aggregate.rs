@@ -37,7 +37,7 @@ impl<T: Clone + Debug + Display + Send + Sync + 'static> AggregateId for T {}
     label = "`{E}` is listed here but never applied",
     note = "add `fn on_it(&mut self, event: &{E}) {{ ... }}` to an `#[apply] impl {Self}` block"
 )]
-pub trait ApplyEvent<E>: crate::__private::ListsEvent<E> {
+pub trait ApplyEvent<E>: ListsEvent<E> {
     /// Applies `event` to the state.
     fn apply_event(&mut self, event: &E);
 }
@@ -95,3 +95,13 @@ tuple_into_events!(T1, T2, T3);
 tuple_into_events!(T1, T2, T3, T4);
 tuple_into_events!(T1, T2, T3, T4, T5);
 tuple_into_events!(T1, T2, T3, T4, T5, T6);
+
+/// Implemented by `#[derive(Aggregate)]` for each listed event: the bound that makes a
+/// handler for an unlisted event an error at the handler.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not list event `{E}`, but has an #[apply] handler for it",
+    label = "not in `#[aggregate(events(...))]` of `{Self}`",
+    note = "add `{E}` to `#[aggregate(events(...))]`, or remove the handler"
+)]
+pub trait ListsEvent<E> {}

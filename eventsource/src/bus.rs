@@ -1,25 +1,15 @@
-//! Publishing saved events: the [`EventPublisher`] trait the repository calls after a
-//! commit, and [`InMemoryEventBus`], which hands events to subscribed handlers.
+//! [`InMemoryEventBus`]: an in-process [`EventPublisher`] that hands saved events to
+//! subscribed handlers, fire and forget.
 
 use crate::codec::decode_event;
 use crate::error::BoxError;
 use crate::event::{DomainEvent, EventMetadata};
-use crate::store::{RecordedEvent, StreamId};
+use crate::future::BoxFuture;
+use crate::publish::EventPublisher;
+use crate::store::RecordedEvent;
+use crate::stream::StreamId;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, RwLock};
-
-/// A boxed, `Send` future, as object-safe traits return.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// Receives events after they were committed.
-///
-/// The repository calls [`publish`](Self::publish) after a successful save. A failing
-/// publisher never fails the save: its error is reported through `tracing`.
-pub trait EventPublisher: Send + Sync + 'static {
-    /// Delivers committed events, in commit order.
-    fn publish<'a>(&'a self, events: &'a [RecordedEvent]) -> BoxFuture<'a, Result<(), BoxError>>;
-}
 
 /// A typed event with what was stored about it.
 #[derive(Debug, Clone, PartialEq)]

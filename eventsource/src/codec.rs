@@ -1,6 +1,7 @@
 //! Turning typed events into stored payloads and back: the [`EventSet`] an aggregate's
 //! derive generates, and decoding with schema versions.
 
+use crate::error::DecodeError;
 use crate::event::DomainEvent;
 use std::fmt::Debug;
 
@@ -22,38 +23,6 @@ pub trait EventSet: Debug + Clone + PartialEq + Send + Sync + Sized + 'static {
 
     /// Decodes a stored payload by its type name and schema version.
     fn decode(event_type: &str, schema_version: u32, payload: &str) -> Result<Self, DecodeError>;
-}
-
-/// Why a stored payload could not be decoded.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum DecodeError {
-    /// The stored type name is not one of the aggregate's events.
-    #[error("unknown event type")]
-    UnknownEventType,
-
-    /// The stored schema version is newer than the code knows: the event was written by a
-    /// newer version of the program.
-    #[error("stored schema version {stored} is newer than the supported version {supported}")]
-    NewerSchemaVersion {
-        /// The stored version.
-        stored: u32,
-        /// The version this code writes and reads.
-        supported: u32,
-    },
-
-    /// The stored schema version is older and the event declares no upcaster for it.
-    #[error("no upcaster from schema version {stored} to {supported}")]
-    NoUpcaster {
-        /// The stored version.
-        stored: u32,
-        /// The version this code writes and reads.
-        supported: u32,
-    },
-
-    /// The payload is not valid JSON for the event type.
-    #[error("invalid payload: {0}")]
-    Payload(#[from] serde_json::Error),
 }
 
 /// Decodes one stored payload as `E`, upcasting an older schema version first.

@@ -1,7 +1,7 @@
-//! The runtime's error type.
+//! The runtime's error types: [`Error`] for the repository and the stores, and
+//! [`DecodeError`] for a stored payload that does not decode.
 
-use crate::codec::DecodeError;
-use crate::store::{ExpectedVersion, StreamId};
+use crate::stream::{ExpectedVersion, StreamId};
 
 /// A boxed error from a backend, a handler or a user command.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -147,4 +147,36 @@ impl Error {
     pub fn is_conflict(&self) -> bool {
         matches!(self, Error::Conflict { .. })
     }
+}
+
+/// Why a stored payload could not be decoded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The stored type name is not one of the aggregate's events.
+    #[error("unknown event type")]
+    UnknownEventType,
+
+    /// The stored schema version is newer than the code knows: the event was written by a
+    /// newer version of the program.
+    #[error("stored schema version {stored} is newer than the supported version {supported}")]
+    NewerSchemaVersion {
+        /// The stored version.
+        stored: u32,
+        /// The version this code writes and reads.
+        supported: u32,
+    },
+
+    /// The stored schema version is older and the event declares no upcaster for it.
+    #[error("no upcaster from schema version {stored} to {supported}")]
+    NoUpcaster {
+        /// The stored version.
+        stored: u32,
+        /// The version this code writes and reads.
+        supported: u32,
+    },
+
+    /// The payload is not valid JSON for the event type.
+    #[error("invalid payload: {0}")]
+    Payload(#[from] serde_json::Error),
 }

@@ -4,10 +4,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 use uuid::Uuid;
 
-use crate::codec::DecodeError;
+use crate::error::DecodeError;
+use crate::time;
 
 /// A fact that happened, stored in an aggregate's stream.
 ///
@@ -57,7 +58,7 @@ impl EventMetadata {
     pub fn new() -> Self {
         EventMetadata {
             event_id: Uuid::now_v7(),
-            occurred_at: now_micros(),
+            occurred_at: time::now_micros(),
             correlation_id: None,
             causation_id: None,
             extra: BTreeMap::new(),
@@ -67,17 +68,12 @@ impl EventMetadata {
     /// Microseconds since the Unix epoch of [`occurred_at`](Self::occurred_at), as stores
     /// keep it.
     pub fn occurred_at_micros(&self) -> i64 {
-        micros_since_epoch(self.occurred_at)
+        time::to_micros(self.occurred_at)
     }
 
     /// The time `micros` microseconds after (or before, if negative) the Unix epoch.
     pub fn time_from_micros(micros: i64) -> SystemTime {
-        let magnitude = Duration::from_micros(micros.unsigned_abs());
-        if micros >= 0 {
-            UNIX_EPOCH + magnitude
-        } else {
-            UNIX_EPOCH - magnitude
-        }
+        time::from_micros(micros)
     }
 }
 
@@ -85,18 +81,6 @@ impl Default for EventMetadata {
     fn default() -> Self {
         Self::new()
     }
-}
-
-pub(crate) fn micros_since_epoch(time: SystemTime) -> i64 {
-    match time.duration_since(UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_micros()).unwrap_or(i64::MAX),
-        Err(e) => -i64::try_from(e.duration().as_micros()).unwrap_or(i64::MAX),
-    }
-}
-
-/// The current time, truncated to microseconds so that every store keeps it exactly.
-pub(crate) fn now_micros() -> SystemTime {
-    EventMetadata::time_from_micros(micros_since_epoch(SystemTime::now()))
 }
 
 /// Correlation, causation and extra metadata applied to every event of one save.

@@ -115,21 +115,28 @@
 
 extern crate self as eventsource;
 
+// The layers, lowest first: a module imports only from modules above it in this list.
 mod aggregate;
 mod bus;
 mod codec;
 mod error;
 mod event;
+mod future;
+mod publish;
 mod repository;
 mod root;
 pub mod snapshot;
 pub mod store;
+mod stream;
+mod time;
 
 pub use aggregate::{Aggregate, AggregateId, ApplyEvent, IntoEvents};
-pub use bus::{BoxFuture, Envelope, EventPublisher, InMemoryEventBus};
-pub use codec::{DecodeError, EventSet, decode_event};
-pub use error::{BoxError, Error, Result};
+pub use bus::{Envelope, InMemoryEventBus};
+pub use codec::{EventSet, decode_event};
+pub use error::{BoxError, DecodeError, Error, Result};
 pub use event::{DomainEvent, EventContext, EventMetadata};
+pub use future::BoxFuture;
+pub use publish::EventPublisher;
 pub use repository::{DEFAULT_UPDATE_ATTEMPTS, Repository, UpdateError};
 pub use root::{AggregateRoot, PendingEvent};
 pub use snapshot::{
@@ -226,85 +233,5 @@ pub use serde;
 
 /// What the macros' expansions use. Not a public API.
 #[doc(hidden)]
-pub mod __private {
-    pub use crate::codec::decode_event;
-    pub use crate::snapshot::state::serialize_snapshot;
-    pub use serde;
-    pub use serde_json;
-    pub use uuid::Uuid;
-
-    /// Implemented by `#[derive(Aggregate)]` for each listed event.
-    #[diagnostic::on_unimplemented(
-        message = "`{Self}` does not list event `{E}`, but has an #[apply] handler for it",
-        label = "not in `#[aggregate(events(...))]` of `{Self}`",
-        note = "add `{E}` to `#[aggregate(events(...))]`, or remove the handler"
-    )]
-    pub trait ListsEvent<E> {}
-
-    /// Everything the expansion of `#[derive(Aggregate)]` needs of a listed event, behind
-    /// one bound. A listed type that is not an event is then reported once, as not
-    /// implementing [`DomainEvent`](crate::DomainEvent), rather than once for each trait
-    /// the expansion uses (`Debug`, `Clone`, `PartialEq`, `Serialize`, ...).
-    #[diagnostic::on_unimplemented(
-        message = "`{Self}` is listed in `events(...)` but is not an event",
-        label = "not an `#[event]` type",
-        note = "mark `{Self}` with `#[event]`, or implement `eventsource::DomainEvent` for it"
-    )]
-    pub trait ListedEvent: Sized {
-        /// [`DomainEvent::EVENT_TYPE`](crate::DomainEvent::EVENT_TYPE).
-        const EVENT_TYPE: &'static str;
-        /// [`DomainEvent::SCHEMA_VERSION`](crate::DomainEvent::SCHEMA_VERSION).
-        const SCHEMA_VERSION: u32;
-        /// The event as `Debug`.
-        fn as_debug(&self) -> &dyn ::core::fmt::Debug;
-        /// `Clone::clone`.
-        fn clone_event(&self) -> Self;
-        /// `PartialEq::eq`.
-        fn eq_event(&self, other: &Self) -> bool;
-        /// The JSON payload.
-        fn encode_event(&self) -> Result<String, serde_json::Error>;
-        /// [`decode_event`].
-        fn decode_event(schema_version: u32, payload: &str) -> Result<Self, crate::DecodeError>;
-    }
-
-    impl<E: crate::DomainEvent> ListedEvent for E {
-        const EVENT_TYPE: &'static str = E::EVENT_TYPE;
-        const SCHEMA_VERSION: u32 = E::SCHEMA_VERSION;
-
-        fn as_debug(&self) -> &dyn ::core::fmt::Debug {
-            self
-        }
-
-        fn clone_event(&self) -> Self {
-            self.clone()
-        }
-
-        fn eq_event(&self, other: &Self) -> bool {
-            self == other
-        }
-
-        fn encode_event(&self) -> Result<String, serde_json::Error> {
-            serde_json::to_string(self)
-        }
-
-        fn decode_event(schema_version: u32, payload: &str) -> Result<Self, crate::DecodeError> {
-            decode_event(schema_version, payload)
-        }
-    }
-
-    /// String equality usable in `const` assertions.
-    pub const fn str_eq(a: &str, b: &str) -> bool {
-        let (a, b) = (a.as_bytes(), b.as_bytes());
-        if a.len() != b.len() {
-            return false;
-        }
-        let mut i = 0;
-        while i < a.len() {
-            if a[i] != b[i] {
-                return false;
-            }
-            i += 1;
-        }
-        true
-    }
-}
+#[path = "private.rs"]
+pub mod __private;

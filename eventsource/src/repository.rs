@@ -2,14 +2,15 @@
 //! concurrency, and publishes what was saved.
 
 use crate::aggregate::{Aggregate, IntoEvents};
-use crate::bus::EventPublisher;
 use crate::codec::EventSet;
 use crate::error::{Error, Result};
 use crate::event::EventContext;
+use crate::publish::EventPublisher;
 use crate::root::AggregateRoot;
 use crate::snapshot::snapshotter::Snapshotter;
 use crate::snapshot::{Snapshot, SnapshotPolicy, SnapshotStore, Snapshottable};
-use crate::store::{EventRef, EventStore, ExpectedVersion, NewEvent, StreamId};
+use crate::store::{EventRef, EventStore, NewEvent};
+use crate::stream::{ExpectedVersion, StreamId};
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;

@@ -1,10 +1,12 @@
 //! [`AggregateRoot`]: an aggregate's id, version, state and the events not yet saved.
 
 use crate::aggregate::{Aggregate, IntoEvents};
-use crate::codec::{DecodeError, EventSet};
+use crate::codec::EventSet;
+use crate::error::DecodeError;
 use crate::error::{Error, Result};
 use crate::event::EventMetadata;
-use crate::store::{EventRef, StreamId};
+use crate::store::EventRef;
+use crate::stream::StreamId;
 use std::ops::Deref;
 
 /// An event recorded on an aggregate and not saved yet.

@@ -16,3 +16,13 @@ mod snapshot_behaviour {
         ))
     });
 }
+
+/// The same suite through the object-safe form: a store chosen at run time.
+mod dyn_store {
+    use eventsource::store::DynEventStore;
+    use std::sync::Arc;
+
+    eventsource_tests::store_conformance_suite!(async {
+        Some(Arc::new(eventsource::InMemoryEventStore::new()) as Arc<dyn DynEventStore>)
+    });
+}

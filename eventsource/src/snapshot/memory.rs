@@ -1,9 +1,9 @@
 //! The in-memory snapshot store.
 
 use super::{Snapshot, SnapshotStore};
-use crate::bus::BoxFuture;
 use crate::error::Result;
-use crate::store::StreamId;
+use crate::future::BoxFuture;
+use crate::stream::StreamId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 

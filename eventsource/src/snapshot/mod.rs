@@ -20,9 +20,9 @@ pub use policy::{SnapshotMode, SnapshotPolicy};
 pub use postgres::PostgresSnapshotStore;
 pub use state::Snapshottable;
 
-use crate::bus::BoxFuture;
 use crate::error::Result;
-use crate::store::StreamId;
+use crate::future::BoxFuture;
+use crate::stream::StreamId;
 use std::time::SystemTime;
 
 /// An aggregate's state at a version.

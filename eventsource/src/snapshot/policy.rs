@@ -1,6 +1,6 @@
 //! [`SnapshotPolicy`]: when the repository takes snapshots, and how.
 
-use crate::store::StreamId;
+use crate::stream::StreamId;
 use std::num::NonZeroU64;
 
 /// How the repository takes the snapshots its policy calls for.

@@ -2,10 +2,10 @@
 //! [`PostgresEventStore`](crate::store::postgres::PostgresEventStore)'s schema.
 
 use super::{Snapshot, SnapshotStore};
-use crate::bus::BoxFuture;
 use crate::error::{Error, Result};
-use crate::store::StreamId;
+use crate::future::BoxFuture;
 use crate::store::postgres::{SchemaName, backend, release};
+use crate::stream::StreamId;
 use deadpool_postgres::{Object, Pool};
 use std::fmt;
 use std::sync::Arc;

@@ -1,11 +1,11 @@
 //! The in-memory event store: for tests, examples and single-process programs that need
 //! no durability.
 
-use super::{
-    AppendOutcome, BatchIdentity, EventRef, EventStore, ExpectedVersion, NewEvent, RecordedEvent,
-    StreamId, classify_batch,
-};
-use crate::error::{Error, Result};
+use super::EventStore;
+use super::backend::{self, BatchIdentity, classify_batch};
+use super::record::{AppendOutcome, EventRef, NewEvent, RecordedEvent};
+use crate::error::Result;
+use crate::stream::{ExpectedVersion, StreamId};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -97,25 +97,11 @@ impl EventStore for InMemoryEventStore {
             });
         }
         let actual = log.version(stream);
-        if !expected.is_satisfied_by(actual) {
-            return Err(Error::Conflict {
-                stream: stream.clone(),
-                expected,
-                actual,
-            });
-        }
+        backend::check_version(stream, expected, actual)?;
         let mut records = Vec::with_capacity(events.len());
         for (event, version) in events.into_iter().zip(actual + 1..) {
             let index = log.events.len();
-            let record = RecordedEvent {
-                position: index as u64 + 1,
-                stream: stream.clone(),
-                version,
-                event_type: event.event_type,
-                schema_version: event.schema_version,
-                payload: event.payload,
-                metadata: event.metadata,
-            };
+            let record = backend::record(event, stream.clone(), version, index as u64 + 1);
             records.push(record.clone());
             log.events.push(Arc::new(record));
             log.streams.entry(stream.clone()).or_default().push(index);

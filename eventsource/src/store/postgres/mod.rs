@@ -161,9 +161,9 @@ use notify::Notifier;
 pub use schema::{DEFAULT_SCHEMA, SchemaName};
 pub use tokio_postgres;
 
+use super::backend::{BatchIdentity, classify_batch};
 use super::{
-    AppendOutcome, BatchIdentity, EventRef, EventStore, ExpectedVersion, NewEvent, RecordedEvent,
-    StreamId, classify_batch,
+    AppendOutcome, EventRef, EventStore, ExpectedVersion, NewEvent, RecordedEvent, StreamId,
 };
 use crate::error::{BoxError, Error, Result};
 use crate::event::EventMetadata;

@@ -4,10 +4,8 @@
 use super::connection::backend;
 use super::rows::{self, EVENT_COLUMNS, uuid_text};
 use crate::error::{Error, Result};
-use crate::store::{
-    AppendOutcome, BatchIdentity, EventRef, ExpectedVersion, NewEvent, RecordedEvent, StreamId,
-    classify_batch,
-};
+use crate::store::backend::{BatchIdentity, classify_batch};
+use crate::store::{AppendOutcome, EventRef, ExpectedVersion, NewEvent, RecordedEvent, StreamId};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior, params};
 use std::borrow::Cow;

@@ -1,11 +1,12 @@
 //! The snapshot table of a SQLite store.
 
 use super::connection::{Database, backend};
-use crate::bus::BoxFuture;
 use crate::error::{Error, Result};
-use crate::event::{EventMetadata, micros_since_epoch};
+use crate::event::EventMetadata;
+use crate::future::BoxFuture;
 use crate::snapshot::{Snapshot, SnapshotStore};
 use crate::store::StreamId;
+use crate::time::to_micros;
 use rusqlite::params;
 use rusqlite::types::ValueRef;
 use std::fmt;
@@ -58,7 +59,7 @@ impl SnapshotStore for SqliteSnapshotStore {
                         version,
                         snapshot.schema_version,
                         snapshot.state,
-                        micros_since_epoch(snapshot.taken_at),
+                        to_micros(snapshot.taken_at),
                     ])
                 })
                 .map_err(backend)?;

@@ -1,0 +1,96 @@
+//! The kit a store author uses: the rules every backend applies the same way, written
+//! once. The built-in stores use exactly these functions; a custom [`EventStore`] should
+//! too, so that it behaves like them.
+//!
+//! [`EventStore`]: super::EventStore
+
+use super::record::{NewEvent, RecordedEvent};
+use crate::error::{Error, Result};
+use crate::stream::{ExpectedVersion, StreamId};
+use uuid::Uuid;
+
+/// The optimistic-concurrency rule: `Ok` when a stream at version `actual` satisfies
+/// `expected`, otherwise [`Error::Conflict`] naming the stream and both versions.
+pub fn check_version(stream: &StreamId, expected: ExpectedVersion, actual: u64) -> Result<()> {
+    if expected.is_satisfied_by(actual) {
+        Ok(())
+    } else {
+        Err(Error::Conflict {
+            stream: stream.clone(),
+            expected,
+            actual,
+        })
+    }
+}
+
+/// The stored form of `event`: appended to `stream` at `version`, at feed `position`.
+pub fn record(event: NewEvent, stream: StreamId, version: u64, position: u64) -> RecordedEvent {
+    RecordedEvent {
+        position,
+        stream,
+        version,
+        event_type: event.event_type,
+        schema_version: event.schema_version,
+        payload: event.payload,
+        metadata: event.metadata,
+    }
+}
+
+/// How a batch relates to what its stream already stores, by event id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchIdentity {
+    /// None of the batch's ids is stored: append it.
+    New,
+    /// Every id is stored, in order, from this version: the batch is a retry.
+    Retry {
+        /// The version of the batch's first event.
+        first_version: u64,
+    },
+}
+
+/// Applies the event-id rule shared by every backend.
+///
+/// `stored` holds `(event_id, version)` for those ids of `batch_ids` that the stream
+/// already stores. The batch is a retry when all its ids are stored at consecutive
+/// versions that `expected` allows; it is new when none is; anything else is
+/// [`Error::DuplicateEventId`]. Ids repeated inside the batch are refused too.
+pub fn classify_batch(
+    stream: &StreamId,
+    expected: ExpectedVersion,
+    batch_ids: &[Uuid],
+    stored: &[(Uuid, u64)],
+) -> Result<BatchIdentity> {
+    let duplicate = |event_id: Uuid| Error::DuplicateEventId {
+        stream: stream.clone(),
+        event_id,
+    };
+    for (i, id) in batch_ids.iter().enumerate() {
+        if batch_ids[..i].contains(id) {
+            return Err(duplicate(*id));
+        }
+    }
+    let Some(&first_id) = batch_ids.first() else {
+        return Ok(BatchIdentity::New);
+    };
+    if stored.is_empty() {
+        return Ok(BatchIdentity::New);
+    }
+    let version_of = |id: &Uuid| stored.iter().find(|(s, _)| s == id).map(|(_, v)| *v);
+    let Some(first_version) = version_of(&first_id) else {
+        return Err(duplicate(stored[0].0));
+    };
+    let in_place = batch_ids
+        .iter()
+        .zip(first_version..)
+        .all(|(id, version)| version_of(id) == Some(version));
+    let allowed = match expected {
+        ExpectedVersion::Exact(n) => first_version == n + 1,
+        ExpectedVersion::NoStream => first_version == 1,
+        ExpectedVersion::Any | ExpectedVersion::StreamExists => true,
+    };
+    if in_place && allowed {
+        Ok(BatchIdentity::Retry { first_version })
+    } else {
+        Err(duplicate(first_id))
+    }
+}

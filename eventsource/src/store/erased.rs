@@ -1,0 +1,211 @@
+//! [`DynEventStore`]: the object-safe form of [`EventStore`], for a store chosen at run
+//! time (`Box<dyn DynEventStore>`).
+
+use super::EventStore;
+use super::record::{AppendOutcome, EventRef, NewEvent, RecordedEvent};
+use crate::error::{Error, Result};
+use crate::future::BoxFuture;
+use crate::stream::{ExpectedVersion, StreamId};
+use std::any::Any;
+use std::sync::Arc;
+
+/// A replay's state, type-erased.
+pub type ErasedState = Box<dyn Any + Send>;
+
+/// A replay's apply function over an erased state.
+pub type ErasedApply = Box<dyn FnMut(&mut ErasedState, EventRef<'_>) -> Result<()> + Send>;
+
+/// An [`EventStore`] behind a trait object.
+///
+/// Every `EventStore` implements it, and `Box<dyn DynEventStore>` and
+/// `Arc<dyn DynEventStore>` implement `EventStore`, so a repository can be wired to a
+/// store picked at run time:
+///
+/// ```
+/// use eventsource::prelude::*;
+/// use eventsource::store::DynEventStore;
+/// # #[event] pub struct Opened;
+/// # #[derive(Aggregate, Default)] #[aggregate(events(Opened))] pub struct Account;
+/// # #[apply] impl Account { fn opened(&mut self, _: &Opened) {} }
+///
+/// # async fn run() -> eventsource::Result<()> {
+/// let store: Box<dyn DynEventStore> = if std::env::var_os("EVENTS_DB").is_some() {
+///     Box::new(SqliteEventStore::in_memory().await?)
+/// } else {
+///     Box::new(InMemoryEventStore::new())
+/// };
+/// let repo = Repository::<Account, _>::new(store);
+/// let mut account = repo.create_new(Uuid::now_v7());
+/// account.record(Opened);
+/// repo.save(&mut account).await?;
+/// # Ok(()) }
+/// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+/// ```
+///
+/// Each call costs one boxed future, and a replay one boxed state; the methods are named
+/// `*_dyn` so that they never shadow [`EventStore`]'s.
+pub trait DynEventStore: Send + Sync + 'static {
+    /// [`EventStore::append`].
+    fn append_dyn<'a>(
+        &'a self,
+        stream: &'a StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> BoxFuture<'a, Result<AppendOutcome>>;
+
+    /// [`EventStore::read_stream`].
+    fn read_stream_dyn<'a>(
+        &'a self,
+        stream: &'a StreamId,
+        after_version: u64,
+    ) -> BoxFuture<'a, Result<Vec<RecordedEvent>>>;
+
+    /// [`EventStore::stream_version`].
+    fn stream_version_dyn<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<u64>>;
+
+    /// [`EventStore::replay_stream`] over an erased state.
+    fn replay_stream_dyn<'a>(
+        &'a self,
+        stream: &'a StreamId,
+        after_version: u64,
+        state: ErasedState,
+        apply: ErasedApply,
+    ) -> BoxFuture<'a, Result<ErasedState>>;
+
+    /// [`EventStore::read_all`].
+    fn read_all_dyn(
+        &self,
+        after_position: u64,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<RecordedEvent>>>;
+}
+
+impl<S: EventStore> DynEventStore for S {
+    fn append_dyn<'a>(
+        &'a self,
+        stream: &'a StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> BoxFuture<'a, Result<AppendOutcome>> {
+        Box::pin(self.append(stream, expected, events))
+    }
+
+    fn read_stream_dyn<'a>(
+        &'a self,
+        stream: &'a StreamId,
+        after_version: u64,
+    ) -> BoxFuture<'a, Result<Vec<RecordedEvent>>> {
+        Box::pin(self.read_stream(stream, after_version))
+    }
+
+    fn stream_version_dyn<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(self.stream_version(stream))
+    }
+
+    fn replay_stream_dyn<'a>(
+        &'a self,
+        stream: &'a StreamId,
+        after_version: u64,
+        state: ErasedState,
+        apply: ErasedApply,
+    ) -> BoxFuture<'a, Result<ErasedState>> {
+        Box::pin(self.replay_stream(stream, after_version, state, apply))
+    }
+
+    fn read_all_dyn(
+        &self,
+        after_position: u64,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<RecordedEvent>>> {
+        Box::pin(self.read_all(after_position, limit))
+    }
+}
+
+/// Replays through [`DynEventStore::replay_stream_dyn`], erasing the state and unerasing it
+/// afterwards.
+async fn replay_erased<T, F>(
+    store: &dyn DynEventStore,
+    stream: &StreamId,
+    after_version: u64,
+    state: T,
+    mut apply: F,
+) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnMut(&mut T, EventRef<'_>) -> Result<()> + Send + 'static,
+{
+    let erased_apply: ErasedApply = Box::new(move |state, event| match state.downcast_mut::<T>() {
+        Some(state) => apply(state, event),
+        None => Err(state_swapped(stream_name(event))),
+    });
+    let state = store
+        .replay_stream_dyn(stream, after_version, Box::new(state), erased_apply)
+        .await?;
+    state
+        .downcast::<T>()
+        .map(|state| *state)
+        .map_err(|_| state_swapped(stream.to_string()))
+}
+
+fn stream_name(event: EventRef<'_>) -> String {
+    format!("the event at version {}", event.version)
+}
+
+/// A store handed back another state than it was given: a broken `DynEventStore` impl.
+fn state_swapped(at: String) -> Error {
+    Error::backend(format!(
+        "the store replaced the replay state it was given ({at})"
+    ))
+}
+
+macro_rules! forward_to_dyn {
+    ($ty:ty) => {
+        impl EventStore for $ty {
+            async fn append(
+                &self,
+                stream: &StreamId,
+                expected: ExpectedVersion,
+                events: Vec<NewEvent>,
+            ) -> Result<AppendOutcome> {
+                (**self).append_dyn(stream, expected, events).await
+            }
+
+            async fn read_stream(
+                &self,
+                stream: &StreamId,
+                after_version: u64,
+            ) -> Result<Vec<RecordedEvent>> {
+                (**self).read_stream_dyn(stream, after_version).await
+            }
+
+            async fn stream_version(&self, stream: &StreamId) -> Result<u64> {
+                (**self).stream_version_dyn(stream).await
+            }
+
+            async fn replay_stream<T, F>(
+                &self,
+                stream: &StreamId,
+                after_version: u64,
+                state: T,
+                apply: F,
+            ) -> Result<T>
+            where
+                T: Send + 'static,
+                F: FnMut(&mut T, EventRef<'_>) -> Result<()> + Send + 'static,
+            {
+                replay_erased(&**self, stream, after_version, state, apply).await
+            }
+
+            async fn read_all(
+                &self,
+                after_position: u64,
+                limit: usize,
+            ) -> Result<Vec<RecordedEvent>> {
+                (**self).read_all_dyn(after_position, limit).await
+            }
+        }
+    };
+}
+
+forward_to_dyn!(Box<dyn DynEventStore>);
+forward_to_dyn!(Arc<dyn DynEventStore>);

@@ -1,0 +1,80 @@
+//! The records an [`EventStore`](super::EventStore) works on: events to append, events as
+//! stored, and the outcome of an append.
+
+use crate::event::EventMetadata;
+use crate::stream::StreamId;
+
+/// An event to append: encoded, not yet stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    /// The stored type name.
+    pub event_type: String,
+    /// The schema version of the payload.
+    pub schema_version: u32,
+    /// The JSON payload.
+    pub payload: String,
+    /// Event id, time, correlation and causation, extra pairs.
+    pub metadata: EventMetadata,
+}
+
+/// An event as stored: a [`NewEvent`] with its stream, its version in the stream and its
+/// position in the global feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedEvent {
+    /// Position in the global feed: from 1, strictly increasing in commit order.
+    pub position: u64,
+    /// The stream the event belongs to.
+    pub stream: StreamId,
+    /// Version in the stream: from 1, without gaps.
+    pub version: u64,
+    /// The stored type name.
+    pub event_type: String,
+    /// The schema version of the payload.
+    pub schema_version: u32,
+    /// The JSON payload.
+    pub payload: String,
+    /// Event id, time, correlation and causation, extra pairs.
+    pub metadata: EventMetadata,
+}
+
+/// A stored event as [`EventStore::replay_stream`] hands it over: what a replay needs,
+/// borrowed from the store while it reads, not copied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRef<'a> {
+    /// Version in the stream.
+    pub version: u64,
+    /// The stored type name.
+    pub event_type: &'a str,
+    /// The schema version of the payload.
+    pub schema_version: u32,
+    /// The JSON payload.
+    pub payload: &'a str,
+}
+
+impl<'a> From<&'a RecordedEvent> for EventRef<'a> {
+    fn from(record: &'a RecordedEvent) -> Self {
+        EventRef {
+            version: record.version,
+            event_type: &record.event_type,
+            schema_version: record.schema_version,
+            payload: &record.payload,
+        }
+    }
+}
+
+/// The result of a successful append.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppendOutcome {
+    /// The appended events as stored (or, for a retry, as stored before).
+    pub records: Vec<RecordedEvent>,
+    /// True when every event of the batch was already stored at these positions: the
+    /// append was a retry and wrote nothing.
+    pub already_stored: bool,
+}
+
+impl AppendOutcome {
+    /// The stream's version after the append.
+    pub fn version(&self) -> Option<u64> {
+        self.records.last().map(|r| r.version)
+    }
+}
