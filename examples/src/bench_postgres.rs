@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
-//!     cargo run --release -p eventsource-examples --bin bench_postgres [rounds] [saves]
+//!     cargo run --release -p eventsource-examples --features postgres --bin bench_postgres [rounds] [saves]
 //! ```
 //!
 //! The workloads are in `tests/src/postgres_bench.rs`; every figure is the median of

@@ -1,8 +1,10 @@
 //! Load time with and without snapshots, for histories of 100 to 100,000 events, on every
 //! backend: the in-memory stores, SQLite (a database file in a temporary directory) and
-//! PostgreSQL (`DATABASE_URL`, default the local server; skipped when unreachable).
+//! PostgreSQL (`DATABASE_URL`, default the local server; skipped when unreachable), the
+//! last only with the `postgres` feature.
 //!
-//! Run with `cargo run --release -p eventsource-examples --bin bench_snapshots`. With
+//! Run with `cargo run --release -p eventsource-examples --bin bench_snapshots` (add
+//! `--features postgres` for the PostgreSQL table). With
 //! snapshots (taken every 100 events) the load time stays flat; without, it grows with the
 //! history. `cargo bench -p eventsource-tests --bench snapshots` measures the same
 //! workload under criterion.
@@ -24,6 +26,7 @@ async fn main() {
     let sqlite = || async { Some(TempSqliteStore::new().await.ok()?.backend()) };
     report("in-memory stores", in_memory, &SIZES, budget).await;
     report("SQLite stores, a database file", sqlite, &SIZES, budget).await;
+    #[cfg(feature = "postgres")]
     report(
         "PostgreSQL stores",
         eventsource_tests::postgres::pg_backend,

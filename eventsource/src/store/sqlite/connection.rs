@@ -6,6 +6,7 @@
 //! connection for everything: a second connection would open a second, empty database.
 
 use super::config::{Location, SqliteConfig, Threading};
+use super::error::backend;
 use super::migrations;
 use crate::error::{Error, Result};
 use rusqlite::{Connection, OpenFlags};
@@ -19,11 +20,6 @@ const STATEMENT_CACHE: usize = 32;
 /// Each connection's page cache, in KiB (SQLite's default is 2 MiB). Memory is taken only
 /// as pages are read; a larger cache keeps long streams' pages in memory between loads.
 const PAGE_CACHE_KIB: u32 = 32 * 1024;
-
-/// Turns a SQLite error into [`Error::Backend`].
-pub(super) fn backend(error: rusqlite::Error) -> Error {
-    Error::backend(error)
-}
 
 /// The store's connections.
 #[derive(Debug)]

@@ -1,10 +1,10 @@
 //! The event store's SQL: appends, stream reads and feed reads, run on a connection
 //! worker's thread.
 
-use super::connection::backend;
+use super::error::backend;
 use super::rows::{self, EVENT_COLUMNS, uuid_text};
 use crate::error::{Error, Result};
-use crate::store::backend::{BatchIdentity, classify_batch};
+use crate::store::backend::{self as kit, BatchIdentity, classify_batch};
 use crate::store::{AppendOutcome, EventRef, ExpectedVersion, NewEvent, RecordedEvent, StreamId};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior, params};
@@ -74,13 +74,7 @@ pub(super) fn append(
             already_stored: true,
         });
     }
-    if !expected.is_satisfied_by(actual) {
-        return Err(Error::Conflict {
-            stream: stream.clone(),
-            expected,
-            actual,
-        });
-    }
+    kit::check_version(stream, expected, actual)?;
     if events.is_empty() {
         return Ok(AppendOutcome {
             records: Vec::new(),
@@ -145,15 +139,7 @@ fn insert_events(
             version,
             reason: "SQLite assigned a negative feed position".into(),
         })?;
-        records.push(RecordedEvent {
-            position,
-            stream: stream.clone(),
-            version,
-            event_type: event.event_type,
-            schema_version: event.schema_version,
-            payload: event.payload,
-            metadata: event.metadata,
-        });
+        records.push(kit::record(event, stream.clone(), version, position));
     }
     Ok(records)
 }

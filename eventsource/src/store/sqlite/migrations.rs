@@ -6,10 +6,11 @@
 //! refused rather than misread. Applied migrations are never edited; a change of schema is
 //! a new migration at the end of [`MIGRATIONS`].
 
-use super::connection::backend;
+use super::error::backend;
 use crate::error::{Error, Result};
+use crate::time::to_micros;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 /// One step of the schema.
 pub(super) struct Migration {
@@ -100,9 +101,7 @@ pub(super) fn migrate(connection: &mut Connection) -> Result<()> {
         // Nothing to write: the transaction ends without touching the file.
         return Ok(());
     }
-    let applied_at = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+    let applied_at = to_micros(SystemTime::now());
     for migration in &MIGRATIONS[applied as usize..] {
         tx.execute_batch(migration.sql).map_err(|error| {
             Error::Schema(format!(

@@ -80,13 +80,14 @@
 
 mod config;
 mod connection;
+mod error;
 mod events;
 mod migrations;
 mod rows;
-mod snapshot;
+mod snapshots;
 
 pub use config::{SqliteConfig, Synchronous, Threading};
-pub use snapshot::SqliteSnapshotStore;
+pub use snapshots::SqliteSnapshotStore;
 
 use crate::error::Result;
 use crate::store::{

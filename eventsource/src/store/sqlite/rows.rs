@@ -2,9 +2,12 @@
 //! type, a negative number or a malformed UUID becomes [`Error::Corrupt`] naming the
 //! stream, the version and (once known) the event type, never a panic.
 
+use super::error::backend;
 use crate::error::{Error, Result};
 use crate::event::EventMetadata;
+use crate::snapshot::Snapshot;
 use crate::store::{EventRef, RecordedEvent, StreamId};
+use crate::time::from_micros;
 use rusqlite::Row;
 use rusqlite::types::ValueRef;
 use std::collections::BTreeMap;
@@ -42,7 +45,7 @@ pub(super) fn record(
     let correlation_id = cell.optional_uuid(6, "correlation_id")?;
     let causation_id = cell.optional_uuid(7, "causation_id")?;
     let extra = cell.extra(8)?;
-    let occurred_at = EventMetadata::time_from_micros(cell.integer(9, "occurred_at")?);
+    let occurred_at = from_micros(cell.integer(9, "occurred_at")?);
     let version = cell.version;
     let event_type = cell.event_type.unwrap_or_default().to_owned();
     Ok(RecordedEvent {
@@ -104,6 +107,46 @@ pub(super) fn stream_of(row: &Row<'_>, position: u64) -> Result<StreamId> {
     Ok(StreamId::new(aggregate_type, aggregate_id))
 }
 
+/// Reads a snapshot row (`version, schema_version, state, taken_at`) of `stream`; an
+/// unreadable cell is [`Error::Corrupt`] with a reason that starts `snapshot:`.
+pub(super) fn snapshot(row: &Row<'_>, stream: StreamId) -> Result<Snapshot> {
+    let mut cell = Cells {
+        row,
+        stream: &stream,
+        version: 0,
+        event_type: None,
+    };
+    let read = (|| {
+        cell.version = cell.unsigned(0, "version")?;
+        let schema_version = cell.unsigned(1, "schema_version")?;
+        let schema_version = u32::try_from(schema_version).map_err(|_| {
+            cell.corrupt(format!("schema_version {schema_version} is out of range"))
+        })?;
+        let state = cell.text(2, "state")?.to_owned();
+        let taken_at = from_micros(cell.integer(3, "taken_at")?);
+        Ok((cell.version, schema_version, state, taken_at))
+    })();
+    match read {
+        Ok((version, schema_version, state, taken_at)) => Ok(Snapshot {
+            stream,
+            version,
+            schema_version,
+            state,
+            taken_at,
+        }),
+        Err(Error::Corrupt {
+            stream,
+            version,
+            reason,
+        }) => Err(Error::Corrupt {
+            stream,
+            version,
+            reason: format!("snapshot: {reason}"),
+        }),
+        Err(other) => Err(other),
+    }
+}
+
 /// Reads a stored version found by a query on the stream (its last, or a stored event
 /// id's).
 pub(super) fn stream_version(stream: &StreamId, value: ValueRef<'_>) -> Result<u64> {
@@ -146,7 +189,7 @@ impl<'a> Cells<'a> {
     }
 
     fn value(&self, index: usize) -> Result<ValueRef<'a>> {
-        self.row.get_ref(index).map_err(super::connection::backend)
+        self.row.get_ref(index).map_err(backend)
     }
 
     fn integer(&self, index: usize, column: &str) -> Result<i64> {

@@ -1,14 +1,14 @@
 //! The snapshot table of a SQLite store.
 
-use super::connection::{Database, backend};
-use crate::error::{Error, Result};
-use crate::event::EventMetadata;
+use super::connection::Database;
+use super::error::backend;
+use super::rows;
+use crate::error::Result;
 use crate::future::BoxFuture;
 use crate::snapshot::{Snapshot, SnapshotStore};
 use crate::store::StreamId;
 use crate::time::to_micros;
 use rusqlite::params;
-use rusqlite::types::ValueRef;
 use std::fmt;
 use std::sync::Arc;
 
@@ -77,43 +77,7 @@ impl SnapshotStore for SqliteSnapshotStore {
             let Some(row) = found.next().map_err(backend)? else {
                 return Ok(None);
             };
-            let cell = |index: usize| row.get_ref(index).map_err(backend);
-            let corrupt = |version: u64, reason: String| Error::Corrupt {
-                stream: stream.clone(),
-                version,
-                reason: format!("snapshot: {reason}"),
-            };
-            let integer = |index: usize, column: &str, version: u64| match cell(index)? {
-                ValueRef::Integer(n) => Ok(n),
-                _ => Err(corrupt(
-                    version,
-                    format!("column `{column}` is not an integer"),
-                )),
-            };
-            let version = integer(0, "version", 0)?;
-            let version =
-                u64::try_from(version).map_err(|_| corrupt(0, format!("version is {version}")))?;
-            let schema_version = integer(1, "schema_version", version)?;
-            let schema_version = u32::try_from(schema_version).map_err(|_| {
-                corrupt(
-                    version,
-                    format!("schema_version {schema_version} is out of range"),
-                )
-            })?;
-            let state = match cell(2)? {
-                ValueRef::Text(bytes) => std::str::from_utf8(bytes)
-                    .map_err(|_| corrupt(version, "column `state` is not valid UTF-8".into()))?
-                    .to_owned(),
-                _ => return Err(corrupt(version, "column `state` is not text".into())),
-            };
-            let taken_at = EventMetadata::time_from_micros(integer(3, "taken_at", version)?);
-            Ok(Some(Snapshot {
-                stream: stream.clone(),
-                version,
-                schema_version,
-                state,
-                taken_at,
-            }))
+            rows::snapshot(row, stream).map(Some)
         }))
     }
 
