@@ -4,8 +4,8 @@ use crate::aggregate::{Aggregate, IntoEvents};
 use crate::codec::EventSet;
 use crate::error::DecodeError;
 use crate::error::{Error, Result};
-use crate::event::EventMetadata;
-use crate::store::EventRef;
+use crate::event::{EventContext, EventMetadata};
+use crate::store::{EventRef, NewEvent};
 use crate::stream::StreamId;
 use std::ops::Deref;
 
@@ -117,6 +117,33 @@ impl<A: Aggregate> AggregateRoot<A> {
                 metadata: EventMetadata::new(),
             });
         }
+    }
+
+    /// The pending events encoded for `stream`, with `context` added to their metadata;
+    /// nothing is written if one fails to encode.
+    pub(crate) fn encode_pending(
+        &self,
+        stream: &StreamId,
+        context: &EventContext,
+    ) -> Result<Vec<NewEvent>> {
+        self.pending
+            .iter()
+            .map(|pending| {
+                let payload = pending.event.encode().map_err(|source| Error::Encode {
+                    stream: stream.clone(),
+                    event_type: pending.event.event_type().to_owned(),
+                    source,
+                })?;
+                let mut metadata = pending.metadata.clone();
+                context.apply_to(&mut metadata);
+                Ok(NewEvent {
+                    event_type: pending.event.event_type().to_owned(),
+                    schema_version: pending.event.schema_version(),
+                    payload,
+                    metadata,
+                })
+            })
+            .collect()
     }
 
     /// Marks the pending events as saved.

@@ -1,16 +1,18 @@
 //! [`Repository`]: loads aggregates from their events, saves new events with optimistic
 //! concurrency, and publishes what was saved.
 
+mod replay;
+
 use crate::aggregate::{Aggregate, IntoEvents};
-use crate::codec::EventSet;
 use crate::error::{Error, Result};
 use crate::event::EventContext;
 use crate::publish::EventPublisher;
 use crate::root::AggregateRoot;
 use crate::snapshot::snapshotter::Snapshotter;
 use crate::snapshot::{Snapshot, SnapshotPolicy, SnapshotStore, Snapshottable};
-use crate::store::{EventRef, EventStore, NewEvent};
+use crate::store::EventStore;
 use crate::stream::{ExpectedVersion, StreamId};
+use replay::Replay;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -341,7 +343,7 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
             events = root.pending_events().len(),
         );
         async {
-            let events = encode_pending(&stream, root, context)?;
+            let events = root.encode_pending(&stream, context)?;
             let append_span =
                 tracing::debug_span!("eventsource.append", stream = %stream, %expected);
             let outcome = self
@@ -392,52 +394,6 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
     }
 }
 
-/// What a load carries through [`EventStore::replay_stream`].
-/// An aggregate being rebuilt from the events a store hands over.
-struct Replay<A: Aggregate> {
-    root: AggregateRoot<A>,
-    stream: StreamId,
-    /// A snapshot's version: its event is expected first, and checked, not applied.
-    anchor: Option<u64>,
-    anchor_seen: bool,
-}
-
-impl<A: Aggregate> Replay<A> {
-    fn apply(&mut self, event: EventRef<'_>) -> Result<()> {
-        if !self.anchor_seen && self.anchor == Some(event.version) {
-            self.anchor_seen = true;
-            return Ok(());
-        }
-        self.root.replay(&self.stream, event)
-    }
-}
-
 fn stream_of<A: Aggregate>(id: &A::Id) -> StreamId {
     StreamId::new(A::TYPE, id.to_string())
-}
-
-/// Encodes every pending event; nothing is written if one fails.
-fn encode_pending<A: Aggregate>(
-    stream: &StreamId,
-    root: &AggregateRoot<A>,
-    context: &EventContext,
-) -> Result<Vec<NewEvent>> {
-    root.pending_events()
-        .iter()
-        .map(|pending| {
-            let payload = pending.event.encode().map_err(|source| Error::Encode {
-                stream: stream.clone(),
-                event_type: pending.event.event_type().to_owned(),
-                source,
-            })?;
-            let mut metadata = pending.metadata.clone();
-            context.apply_to(&mut metadata);
-            Ok(NewEvent {
-                event_type: pending.event.event_type().to_owned(),
-                schema_version: pending.event.schema_version(),
-                payload,
-                metadata,
-            })
-        })
-        .collect()
 }

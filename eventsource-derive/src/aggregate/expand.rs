@@ -1,0 +1,226 @@
+//! The tokens `#[derive(Aggregate)]` generates.
+
+use super::{AggregateDef, ListedEvent};
+use crate::ctxt::path_text;
+use crate::snapshot::{self};
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use std::collections::BTreeSet;
+
+pub(super) fn generate(def: &AggregateDef) -> TokenStream {
+    let ident = &def.input.ident;
+    let vis = &def.input.vis;
+    let name = &def.name;
+    let id = &def.id;
+    let event_enum = &def.event_enum;
+    let paths: Vec<_> = def.events.iter().map(|e| &e.path).collect();
+    let variants: Vec<_> = def.events.iter().map(|e| &e.variant).collect();
+
+    let enum_doc = format!(" The events of [`{ident}`], one variant per listed event.");
+    let variant_docs = paths.iter().map(|p| format!(" A `{}`.", path_text(p)));
+
+    let dispatch = def.events.iter().map(|e| {
+        let (path, variant) = (&e.path, &e.variant);
+        // `Self` carries the listed event's span: a missing handler is reported there.
+        let call = quote_spanned! {e.span()=>
+            <Self as ::eventsource::ApplyEvent<#path>>::apply_event(self, event)
+        };
+        quote!(#event_enum::#variant(event) => #call,)
+    });
+    // Every use of a listed event's traits goes through `ListedEvent`: a type listed
+    // without `#[event]` is then reported once, at the list.
+    let listed_event = |path: &syn::Path| quote!(<#path as ::eventsource::__private::ListedEvent>);
+    let traits: Vec<_> = paths.iter().map(|p| listed_event(p)).collect();
+    let decode_arms = def.events.iter().zip(&traits).map(|(e, t)| {
+        let variant = &e.variant;
+        quote! {
+            if event_type == #t::EVENT_TYPE {
+                return #t::decode_event(schema_version, payload).map(#event_enum::#variant);
+            }
+        }
+    });
+    // With one variant, `PartialEq`'s catch-all arm would be unreachable.
+    let eq_fallback = (def.events.len() > 1).then(|| quote!(_ => false,));
+    let variant_names: Vec<_> = variants.iter().map(|v| v.to_string()).collect();
+    let name_checks = duplicate_name_checks(def);
+    let listed = listed_impls(def.input, &def.events);
+    let snapshot = def
+        .snapshot
+        .as_ref()
+        .map(|s| snapshot::expand(s, ident))
+        .unwrap_or_default();
+
+    quote! {
+        #[doc = #enum_doc]
+        #vis enum #event_enum {
+            #( #[doc = #variant_docs] #variants(#paths), )*
+        }
+
+        #[automatically_derived]
+        impl ::core::fmt::Debug for #event_enum {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                match self {
+                    #( #event_enum::#variants(event) => f.debug_tuple(#variant_names).field(#traits::as_debug(event)).finish(), )*
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl ::core::clone::Clone for #event_enum {
+            fn clone(&self) -> Self {
+                match self {
+                    #( #event_enum::#variants(event) => #event_enum::#variants(#traits::clone_event(event)), )*
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl ::core::cmp::PartialEq for #event_enum {
+            fn eq(&self, other: &Self) -> bool {
+                match (self, other) {
+                    #( (#event_enum::#variants(a), #event_enum::#variants(b)) => #traits::eq_event(a, b), )*
+                    #eq_fallback
+                }
+            }
+        }
+
+        #(
+            #[automatically_derived]
+            impl ::core::convert::From<#paths> for #event_enum {
+                fn from(event: #paths) -> Self {
+                    #event_enum::#variants(event)
+                }
+            }
+        )*
+
+        #[automatically_derived]
+        impl ::eventsource::EventSet for #event_enum {
+            const EVENT_TYPES: &'static [&'static str] = &[#( #traits::EVENT_TYPE ),*];
+
+            fn event_type(&self) -> &'static str {
+                match self {
+                    #( #event_enum::#variants(_) => #traits::EVENT_TYPE, )*
+                }
+            }
+
+            fn schema_version(&self) -> u32 {
+                match self {
+                    #( #event_enum::#variants(_) => #traits::SCHEMA_VERSION, )*
+                }
+            }
+
+            fn encode(&self) -> ::core::result::Result<::std::string::String, ::eventsource::__private::serde_json::Error> {
+                match self {
+                    #( #event_enum::#variants(event) => #traits::encode_event(event), )*
+                }
+            }
+
+            fn decode(
+                event_type: &str,
+                schema_version: u32,
+                payload: &str,
+            ) -> ::core::result::Result<Self, ::eventsource::DecodeError> {
+                #( #decode_arms )*
+                ::core::result::Result::Err(::eventsource::DecodeError::UnknownEventType)
+            }
+        }
+
+        #[automatically_derived]
+        impl ::eventsource::Aggregate for #ident {
+            type Id = #id;
+            type Event = #event_enum;
+            const TYPE: &'static str = #name;
+
+            fn apply(&mut self, event: &#event_enum) {
+                match event {
+                    #( #dispatch )*
+                }
+            }
+        }
+
+        #(
+            #[automatically_derived]
+            impl ::eventsource::IntoEvents<#ident> for #paths {
+                fn into_events(self, out: &mut ::std::vec::Vec<#event_enum>) {
+                    out.push(#event_enum::#variants(self));
+                }
+            }
+        )*
+
+        #[automatically_derived]
+        impl ::eventsource::IntoEvents<#ident> for #event_enum {
+            fn into_events(self, out: &mut ::std::vec::Vec<#event_enum>) {
+                out.push(self);
+            }
+        }
+
+        #listed
+        #name_checks
+        #snapshot
+    }
+}
+
+/// `ListsEvent<E>` for each listed event (once each): what `#[apply]` handlers are checked
+/// against.
+pub(super) fn listed_impls(input: &syn::DeriveInput, events: &[ListedEvent]) -> TokenStream {
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let mut seen = BTreeSet::new();
+    let paths = events
+        .iter()
+        .filter(|e| seen.insert(path_text(&e.path)))
+        .map(|e| &e.path);
+    quote! {
+        #(
+            #[automatically_derived]
+            impl #impl_generics ::eventsource::__private::ListsEvent<#paths> for #ident #ty_generics #where_clause {}
+        )*
+    }
+}
+
+/// When the event list is missing or unusable: `ListsEvent` for every type, so that the
+/// handlers add no error to the one already reported.
+pub(super) fn lists_every_event(input: &syn::DeriveInput) -> TokenStream {
+    let ident = &input.ident;
+    let mut generics = input.generics.clone();
+    generics.params.push(syn::parse_quote!(__Event));
+    let (impl_generics, _, _) = generics.split_for_impl();
+    let (_, ty_generics, where_clause) = input.generics.split_for_impl();
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::eventsource::__private::ListsEvent<__Event> for #ident #ty_generics #where_clause {}
+    }
+}
+
+/// A `const` assertion per listed event after the first: no earlier event has its stored
+/// name, since two events with one name could not be told apart when read back. Each
+/// assertion fails at the later event of its pair, so every clash is reported.
+fn duplicate_name_checks(def: &AggregateDef) -> TokenStream {
+    let ident = &def.input.ident;
+    let mut consts = Vec::new();
+    for (i, later) in def.events.iter().enumerate().skip(1) {
+        let checks = def.events[..i].iter().map(|earlier| {
+            let (a, b) = (&earlier.path, &later.path);
+            let message = format!(
+                "events `{}` and `{}` of aggregate `{}` have the same stored name; give one of them a distinct #[event(name = \"...\")]",
+                path_text(a),
+                path_text(b),
+                ident
+            );
+            quote_spanned! {later.span()=>
+                if ::eventsource::__private::str_eq(
+                    <#a as ::eventsource::__private::ListedEvent>::EVENT_TYPE,
+                    <#b as ::eventsource::__private::ListedEvent>::EVENT_TYPE,
+                ) {
+                    ::core::panic!(#message);
+                }
+            }
+        });
+        consts.push(quote_spanned! {later.span()=>
+            const _: () = {
+                #( #checks )*
+            };
+        });
+    }
+    quote!(#( #consts )*)
+}

@@ -1,0 +1,59 @@
+//! `#[derive(Aggregate)]`: parse `#[aggregate(...)]` ([`parse`]), validate the event list
+//! ([`valid`]), expand the event enum, the codec, the apply dispatch and the compile-time
+//! checks ([`expand`]).
+
+mod expand;
+mod parse;
+mod valid;
+
+use crate::ctxt::Ctxt;
+use crate::snapshot::SnapshotDef;
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::spanned::Spanned;
+
+/// The aggregate as the expansion sees it.
+struct AggregateDef<'a> {
+    input: &'a syn::DeriveInput,
+    name: String,
+    id: TokenStream,
+    event_enum: syn::Ident,
+    events: Vec<ListedEvent>,
+    snapshot: Option<SnapshotDef>,
+}
+
+/// One entry of `events(...)`.
+struct ListedEvent {
+    path: syn::Path,
+    variant: syn::Ident,
+}
+
+impl ListedEvent {
+    fn span(&self) -> Span {
+        self.path.span()
+    }
+}
+
+pub fn expand(input: TokenStream) -> TokenStream {
+    let input = match syn::parse2::<syn::DeriveInput>(input) {
+        Ok(input) => input,
+        Err(error) => return error.into_compile_error(),
+    };
+    let mut cx = Ctxt::default();
+    let def = parse::parse(&input, &mut cx);
+    if let Some(def) = &def {
+        valid::validate(def, &mut cx);
+    }
+    match def {
+        Some(def) if !cx.has_errors() => expand::generate(&def),
+        def => {
+            // Keep the `#[apply]` handlers quiet: each gets the `ListsEvent` impl it needs.
+            let fallback = match def {
+                Some(def) if !def.events.is_empty() => expand::listed_impls(&input, &def.events),
+                _ => expand::lists_every_event(&input),
+            };
+            let errors = cx.into_compile_errors();
+            quote!(#errors #fallback)
+        }
+    }
+}

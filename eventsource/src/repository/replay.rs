@@ -1,0 +1,28 @@
+//! [`Replay`]: what a load carries through [`EventStore::replay_stream`].
+//!
+//! [`EventStore::replay_stream`]: crate::store::EventStore::replay_stream
+
+use crate::aggregate::Aggregate;
+use crate::error::Result;
+use crate::root::AggregateRoot;
+use crate::store::EventRef;
+use crate::stream::StreamId;
+
+/// An aggregate being rebuilt from the events a store hands over.
+pub(super) struct Replay<A: Aggregate> {
+    pub(super) root: AggregateRoot<A>,
+    pub(super) stream: StreamId,
+    /// A snapshot's version: its event is expected first, and checked, not applied.
+    pub(super) anchor: Option<u64>,
+    pub(super) anchor_seen: bool,
+}
+
+impl<A: Aggregate> Replay<A> {
+    pub(super) fn apply(&mut self, event: EventRef<'_>) -> Result<()> {
+        if !self.anchor_seen && self.anchor == Some(event.version) {
+            self.anchor_seen = true;
+            return Ok(());
+        }
+        self.root.replay(&self.stream, event)
+    }
+}
