@@ -115,7 +115,9 @@
 
 extern crate self as eventsource;
 
-// The layers, lowest first: a module imports only from modules above it in this list.
+// The layers, lowest first (a module imports only from lower layers): time, stream, error,
+// future; event, codec; aggregate, root; store; snapshot; publish, bus; repository;
+// subscription. `__private` (private.rs) is what the macros' expansions name.
 mod aggregate;
 mod bus;
 mod codec;
@@ -128,6 +130,7 @@ mod root;
 pub mod snapshot;
 pub mod store;
 mod stream;
+pub mod subscription;
 mod time;
 
 pub use aggregate::{Aggregate, AggregateId, ApplyEvent, IntoEvents};
@@ -145,6 +148,7 @@ pub use snapshot::{
 #[cfg(feature = "sqlite")]
 pub use store::sqlite::{SqliteEventStore, SqliteSnapshotStore};
 pub use store::{EventStore, ExpectedVersion, InMemoryEventStore, RecordedEvent, StreamId};
+pub use subscription::Projection;
 #[cfg(feature = "postgres")]
 pub use {
     snapshot::PostgresSnapshotStore,

@@ -74,3 +74,35 @@ pub const fn str_eq(a: &str, b: &str) -> bool {
     }
     true
 }
+
+/// Everything the expansion of `#[projection]` needs of a handler's event.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has a projection handler but is not an event",
+    label = "not an `#[event]` type",
+    note = "mark `{Self}` with `#[event]`, or implement `eventsource::DomainEvent` for it"
+)]
+pub trait ProjectedEvent: Sized {
+    /// [`DomainEvent::EVENT_TYPE`](crate::event::DomainEvent::EVENT_TYPE).
+    const EVENT_TYPE: &'static str;
+    /// Decodes the record's payload, naming stream, version and event type on failure.
+    fn decode_projected(record: &crate::store::RecordedEvent) -> Result<Self, HandleError>;
+}
+
+impl<E: crate::event::DomainEvent> ProjectedEvent for E {
+    const EVENT_TYPE: &'static str = E::EVENT_TYPE;
+
+    fn decode_projected(record: &crate::store::RecordedEvent) -> Result<Self, HandleError> {
+        decode_event::<E>(record.schema_version, &record.payload).map_err(|source| {
+            HandleError::Decode(crate::error::Error::Decode {
+                stream: record.stream.clone(),
+                version: record.version,
+                event_type: record.event_type.clone(),
+                schema_version: record.schema_version,
+                source,
+            })
+        })
+    }
+}
+
+pub use crate::future::BoxFuture;
+pub use crate::subscription::{HandleError, HandlerOutcome};
