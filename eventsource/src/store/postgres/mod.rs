@@ -152,6 +152,7 @@ mod feed;
 mod migrations;
 mod notify;
 mod schema;
+mod snapshots;
 
 pub use config::{DEFAULT_FEED_WAIT, PostgresConfig};
 pub use deadpool_postgres;
@@ -159,6 +160,7 @@ pub use feed::BATCH_LIMIT;
 pub use notify::FeedWakeups;
 use notify::Notifier;
 pub use schema::{DEFAULT_SCHEMA, SchemaName};
+pub use snapshots::PostgresSnapshotStore;
 pub use tokio_postgres;
 
 use super::backend::{BatchIdentity, classify_batch};
@@ -167,7 +169,6 @@ use super::{
 };
 use crate::error::{BoxError, Error, Result};
 use crate::event::EventMetadata;
-use crate::snapshot::PostgresSnapshotStore;
 use deadpool_postgres::{Object, Pool};
 use futures_core::Stream;
 use std::collections::BTreeMap;
