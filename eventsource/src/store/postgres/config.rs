@@ -1,7 +1,8 @@
 //! How to reach the server and where to keep the tables: [`PostgresConfig`].
 
+use super::errors::backend;
+use super::migrations;
 use super::schema::SchemaName;
-use super::{PostgresEventStore, backend, migrations};
 use crate::error::{Error, Result};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use std::fmt;
@@ -12,7 +13,7 @@ use tokio_postgres::NoTls;
 /// transactions to finish before it returns the part of the feed that is final.
 pub const DEFAULT_FEED_WAIT: Duration = Duration::from_secs(5);
 
-/// Settings for a [`PostgresEventStore`]: a connection string, a `tokio_postgres`
+/// Settings for a [`PostgresEventStore`](super::PostgresEventStore): a connection string, a `tokio_postgres`
 /// configuration or an existing pool; the schema for the tables; pool size, notifications
 /// and how long feed reads wait for older transactions.
 ///
@@ -80,7 +81,8 @@ impl PostgresConfig {
         Self::with_source(Source::Pool(pool))
     }
 
-    /// The connection settings for [`PostgresEventStore::subscribe_notifications`] when
+    /// The connection settings for
+    /// [`PostgresEventStore::subscribe_notifications`](super::PostgresEventStore::subscribe_notifications) when
     /// the store was given a pool (a pool does not reveal them).
     pub fn listen_config(mut self, config: tokio_postgres::Config) -> Self {
         self.listen = Some(config);
@@ -101,7 +103,7 @@ impl PostgresConfig {
     }
 
     /// Whether appends send a `NOTIFY` (default: yes). See
-    /// [`subscribe_notifications`](PostgresEventStore::subscribe_notifications).
+    /// [`subscribe_notifications`](super::PostgresEventStore::subscribe_notifications).
     pub fn notifications(mut self, enabled: bool) -> Self {
         self.notifications = enabled;
         self
@@ -114,12 +116,9 @@ impl PostgresConfig {
         self
     }
 
-    /// Validates the settings, makes the pool, and creates or upgrades the schema.
-    ///
-    /// Errors: [`Error::Config`] for an invalid schema name, connection string or pool
-    /// size; [`Error::Schema`] when the schema was made by a newer eventsource;
-    /// [`Error::Backend`] when the server cannot be reached or refuses.
-    pub async fn connect(self) -> Result<PostgresEventStore> {
+    /// Validates the settings, makes the pool, and creates or upgrades the schema: what
+    /// [`connect`](Self::connect) builds its store from.
+    pub(super) async fn open(self) -> Result<StoreParts> {
         let schema = SchemaName::new(self.schema)?;
         if self.max_connections == Some(0) {
             return Err(Error::Config("max_connections must be at least 1".into()));
@@ -143,15 +142,26 @@ impl PostgresConfig {
         let mut client = pool.get().await.map_err(backend)?;
         let xid_offset = migrations::migrate(&mut client, &schema).await?;
         drop(client);
-        Ok(PostgresEventStore::from_parts(
+        Ok(StoreParts {
             pool,
             schema,
-            self.listen.or(own_config),
-            self.notifications,
-            self.feed_wait,
+            listen: self.listen.or(own_config),
+            notifications: self.notifications,
+            feed_wait: self.feed_wait,
             xid_offset,
-        ))
+        })
     }
+}
+
+/// What a store is made of, once its configuration is checked and its schema is ready.
+pub(super) struct StoreParts {
+    pub(super) pool: Pool,
+    pub(super) schema: SchemaName,
+    /// Connection settings for listening and for sending `NOTIFY`s, when known.
+    pub(super) listen: Option<tokio_postgres::Config>,
+    pub(super) notifications: bool,
+    pub(super) feed_wait: Duration,
+    pub(super) xid_offset: i64,
 }
 
 fn make_pool(config: tokio_postgres::Config, max: Option<usize>) -> Result<Pool> {

@@ -1,8 +1,8 @@
 //! The PostgreSQL snapshot store: the `snapshots` table of a
 //! [`PostgresEventStore`](super::PostgresEventStore)'s schema.
 
+use super::errors::{backend, release};
 use super::schema::SchemaName;
-use super::{backend, release};
 use crate::error::{Error, Result};
 use crate::future::BoxFuture;
 use crate::snapshot::{Snapshot, SnapshotStore};
@@ -21,10 +21,10 @@ use tokio_postgres::Row;
 #[derive(Clone)]
 pub struct PostgresSnapshotStore {
     pool: Pool,
-    sql: Arc<Sql>,
+    sql: Arc<SnapshotSql>,
 }
 
-struct Sql {
+struct SnapshotSql {
     save: String,
     load: String,
     delete: String,
@@ -33,7 +33,7 @@ struct Sql {
 impl PostgresSnapshotStore {
     pub(crate) fn new(pool: Pool, schema: &SchemaName) -> Self {
         let s = schema.ident();
-        let sql = Sql {
+        let sql = SnapshotSql {
             save: format!(
                 "INSERT INTO {s}.snapshots AS old \
                    (aggregate_type, aggregate_id, version, schema_version, state, taken_at) \
