@@ -8,7 +8,7 @@ use super::reads::stream_version;
 use super::rows::{decode_event, stream_version_from};
 use super::sql::{Sql, StreamCheck};
 use crate::error::{Error, Result};
-use crate::store::backend::{BatchIdentity, classify_batch};
+use crate::store::backend::{BatchIdentity, check_version, classify_batch};
 use crate::store::{AppendOutcome, ExpectedVersion, NewEvent, StreamId};
 use deadpool_postgres::Object;
 use tokio_postgres::types::ToSql;
@@ -45,18 +45,11 @@ impl Appender<'_> {
     ) -> Result<AppendOutcome> {
         if events.is_empty() {
             let actual = stream_version(client, self.sql, stream).await?;
-            return if expected.is_satisfied_by(actual) {
-                Ok(AppendOutcome {
-                    records: Vec::new(),
-                    already_stored: false,
-                })
-            } else {
-                Err(Error::Conflict {
-                    stream: stream.clone(),
-                    expected,
-                    actual,
-                })
-            };
+            check_version(stream, expected, actual)?;
+            return Ok(AppendOutcome {
+                records: Vec::new(),
+                already_stored: false,
+            });
         }
         let batch = Batch::new(&events);
         let written = match self.try_write(client, stream, expected, &batch).await {
@@ -180,13 +173,7 @@ impl Appender<'_> {
                     already_stored: true,
                 }));
             }
-            if !expected.is_satisfied_by(actual) {
-                return Err(Error::Conflict {
-                    stream: stream.clone(),
-                    expected,
-                    actual,
-                });
-            }
+            check_version(stream, expected, actual)?;
             // The row is locked (or absent): write at exactly the version seen.
             let check = match locked {
                 Some(_) => StreamCheck::Exact,
@@ -211,6 +198,8 @@ impl Appender<'_> {
                 Err(error) => return Err(backend(error)),
             }
         }
+        // Every attempt lost the race to create the stream: a conflict whatever `expected`
+        // says (not `check_version`, which would let `Any` pass).
         Err(Error::Conflict {
             stream: stream.clone(),
             expected,

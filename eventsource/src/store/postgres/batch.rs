@@ -1,6 +1,7 @@
 //! A batch of events as the write statement binds it, and what the statement reports back.
 
 use crate::event::EventMetadata;
+use crate::store::backend::record;
 use crate::store::{NewEvent, RecordedEvent, StreamId};
 use std::time::SystemTime;
 use tokio_postgres::Row;
@@ -135,14 +136,9 @@ impl Written {
         events
             .into_iter()
             .zip(1u64..)
-            .map(|(event, i)| RecordedEvent {
-                position: self.position_base as u64 + i,
-                stream: stream.clone(),
-                version: self.base as u64 + i,
-                event_type: event.event_type,
-                schema_version: event.schema_version,
-                payload: event.payload,
-                metadata: event.metadata,
+            .map(|(event, i)| {
+                let (version, position) = (self.base as u64 + i, self.position_base as u64 + i);
+                record(event, stream.clone(), version, position)
             })
             .collect()
     }
