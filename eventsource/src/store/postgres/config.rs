@@ -13,7 +13,7 @@ use tokio_postgres::NoTls;
 /// transactions to finish before it returns the part of the feed that is final.
 pub const DEFAULT_FEED_WAIT: Duration = Duration::from_secs(5);
 
-/// Settings for a [`PostgresEventStore`](super::PostgresEventStore): a connection string, a `tokio_postgres`
+/// Settings for a [`PostgresEventStore`]: a connection string, a `tokio_postgres`
 /// configuration or an existing pool; the schema for the tables; pool size, notifications
 /// and how long feed reads wait for older transactions.
 ///
@@ -35,6 +35,8 @@ pub const DEFAULT_FEED_WAIT: Duration = Duration::from_secs(5);
 /// listener's, and the one that sends `NOTIFY`s when [`listen_config`](Self::listen_config)
 /// is given) are always made without TLS; with a pool alone, `NOTIFY`s go through the
 /// pool and listening is not available.
+///
+/// [`PostgresEventStore`]: super::PostgresEventStore
 #[must_use = "a configuration does nothing until `connect` is called"]
 pub struct PostgresConfig {
     source: Source,
@@ -81,9 +83,11 @@ impl PostgresConfig {
         Self::with_source(Source::Pool(pool))
     }
 
-    /// The connection settings for
-    /// [`PostgresEventStore::subscribe_notifications`](super::PostgresEventStore::subscribe_notifications) when
+    /// The connection settings for [`PostgresEventStore::subscribe_notifications`] when
     /// the store was given a pool (a pool does not reveal them).
+    ///
+    /// [`PostgresEventStore::subscribe_notifications`]:
+    ///     super::PostgresEventStore::subscribe_notifications
     pub fn listen_config(mut self, config: tokio_postgres::Config) -> Self {
         self.listen = Some(config);
         self

@@ -33,8 +33,8 @@ pub(super) enum StreamCheck {
 }
 
 /// The columns [`decode_event`](super::rows::decode_event) reads, in its order.
-pub(super) const EVENT_COLUMNS: &str = "position, version, event_id, event_type, schema_version, payload, \
-     occurred_at, correlation_id, causation_id, metadata::text";
+pub(super) const EVENT_COLUMNS: &str = "position, version, event_id, event_type, \
+     schema_version, payload, occurred_at, correlation_id, causation_id, metadata::text";
 
 impl Sql {
     pub(super) fn new(schema: &SchemaName) -> Self {
