@@ -22,120 +22,73 @@
 //! - `events`: one row per event: `position` (the global feed position, primary key),
 //!   `aggregate_type`, `aggregate_id`, `version`, `event_id`, `event_type`,
 //!   `schema_version`, `payload`, `occurred_at`, `correlation_id`, `causation_id` and
-//!   `metadata` (the extra pairs as a JSON object, `NULL` when there are none).
-//!   `UNIQUE (aggregate_type, aggregate_id, version)` backs the version check;
-//!   `UNIQUE (aggregate_type, aggregate_id, event_id)` backs the event-id rule.
-//! - `streams`: the current version of each stream: read in O(1), and the row that
-//!   serialises the writers of one stream.
-//! - `snapshots`: one row per aggregate (see
-//!   [`PostgresSnapshotStore`]).
+//!   `metadata` (the extra pairs as a JSON object, `NULL` when there are none). Unique on
+//!   (stream, version), which backs the version check, and on (stream, event id), which
+//!   backs the event-id rule.
+//! - `streams`: each stream's current version, read in O(1); its row serialises the
+//!   stream's writers.
+//! - `snapshots`: one row per aggregate (see [`PostgresSnapshotStore`]).
 //! - `settings` and `schema_migrations`: the store's own bookkeeping.
 //!
-//! `payload` is `text`, not `jsonb`: `jsonb` reorders keys, drops duplicate keys and
-//! whitespace, rewrites numbers and refuses `\u0000`, so the payload would not come back
-//! byte for byte; and the store is not the place to reject a payload (an undecodable
-//! payload is a decode error when it is loaded, naming the stream and version). `metadata`
-//! is `json`, which keeps its text as given and can still be queried with `->>`.
+//! `payload` is `text`, not `jsonb`, so that it comes back byte for byte (`jsonb` reorders
+//! keys, drops duplicate keys and whitespace, rewrites numbers and refuses `\u0000`); an
+//! undecodable payload is a decode error when it is loaded, naming the stream and version.
+//! `metadata` is `json`, which keeps its text as given and can still be queried with `->>`.
 //!
 //! # Appends
 //!
-//! An append is one statement in an implicit transaction, so one round trip (a single
-//! event binds plain values, a batch binds one array per column): it moves the
-//! stream's row in `streams` to the new version *only if* the version matches the
-//! expectation (a row lock that makes the check hold across processes), and inserts the
-//! batch in the same statement. When it writes nothing (the version did not match) or
-//! hits the `event_id` key, a second, explicit transaction locks the stream row, applies
-//! the shared event-id rule ([`classify_batch`](crate::store::backend::classify_batch)) and reports the
-//! retry, the duplicate or the [`Error::Conflict`] with the actual version it saw under
-//! the lock. A batch is written whole or not at all; a lost connection rolls it back.
-//! One append holds at most [`BATCH_LIMIT`] events.
+//! An append is one statement, so one round trip: it moves the stream's row in `streams`
+//! to the new version *only if* the version matches the expectation (a row lock, so the
+//! check holds across processes) and inserts the batch. When it writes nothing or hits a
+//! stored event id, a second transaction locks the stream row, applies the shared event-id
+//! rule ([`classify_batch`](crate::store::backend::classify_batch)) and reports the retry,
+//! the duplicate or the [`Error::Conflict`] with the version it saw under the lock. A batch
+//! is written whole or not at all; one append holds at most [`BATCH_LIMIT`] (65,535)
+//! events.
 //!
 //! # The global feed never skips
 //!
-//! Positions come from the appending transaction's id: an event's position is
-//! `(transaction id + offset) × 65,536 + its index in the batch`. Transaction ids are
-//! handed out in order, but transactions commit in any order, so a reader must not read
-//! past a transaction that is still running. [`read_all`](crate::EventStore::read_all)
-//! therefore returns only events whose transaction id is below the *horizon*: the oldest
-//! transaction id still running when the read's snapshot was taken
-//! (`pg_snapshot_xmin(pg_current_snapshot())`). Every transaction below the horizon has
-//! finished, so no event can later appear below it: a reader that follows the feed in
-//! position order sees every committed event once, never a gap it skipped, even when a
-//! transaction with a smaller position commits after one with a larger position.
+//! An event's position is `(transaction id + offset) × 65,536 + its index in the batch`.
+//! Transactions commit in any order, so [`read_all`](crate::EventStore::read_all) returns
+//! only events of transactions below the *horizon*, the oldest transaction still running
+//! when the read began (`pg_snapshot_xmin(pg_current_snapshot())`). No event can later
+//! appear below it, so a reader that follows the feed in position order sees every
+//! committed event once and never skips one. When events were committed above the horizon,
+//! `read_all` waits, at most [`PostgresConfig::feed_wait`], until the horizon passes the
+//! newest of them, so a reader sees its own writes; then it returns what is final.
 //!
-//! When events are committed above the horizon (an older transaction is still running),
-//! `read_all` waits — at most [`PostgresConfig::feed_wait`] — until the horizon passes the
-//! newest event that was committed when the call began, so a reader sees its own writes.
-//! After that wait it returns what is final, possibly less than it could see.
-//!
-//! Why this and not an ordering lock: a lock taken before positions are assigned and held
-//! until commit makes every append in the database wait for the previous one's commit
-//! flush, so concurrent writers lose PostgreSQL's group commit. Measured with
-//! `bench_postgres` on the project's 2-core machine, 8 connections of single-row INSERTs:
-//! behind one `pg_advisory_xact_lock` they commit at 31–36% of the rate without it. The
-//! horizon costs writers nothing: no lock, no extra statement.
-//!
-//! What it costs instead:
-//! - Readers lag by the longest transaction that holds a transaction id in the whole
-//!   database cluster (not only this store's writers): a long transaction elsewhere, or a
-//!   forgotten prepared transaction, holds the feed back until it ends (up to `feed_wait`
-//!   per read, which then returns what is final). Read-only transactions hold no id and
-//!   do not count. In the tests, where transactions are held open for up to 0.3 s on
-//!   purpose, feed reads in parallel tests wait that long.
-//! - A read that finds committed events above the horizon polls until it passes them
-//!   (1 ms, then up to 20 ms apart): a few milliseconds under ordinary load.
-//! - Positions are large and not dense (the first event of a new cluster is around
-//!   `700 × 65,536`); only their order means anything. One append holds at most
-//!   [`BATCH_LIMIT`] (65,535) events.
+//! This costs writers nothing; an ordering lock held until commit would make every append
+//! wait for the previous one's commit flush, losing PostgreSQL's group commit. What it
+//! costs instead:
+//! - Readers lag by the longest transaction holding a transaction id anywhere in the
+//!   cluster, not only this store's: a long transaction or a forgotten prepared
+//!   transaction holds the feed back (each read then waits up to `feed_wait`). Read-only
+//!   transactions do not count.
+//! - A read that finds events above the horizon polls until it passes them (1 ms, then up
+//!   to 20 ms apart): a few milliseconds under ordinary load.
+//! - Positions are large and not dense; only their order means anything.
 //! - A database restored by `pg_dump` into another cluster may have a younger transaction
 //!   counter than its positions: `connect` notices and raises the stored offset so that new
 //!   positions still come after the restored ones (start writers only after the restore).
 //!
 //! # Notifications
 //!
-//! After appends the store sends `NOTIFY <schema>_events`, from a task and connection of
+//! After appends the store sends `NOTIFY <schema>_events` from a task and connection of
 //! its own, at most once every 10 ms and always once after the last append; appends do not
-//! wait for it. Not inside the append: a `NOTIFY` in a transaction holds PostgreSQL's
-//! database-wide notification lock until the commit is flushed, which serialises every
-//! appending transaction (measured: 8 connections of INSERTs each with a `NOTIFY` commit
-//! at 35–46% of the plain rate). A process that appends much and has no listener can turn
-//! them off with [`PostgresConfig::notifications`]. [`PostgresEventStore::subscribe_notifications`] listens on a
-//! connection of its own and wakes the caller. A notification is a wake-up only: it
-//! carries nothing, may be lost (a crash right after the commit) and may be spurious; the
-//! feed stays the source of truth, so a reader re-reads the feed when woken and also now
-//! and then without being woken.
-//!
-//! # Performance
-//!
-//! `cargo run --release -p eventsource-examples --bin bench_postgres` prints each figure
-//! beside the raw limit measured on the same server in the same run. On the project's
-//! 2-core machine (PostgreSQL 15, other builds running; ranges over several runs):
-//!
-//! | operation | eventsource ÷ raw |
-//! | --- | --- |
-//! | single-event saves on one connection vs single-row INSERT commits | 74–91% (79–94% without notifications) |
-//! | 8 writers on distinct aggregates vs 8 connections of INSERTs | 71–81% (64–83% without) |
-//! | loading a 10,000-event aggregate vs SELECT of type and payload + `serde_json` | 1.15–1.22× |
-//!
-//! What limits the appends: per append the server writes two tables and four index
-//! entries (the stream row, the event, its position, version and event-id keys) where the
-//! raw INSERT writes one table and one key, and with 8 writers on 2 cores the server's CPU
-//! is the bottleneck. A load reads only the four columns an aggregate is built from
-//! (version, type, schema version, payload) and applies each row as it arrives
-//! ([`EventStore::replay_stream`]), building no record; `read_stream` returns whole
-//! records, and the raw SELECT of all their columns alone takes 1.45–1.60× the
-//! two-column SELECT.
+//! wait for it (inside the append, a `NOTIFY` would serialise every appending transaction
+//! on PostgreSQL's notification lock). [`PostgresConfig::notifications`] turns them off.
+//! [`PostgresEventStore::subscribe_notifications`] listens on a connection of its own and
+//! wakes the caller. A notification is a wake-up only: it carries nothing, may be lost (a
+//! crash right after the commit) and may be spurious, so a reader re-reads the feed when
+//! woken and also now and then without being woken.
 //!
 //! # Client
 //!
-//! `tokio-postgres` 0.7 with a `deadpool-postgres` 0.14 pool, chosen by measurement on the
-//! project's machine against `sqlx` 0.8 (one connection each, a separate program, medians
-//! of 7 alternating rounds, three runs): single-row INSERT commits 1,904–2,260/s against
-//! 1,202–1,323/s for `sqlx` with its default pool (which pings every connection it hands
-//! out), 2,786–2,953/s against 2,313–2,350/s without that ping; a 10,000-row SELECT with
-//! `serde_json` decoding 9.6–12.4 ms against 10.1–13.1 ms (a tie). It also pipelines
-//! requests on one connection and resolves beside `rusqlite` 0.41, which `sqlx` 0.8 does
-//! not (cargo checks the `links = "sqlite3"` key of its unused SQLite driver).
+//! [`tokio_postgres`] 0.7 with a [`deadpool_postgres`] 0.14 pool, both re-exported here;
+//! chosen over `sqlx` 0.8 by measurement (faster commits, requests pipelined on one
+//! connection; the figures are with the project's benchmarks, `tests/src/postgres_bench.rs`),
+//! and it resolves beside `rusqlite`, which `sqlx` 0.8 does not. Connections
+//! made from a URL are unencrypted; for TLS, pass a pool ([`PostgresConfig::from_pool`]).
 //!
 //! # Errors
 //!
