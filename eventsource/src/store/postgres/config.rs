@@ -93,7 +93,7 @@ impl PostgresConfig {
         self
     }
 
-    /// The schema for the store's tables; default [`DEFAULT_SCHEMA`](super::DEFAULT_SCHEMA).
+    /// The schema for the store's tables; default [`DEFAULT_SCHEMA`](super::schema::DEFAULT_SCHEMA).
     /// Validated by [`connect`](Self::connect) with [`SchemaName::new`].
     pub fn schema(mut self, schema: impl Into<String>) -> Self {
         self.schema = schema.into();
