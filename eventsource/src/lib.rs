@@ -145,15 +145,12 @@ pub use root::{AggregateRoot, PendingEvent};
 pub use snapshot::{
     InMemorySnapshotStore, Snapshot, SnapshotMode, SnapshotPolicy, SnapshotStore, Snapshottable,
 };
+#[cfg(feature = "postgres")]
+pub use store::postgres::{PostgresConfig, PostgresEventStore, PostgresSnapshotStore};
 #[cfg(feature = "sqlite")]
 pub use store::sqlite::{SqliteEventStore, SqliteSnapshotStore};
 pub use store::{EventStore, ExpectedVersion, InMemoryEventStore, RecordedEvent, StreamId};
 pub use subscription::Projection;
-#[cfg(feature = "postgres")]
-pub use {
-    snapshot::PostgresSnapshotStore,
-    store::postgres::{PostgresConfig, PostgresEventStore},
-};
 
 /// Derives [`Aggregate`] for a struct or enum holding an aggregate's state.
 ///

@@ -15,6 +15,40 @@
 //! notifications off; and two designs the store does not use, as plain `INSERT`s from 8
 //! connections: one behind an ordering lock (`pg_advisory_xact_lock` held until commit),
 //! one with `NOTIFY` inside the transaction.
+//!
+//! # Figures
+//!
+//! From `cargo run --release -p eventsource-examples --bin bench_postgres` on the project's
+//! 2-core machine (PostgreSQL 15, other builds running; ranges over several runs). They go
+//! stale: run the program again before relying on them.
+//!
+//! | operation | eventsource ÷ raw |
+//! | --- | --- |
+//! | single-event saves on one connection vs single-row INSERT commits | 74–91% (79–94% without notifications) |
+//! | 8 writers on distinct aggregates vs 8 connections of INSERTs | 71–81% (64–83% without) |
+//! | loading a 10,000-event aggregate vs SELECT of type and payload + `serde_json` | 1.15–1.22× |
+//!
+//! What limits the appends: per append the server writes two tables and four index
+//! entries (the stream row, the event, its position, version and event-id keys) where the
+//! raw INSERT writes one table and one key, and with 8 writers on 2 cores the server's CPU
+//! is the bottleneck. A load reads only the four columns an aggregate is built from
+//! (version, type, schema version, payload) and applies each row as it arrives
+//! (`EventStore::replay_stream`), building no record; `read_stream` returns whole
+//! records, and the raw SELECT of all their columns alone takes 1.45–1.60× the
+//! two-column SELECT.
+//!
+//! The designs the store does not use, 8 connections of single-row INSERTs: behind one
+//! `pg_advisory_xact_lock` held until commit they commit at 31–36% of the rate without it
+//! (every append waits for the previous one's commit flush: no group commit); each with a
+//! `NOTIFY` in its transaction, at 35–46% (the notification lock is held until the commit
+//! is flushed).
+//!
+//! The client, `tokio-postgres` 0.7 with a `deadpool-postgres` 0.14 pool, was chosen
+//! against `sqlx` 0.8 with a separate program (one connection each, medians of 7
+//! alternating rounds, three runs): single-row INSERT commits 1,904–2,260/s against
+//! 1,202–1,323/s for `sqlx` with its default pool (which pings every connection it hands
+//! out), 2,786–2,953/s against 2,313–2,350/s without that ping; a 10,000-row SELECT with
+//! `serde_json` decoding 9.6–12.4 ms against 10.1–13.1 ms (a tie).
 
 use crate::fixtures::{Task, TaskAssigned, TaskCreated};
 use crate::postgres::{PgTestStore, admin, pg_store};

@@ -9,15 +9,13 @@
 
 mod memory;
 mod policy;
-#[cfg(feature = "postgres")]
-mod postgres;
 pub(crate) mod snapshotter;
 pub(crate) mod state;
 
+#[cfg(feature = "postgres")]
+pub use crate::store::postgres::PostgresSnapshotStore;
 pub use memory::InMemorySnapshotStore;
 pub use policy::{SnapshotMode, SnapshotPolicy};
-#[cfg(feature = "postgres")]
-pub use postgres::PostgresSnapshotStore;
 pub use state::Snapshottable;
 
 use crate::error::Result;

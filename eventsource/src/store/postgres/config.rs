@@ -1,7 +1,8 @@
 //! How to reach the server and where to keep the tables: [`PostgresConfig`].
 
+use super::errors::backend;
+use super::migrations;
 use super::schema::SchemaName;
-use super::{PostgresEventStore, backend, migrations};
 use crate::error::{Error, Result};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use std::fmt;
@@ -34,6 +35,8 @@ pub const DEFAULT_FEED_WAIT: Duration = Duration::from_secs(5);
 /// listener's, and the one that sends `NOTIFY`s when [`listen_config`](Self::listen_config)
 /// is given) are always made without TLS; with a pool alone, `NOTIFY`s go through the
 /// pool and listening is not available.
+///
+/// [`PostgresEventStore`]: super::PostgresEventStore
 #[must_use = "a configuration does nothing until `connect` is called"]
 pub struct PostgresConfig {
     source: Source,
@@ -82,12 +85,15 @@ impl PostgresConfig {
 
     /// The connection settings for [`PostgresEventStore::subscribe_notifications`] when
     /// the store was given a pool (a pool does not reveal them).
+    ///
+    /// [`PostgresEventStore::subscribe_notifications`]:
+    ///     super::PostgresEventStore::subscribe_notifications
     pub fn listen_config(mut self, config: tokio_postgres::Config) -> Self {
         self.listen = Some(config);
         self
     }
 
-    /// The schema for the store's tables; default [`DEFAULT_SCHEMA`](super::DEFAULT_SCHEMA).
+    /// The schema for the store's tables; default [`DEFAULT_SCHEMA`](super::schema::DEFAULT_SCHEMA).
     /// Validated by [`connect`](Self::connect) with [`SchemaName::new`].
     pub fn schema(mut self, schema: impl Into<String>) -> Self {
         self.schema = schema.into();
@@ -101,7 +107,7 @@ impl PostgresConfig {
     }
 
     /// Whether appends send a `NOTIFY` (default: yes). See
-    /// [`subscribe_notifications`](PostgresEventStore::subscribe_notifications).
+    /// [`subscribe_notifications`](super::PostgresEventStore::subscribe_notifications).
     pub fn notifications(mut self, enabled: bool) -> Self {
         self.notifications = enabled;
         self
@@ -114,12 +120,9 @@ impl PostgresConfig {
         self
     }
 
-    /// Validates the settings, makes the pool, and creates or upgrades the schema.
-    ///
-    /// Errors: [`Error::Config`] for an invalid schema name, connection string or pool
-    /// size; [`Error::Schema`] when the schema was made by a newer eventsource;
-    /// [`Error::Backend`] when the server cannot be reached or refuses.
-    pub async fn connect(self) -> Result<PostgresEventStore> {
+    /// Validates the settings, makes the pool, and creates or upgrades the schema: what
+    /// [`connect`](Self::connect) builds its store from.
+    pub(super) async fn open(self) -> Result<StoreParts> {
         let schema = SchemaName::new(self.schema)?;
         if self.max_connections == Some(0) {
             return Err(Error::Config("max_connections must be at least 1".into()));
@@ -143,15 +146,26 @@ impl PostgresConfig {
         let mut client = pool.get().await.map_err(backend)?;
         let xid_offset = migrations::migrate(&mut client, &schema).await?;
         drop(client);
-        Ok(PostgresEventStore::from_parts(
+        Ok(StoreParts {
             pool,
             schema,
-            self.listen.or(own_config),
-            self.notifications,
-            self.feed_wait,
+            listen: self.listen.or(own_config),
+            notifications: self.notifications,
+            feed_wait: self.feed_wait,
             xid_offset,
-        ))
+        })
     }
+}
+
+/// What a store is made of, once its configuration is checked and its schema is ready.
+pub(super) struct StoreParts {
+    pub(super) pool: Pool,
+    pub(super) schema: SchemaName,
+    /// Connection settings for listening and for sending `NOTIFY`s, when known.
+    pub(super) listen: Option<tokio_postgres::Config>,
+    pub(super) notifications: bool,
+    pub(super) feed_wait: Duration,
+    pub(super) xid_offset: i64,
 }
 
 fn make_pool(config: tokio_postgres::Config, max: Option<usize>) -> Result<Pool> {

@@ -1,8 +1,9 @@
 //! The global feed: positions made from transaction ids, and reads that stop at the
 //! horizon of transactions still running (see the [module docs](super) for why).
 
+use super::errors::backend;
+use super::rows::decode_event;
 use super::schema::SchemaName;
-use super::{Sql, backend, decode_event};
 use crate::error::{Error, Result};
 use crate::store::{RecordedEvent, StreamId};
 use deadpool_postgres::Object;
@@ -25,10 +26,25 @@ fn horizon_expr(offset_param: &str) -> String {
     )
 }
 
+/// The feed's statements, written once per store for its schema.
+pub(super) struct FeedSql {
+    page: String,
+    horizon: String,
+}
+
+impl FeedSql {
+    pub(super) fn new(schema_ident: &str) -> Self {
+        FeedSql {
+            page: page_sql(schema_ident),
+            horizon: horizon_sql(),
+        }
+    }
+}
+
 /// `$1` after, `$2` limit, `$3` offset. One row per event, or one row of nulls when there
 /// is none; every row also carries the horizon and the newest visible position, taken from
 /// the same snapshot as the events.
-pub(super) fn page_sql(schema_ident: &str) -> String {
+fn page_sql(schema_ident: &str) -> String {
     let horizon = horizon_expr("$3");
     format!(
         "SELECT h.horizon, h.last, e.position, e.version, e.event_id, e.event_type, \
@@ -45,7 +61,7 @@ pub(super) fn page_sql(schema_ident: &str) -> String {
 }
 
 /// `$1` offset.
-pub(super) fn horizon_sql() -> String {
+fn horizon_sql() -> String {
     format!("SELECT {}", horizon_expr("$1"))
 }
 
@@ -57,16 +73,13 @@ pub(super) fn horizon_sql() -> String {
 /// what a running transaction could still precede.
 pub(super) async fn read(
     client: &Object,
-    sql: &Sql,
+    sql: &FeedSql,
     xid_offset: i64,
     max_wait: Duration,
     after: i64,
     limit: i64,
 ) -> Result<Vec<RecordedEvent>> {
-    let statement = client
-        .prepare_cached(&sql.feed_page)
-        .await
-        .map_err(backend)?;
+    let statement = client.prepare_cached(&sql.page).await.map_err(backend)?;
     let rows = client
         .query(&statement, &[&after, &limit, &xid_offset])
         .await
@@ -125,7 +138,7 @@ impl Page {
 /// Polls the horizon until it passes `target` or `max_wait` is over.
 async fn wait_for_horizon(
     client: &Object,
-    sql: &Sql,
+    sql: &FeedSql,
     xid_offset: i64,
     target: i64,
     max_wait: Duration,

@@ -2,8 +2,9 @@
 //! transaction under an advisory lock, so that processes starting together neither race
 //! nor see a half-made schema.
 
+use super::errors::backend;
+use super::feed;
 use super::schema::SchemaName;
-use super::{backend, feed};
 use crate::error::{Error, Result};
 use deadpool_postgres::Object;
 

@@ -1,6 +1,6 @@
 //! Wake-ups when events are appended: `LISTEN` on a connection of its own.
 
-use super::backend;
+use super::errors::backend;
 use super::schema::SchemaName;
 use crate::error::{Error, Result};
 use deadpool_postgres::Pool;

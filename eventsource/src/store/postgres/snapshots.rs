@@ -1,10 +1,11 @@
-//! The PostgreSQL snapshot store (feature `postgres`): the `snapshots` table of a
-//! [`PostgresEventStore`](crate::store::postgres::PostgresEventStore)'s schema.
+//! The PostgreSQL snapshot store: the `snapshots` table of a
+//! [`PostgresEventStore`](super::PostgresEventStore)'s schema.
 
-use super::{Snapshot, SnapshotStore};
+use super::errors::{backend, release};
+use super::schema::SchemaName;
 use crate::error::{Error, Result};
 use crate::future::BoxFuture;
-use crate::store::postgres::{SchemaName, backend, release};
+use crate::snapshot::{Snapshot, SnapshotStore};
 use crate::stream::StreamId;
 use deadpool_postgres::{Object, Pool};
 use std::fmt;
@@ -13,17 +14,17 @@ use std::time::SystemTime;
 use tokio_postgres::Row;
 
 /// One snapshot per aggregate, in the `snapshots` table of an event store's schema. Get
-/// one with [`PostgresEventStore::snapshot_store`](crate::store::postgres::PostgresEventStore::snapshot_store).
+/// one with [`PostgresEventStore::snapshot_store`](super::PostgresEventStore::snapshot_store).
 ///
 /// A save is a single `INSERT ... ON CONFLICT DO UPDATE ... WHERE excluded.version >=
 /// snapshots.version`: concurrent savers never let an older snapshot replace a newer one.
 #[derive(Clone)]
 pub struct PostgresSnapshotStore {
     pool: Pool,
-    sql: Arc<Sql>,
+    sql: Arc<SnapshotSql>,
 }
 
-struct Sql {
+struct SnapshotSql {
     save: String,
     load: String,
     delete: String,
@@ -32,7 +33,7 @@ struct Sql {
 impl PostgresSnapshotStore {
     pub(crate) fn new(pool: Pool, schema: &SchemaName) -> Self {
         let s = schema.ident();
-        let sql = Sql {
+        let sql = SnapshotSql {
             save: format!(
                 "INSERT INTO {s}.snapshots AS old \
                    (aggregate_type, aggregate_id, version, schema_version, state, taken_at) \

@@ -1,0 +1,145 @@
+//! A batch of events as the write statement binds it, and what the statement reports back.
+
+use crate::event::EventMetadata;
+use crate::store::backend::record;
+use crate::store::{NewEvent, RecordedEvent, StreamId};
+use std::time::SystemTime;
+use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
+use uuid::Uuid;
+
+/// A batch as the write statement binds it.
+pub(super) enum Batch<'a> {
+    One {
+        event: &'a NewEvent,
+        schema_version: i64,
+        metadata: Option<String>,
+    },
+    Many {
+        ids: Vec<Uuid>,
+        event_types: Vec<&'a str>,
+        schema_versions: Vec<i64>,
+        payloads: Vec<&'a str>,
+        occurred_at: Vec<SystemTime>,
+        correlation_ids: Vec<Option<Uuid>>,
+        causation_ids: Vec<Option<Uuid>>,
+        metadata: Vec<Option<String>>,
+    },
+}
+
+impl<'a> Batch<'a> {
+    pub(super) fn new(events: &'a [NewEvent]) -> Self {
+        if let [event] = events {
+            return Batch::One {
+                event,
+                schema_version: i64::from(event.schema_version),
+                metadata: encode_extra(&event.metadata),
+            };
+        }
+        Batch::Many {
+            ids: events.iter().map(|e| e.metadata.event_id).collect(),
+            event_types: events.iter().map(|e| e.event_type.as_str()).collect(),
+            schema_versions: events.iter().map(|e| i64::from(e.schema_version)).collect(),
+            payloads: events.iter().map(|e| e.payload.as_str()).collect(),
+            occurred_at: events.iter().map(|e| e.metadata.occurred_at).collect(),
+            correlation_ids: events.iter().map(|e| e.metadata.correlation_id).collect(),
+            causation_ids: events.iter().map(|e| e.metadata.causation_id).collect(),
+            metadata: events.iter().map(|e| encode_extra(&e.metadata)).collect(),
+        }
+    }
+
+    /// The batch's event ids.
+    pub(super) fn ids(&self) -> Vec<Uuid> {
+        match self {
+            Batch::One { event, .. } => vec![event.metadata.event_id],
+            Batch::Many { ids, .. } => ids.clone(),
+        }
+    }
+
+    /// Parameters `$1` to `$11` of the write statements.
+    pub(super) fn params<'p>(
+        &'p self,
+        stream: &'p StreamId,
+        xid_offset: &'p i64,
+    ) -> Vec<&'p (dyn ToSql + Sync)> {
+        match self {
+            Batch::One {
+                event,
+                schema_version,
+                metadata,
+            } => vec![
+                &stream.aggregate_type,
+                &stream.aggregate_id,
+                &event.metadata.event_id,
+                &event.event_type,
+                schema_version,
+                &event.payload,
+                &event.metadata.occurred_at,
+                &event.metadata.correlation_id,
+                &event.metadata.causation_id,
+                metadata,
+                xid_offset,
+            ],
+            Batch::Many {
+                ids,
+                event_types,
+                schema_versions,
+                payloads,
+                occurred_at,
+                correlation_ids,
+                causation_ids,
+                metadata,
+            } => vec![
+                &stream.aggregate_type,
+                &stream.aggregate_id,
+                ids,
+                event_types,
+                schema_versions,
+                payloads,
+                occurred_at,
+                correlation_ids,
+                causation_ids,
+                metadata,
+                xid_offset,
+            ],
+        }
+    }
+}
+
+/// The extra pairs as a JSON object; none (SQL `NULL`) when there are none, which also
+/// spares every read a column value.
+fn encode_extra(metadata: &EventMetadata) -> Option<String> {
+    if metadata.extra.is_empty() {
+        return None;
+    }
+    // A map of strings always serialises.
+    serde_json::to_string(&metadata.extra).ok()
+}
+
+/// What a successful write statement reports.
+pub(super) struct Written {
+    /// The stream's version before the batch.
+    base: i64,
+    /// The batch's position base: event `i` (from 1) is at `position_base + i`.
+    position_base: i64,
+}
+
+impl Written {
+    pub(super) fn from_row(row: &Row) -> Result<Self, tokio_postgres::Error> {
+        Ok(Written {
+            base: row.try_get(0)?,
+            position_base: row.try_get(1)?,
+        })
+    }
+
+    pub(super) fn records(&self, stream: &StreamId, events: Vec<NewEvent>) -> Vec<RecordedEvent> {
+        events
+            .into_iter()
+            .zip(1u64..)
+            .map(|(event, i)| {
+                let (version, position) = (self.base as u64 + i, self.position_base as u64 + i);
+                record(event, stream.clone(), version, position)
+            })
+            .collect()
+    }
+}
