@@ -124,6 +124,19 @@ pub enum Error {
         source: serde_json::Error,
     },
 
+    /// A subscription stopped at an event it could not handle (or a feed row it could not
+    /// read), as [`OnFailure::Stop`](crate::subscription::OnFailure::Stop) asks; the event
+    /// is parked and the checkpoint stays before it.
+    #[error("subscription {subscription} stopped at feed position {position}: {reason}")]
+    SubscriptionStopped {
+        /// The subscription's name.
+        subscription: String,
+        /// The position of the event it stopped at.
+        position: u64,
+        /// The error that stopped it.
+        reason: String,
+    },
+
     /// The store's database schema is not one this version of the library can use.
     #[error("incompatible store schema: {0}")]
     Schema(String),

@@ -115,9 +115,10 @@
 
 extern crate self as eventsource;
 
-// The layers, lowest first (a module imports only from lower layers): time, stream, error,
-// future; event, codec; aggregate, root; store; snapshot; publish, bus; repository;
-// subscription. `__private` (private.rs) is what the macros' expansions name.
+// The layers, lowest first; a module's code imports only from lower layers:
+// time, stream, error, future, retry; event, codec; store (records, the EventStore trait,
+// the backends); aggregate, root; snapshot (the repository side); publish, bus;
+// repository; subscription. `__private` (private.rs) is what the macros' expansions name.
 mod aggregate;
 mod bus;
 mod codec;
@@ -126,6 +127,7 @@ mod event;
 mod future;
 mod publish;
 mod repository;
+mod retry;
 mod root;
 pub mod snapshot;
 pub mod store;
@@ -141,6 +143,7 @@ pub use event::{DomainEvent, EventContext, EventMetadata};
 pub use future::BoxFuture;
 pub use publish::EventPublisher;
 pub use repository::{DEFAULT_UPDATE_ATTEMPTS, Repository, UpdateError};
+pub use retry::RetryPolicy;
 pub use root::{AggregateRoot, PendingEvent};
 pub use snapshot::{
     InMemorySnapshotStore, Snapshot, SnapshotMode, SnapshotPolicy, SnapshotStore, Snapshottable,

@@ -1,8 +1,8 @@
 //! The in-memory snapshot store.
 
-use super::{Snapshot, SnapshotStore};
 use crate::error::Result;
 use crate::future::BoxFuture;
+use crate::store::{Snapshot, SnapshotStore};
 use crate::stream::StreamId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -7,10 +7,10 @@
 
 use super::policy::{SnapshotMode, SnapshotPolicy};
 use super::state::{Snapshottable, decode_state, encode_state};
-use super::{Snapshot, SnapshotStore};
 use crate::aggregate::Aggregate;
 use crate::error::{Error, Result};
 use crate::root::AggregateRoot;
+use crate::store::{Snapshot, SnapshotStore};
 use crate::stream::StreamId;
 use crate::time::now_micros;
 use std::fmt;

@@ -2,7 +2,8 @@
 //! time (`Box<dyn DynEventStore>`).
 
 use super::EventStore;
-use super::record::{AppendOutcome, EventRef, NewEvent, RecordedEvent};
+use super::record::{AppendOutcome, EventRef, FeedEntry, NewEvent, RecordedEvent};
+use super::signal::AppendSignal;
 use crate::error::{Error, Result};
 use crate::future::BoxFuture;
 use crate::stream::{ExpectedVersion, StreamId};
@@ -78,6 +79,19 @@ pub trait DynEventStore: Send + Sync + 'static {
         after_position: u64,
         limit: usize,
     ) -> BoxFuture<'_, Result<Vec<RecordedEvent>>>;
+
+    /// [`EventStore::read_feed`].
+    fn read_feed_dyn(
+        &self,
+        after_position: u64,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<FeedEntry>>>;
+
+    /// [`EventStore::head_position`].
+    fn head_position_dyn(&self) -> BoxFuture<'_, Result<u64>>;
+
+    /// [`EventStore::append_signal`].
+    fn append_signal_dyn(&self) -> BoxFuture<'_, Result<Option<AppendSignal>>>;
 }
 
 impl<S: EventStore> DynEventStore for S {
@@ -118,6 +132,22 @@ impl<S: EventStore> DynEventStore for S {
         limit: usize,
     ) -> BoxFuture<'_, Result<Vec<RecordedEvent>>> {
         Box::pin(self.read_all(after_position, limit))
+    }
+
+    fn read_feed_dyn(
+        &self,
+        after_position: u64,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<FeedEntry>>> {
+        Box::pin(self.read_feed(after_position, limit))
+    }
+
+    fn head_position_dyn(&self) -> BoxFuture<'_, Result<u64>> {
+        Box::pin(self.head_position())
+    }
+
+    fn append_signal_dyn(&self) -> BoxFuture<'_, Result<Option<AppendSignal>>> {
+        Box::pin(self.append_signal())
     }
 }
 
@@ -202,6 +232,18 @@ macro_rules! forward_to_dyn {
                 limit: usize,
             ) -> Result<Vec<RecordedEvent>> {
                 (**self).read_all_dyn(after_position, limit).await
+            }
+
+            async fn read_feed(&self, after_position: u64, limit: usize) -> Result<Vec<FeedEntry>> {
+                (**self).read_feed_dyn(after_position, limit).await
+            }
+
+            async fn head_position(&self) -> Result<u64> {
+                (**self).head_position_dyn().await
+            }
+
+            async fn append_signal(&self) -> Result<Option<AppendSignal>> {
+                (**self).append_signal_dyn().await
             }
         }
     };

@@ -4,6 +4,8 @@
 use super::EventStore;
 use super::backend::{self, BatchIdentity, classify_batch};
 use super::record::{AppendOutcome, EventRef, NewEvent, RecordedEvent};
+use super::signal::{AppendNotifier, AppendSignal};
+use super::subscriptions::InMemorySubscriptionState;
 use crate::error::Result;
 use crate::stream::{ExpectedVersion, StreamId};
 use std::collections::HashMap;
@@ -16,7 +18,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// event-id idempotency and a gap-free global feed (positions are indexes into one log).
 #[derive(Debug, Clone, Default)]
 pub struct InMemoryEventStore {
-    inner: Arc<Mutex<Log>>,
+    inner: Arc<Shared>,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    log: Mutex<Log>,
+    appended: AppendNotifier,
+    subscriptions: InMemorySubscriptionState,
 }
 
 #[derive(Debug, Default)]
@@ -38,8 +47,14 @@ impl InMemoryEventStore {
         // A panic while holding the lock cannot leave a half-written batch: a batch is
         // pushed only after every check passed. So a poisoned lock is still consistent.
         self.inner
+            .log
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The checkpoints and parked events kept beside the events.
+    pub(crate) fn subscription_state(&self) -> &InMemorySubscriptionState {
+        &self.inner.subscriptions
     }
 }
 
@@ -99,12 +114,17 @@ impl EventStore for InMemoryEventStore {
         let actual = log.version(stream);
         backend::check_version(stream, expected, actual)?;
         let mut records = Vec::with_capacity(events.len());
+        let appends = !events.is_empty();
         for (event, version) in events.into_iter().zip(actual + 1..) {
             let index = log.events.len();
             let record = backend::record(event, stream.clone(), version, index as u64 + 1);
             records.push(record.clone());
             log.events.push(Arc::new(record));
             log.streams.entry(stream.clone()).or_default().push(index);
+        }
+        drop(log);
+        if appends {
+            self.inner.appended.notify();
         }
         Ok(AppendOutcome {
             records,
@@ -165,5 +185,13 @@ impl EventStore for InMemoryEventStore {
             .take(limit)
             .map(|record| RecordedEvent::clone(record))
             .collect())
+    }
+
+    async fn head_position(&self) -> Result<u64> {
+        Ok(self.lock().events.len() as u64)
+    }
+
+    async fn append_signal(&self) -> Result<Option<AppendSignal>> {
+        Ok(Some(self.inner.appended.signal()))
     }
 }

@@ -23,15 +23,21 @@ mod memory;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod record;
+mod signal;
+mod snapshot;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+mod subscriptions;
 
 pub use crate::stream::{ExpectedVersion, StreamId};
 pub use erased::DynEventStore;
 pub use memory::InMemoryEventStore;
-pub use record::{AppendOutcome, EventRef, NewEvent, RecordedEvent};
+pub use record::{AppendOutcome, EventRef, FeedEntry, NewEvent, RecordedEvent};
+pub use signal::{AppendNotifier, AppendSignal};
+pub use snapshot::{Snapshot, SnapshotStore};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteEventStore;
+pub use subscriptions::{ParkedEvent, SubscriptionStore};
 
 use crate::error::{Error, Result};
 use std::future::Future;
@@ -109,6 +115,51 @@ pub trait EventStore: Send + Sync + 'static {
         after_position: u64,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<RecordedEvent>>> + Send;
+
+    /// Like [`read_all`](Self::read_all), but a row that cannot be read is handed over in
+    /// its place as [`FeedEntry::Unreadable`] instead of failing the whole read, so that
+    /// one bad row never blocks the feed. Subscriptions read the feed this way.
+    ///
+    /// The default wraps `read_all`: a store whose `read_all` fails on a bad row should
+    /// override it (the built-in stores do).
+    fn read_feed(
+        &self,
+        after_position: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<FeedEntry>>> + Send {
+        let read = self.read_all(after_position, limit);
+        async move { Ok(read.await?.into_iter().map(FeedEntry::Event).collect()) }
+    }
+
+    /// The position of the newest event of the global feed that readers can see; 0 when
+    /// there is none.
+    ///
+    /// The default pages through [`read_all`](Self::read_all); the built-in stores answer
+    /// it with one lookup.
+    fn head_position(&self) -> impl Future<Output = Result<u64>> + Send {
+        async move {
+            const PAGE: usize = 1024;
+            let mut head = 0;
+            loop {
+                let page = self.read_all(head, PAGE).await?;
+                match page.last() {
+                    Some(last) => head = last.position,
+                    None => return Ok(head),
+                }
+                if page.len() < PAGE {
+                    return Ok(head);
+                }
+            }
+        }
+    }
+
+    /// A wake-up after appends, for a subscription that caught up; `None` when the store
+    /// has none (the subscription then polls). A signal sees this process's appends; a
+    /// store shared by processes may see only its own (SQLite) or every process's
+    /// (PostgreSQL, through its notifications).
+    fn append_signal(&self) -> impl Future<Output = Result<Option<AppendSignal>>> + Send {
+        std::future::ready(Ok(None))
+    }
 }
 
 impl<S: EventStore> EventStore for std::sync::Arc<S> {
@@ -153,5 +204,21 @@ impl<S: EventStore> EventStore for std::sync::Arc<S> {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<RecordedEvent>>> + Send {
         (**self).read_all(after_position, limit)
+    }
+
+    fn read_feed(
+        &self,
+        after_position: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<FeedEntry>>> + Send {
+        (**self).read_feed(after_position, limit)
+    }
+
+    fn head_position(&self) -> impl Future<Output = Result<u64>> + Send {
+        (**self).head_position()
+    }
+
+    fn append_signal(&self) -> impl Future<Output = Result<Option<AppendSignal>>> + Send {
+        (**self).append_signal()
     }
 }

@@ -78,3 +78,29 @@ impl AppendOutcome {
         self.records.last().map(|r| r.version)
     }
 }
+
+/// One entry of the global feed as [`EventStore::read_feed`](super::EventStore::read_feed)
+/// hands it over: an event, or a row at that position that cannot be read.
+#[derive(Debug)]
+pub enum FeedEntry {
+    /// A readable event.
+    Event(RecordedEvent),
+    /// The row at `position` cannot be read (corrupt metadata, a malformed column): the
+    /// typed error names what is wrong. The feed goes on after it.
+    Unreadable {
+        /// The row's position in the feed.
+        position: u64,
+        /// What is wrong with it.
+        error: crate::error::Error,
+    },
+}
+
+impl FeedEntry {
+    /// The entry's position in the feed.
+    pub fn position(&self) -> u64 {
+        match self {
+            FeedEntry::Event(record) => record.position,
+            FeedEntry::Unreadable { position, .. } => *position,
+        }
+    }
+}

@@ -5,7 +5,7 @@ use super::errors::{backend, release};
 use super::schema::SchemaName;
 use crate::error::{Error, Result};
 use crate::future::BoxFuture;
-use crate::snapshot::{Snapshot, SnapshotStore};
+use crate::store::{Snapshot, SnapshotStore};
 use crate::stream::StreamId;
 use deadpool_postgres::{Object, Pool};
 use std::fmt;

@@ -5,7 +5,9 @@ use super::error::backend;
 use super::rows::{self, EVENT_COLUMNS, uuid_text};
 use crate::error::{Error, Result};
 use crate::store::backend::{self as kit, BatchIdentity, classify_batch};
-use crate::store::{AppendOutcome, EventRef, ExpectedVersion, NewEvent, RecordedEvent, StreamId};
+use crate::store::{
+    AppendOutcome, EventRef, ExpectedVersion, FeedEntry, NewEvent, RecordedEvent, StreamId,
+};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior, params};
 use std::borrow::Cow;
@@ -257,12 +259,13 @@ const SELECT_REPLAY: &str = "SELECT version, event_type, schema_version, payload
      FROM eventsource_events \
      WHERE aggregate_type = ?1 AND aggregate_id = ?2 AND version > ?3 ORDER BY version";
 
-/// At most `limit` events of the feed after `after_position`.
-pub(super) fn read_all(
+/// At most `limit` entries of the feed after `after_position`; a row that cannot be read
+/// is an [`FeedEntry::Unreadable`] in its place.
+pub(super) fn read_feed(
     connection: &Connection,
     after_position: u64,
     limit: usize,
-) -> Result<Vec<RecordedEvent>> {
+) -> Result<Vec<FeedEntry>> {
     if limit == 0 {
         return Ok(Vec::new());
     }
@@ -277,14 +280,33 @@ pub(super) fn read_all(
         .map_err(backend)?;
     let mut records = Vec::new();
     while let Some(row) = found.next().map_err(backend)? {
-        let position = match row.get_ref(0).map_err(backend)? {
-            ValueRef::Integer(p) => u64::try_from(p).unwrap_or(0),
-            _ => 0,
-        };
-        let stream = rows::stream_of(row, position)?;
-        records.push(rows::record(row, stream, 0)?);
+        records.push(feed_entry(row)?);
     }
     Ok(records)
+}
+
+/// One feed row: the event, or the typed reason it cannot be read. Only a failure to read
+/// the row at all (or its position) fails the read.
+fn feed_entry(row: &rusqlite::Row<'_>) -> Result<FeedEntry> {
+    let position = match row.get_ref(0).map_err(backend)? {
+        ValueRef::Integer(p) => u64::try_from(p).unwrap_or(0),
+        _ => 0,
+    };
+    let record = rows::stream_of(row, position).and_then(|stream| rows::record(row, stream, 0));
+    Ok(match record {
+        Ok(record) => FeedEntry::Event(record),
+        Err(error @ Error::Corrupt { .. }) => FeedEntry::Unreadable { position, error },
+        Err(other) => return Err(other),
+    })
+}
+
+/// The newest feed position; 0 for an empty store.
+pub(super) fn head_position_of(connection: &mut Connection) -> Result<u64> {
+    let head: Option<i64> = connection
+        .prepare_cached("SELECT max(position) FROM eventsource_events")
+        .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
+        .map_err(backend)?;
+    Ok(head.and_then(|p| u64::try_from(p).ok()).unwrap_or(0))
 }
 
 /// A stream read found `found` where version `expected` should be: a row was lost or

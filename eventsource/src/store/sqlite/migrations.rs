@@ -79,6 +79,33 @@ pub(super) const MIGRATIONS: &[Migration] = &[
             ) STRICT;
         ",
     },
+    Migration {
+        version: 3,
+        name: "subscriptions",
+        sql: "
+            -- Each subscription's checkpoint: the position of the last event it is done with.
+            CREATE TABLE eventsource_checkpoints (
+                subscription TEXT    PRIMARY KEY,
+                position     INTEGER NOT NULL CHECK (position >= 0),
+                updated_at   INTEGER NOT NULL
+            ) STRICT;
+
+            -- Events a subscription could not handle (or rows it could not read), with the
+            -- error: nothing is skipped without a record.
+            CREATE TABLE eventsource_parked (
+                subscription   TEXT    NOT NULL,
+                position       INTEGER NOT NULL,
+                aggregate_type TEXT,
+                aggregate_id   TEXT,
+                version        INTEGER,
+                event_type     TEXT,
+                error          TEXT    NOT NULL,
+                attempts       INTEGER NOT NULL,
+                parked_at      INTEGER NOT NULL,
+                PRIMARY KEY (subscription, position)
+            ) STRICT;
+        ",
+    },
 ];
 
 const CREATE_RECORD: &str = "

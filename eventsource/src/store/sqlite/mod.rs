@@ -76,6 +76,8 @@
 //!   lookup in a table of streams, without a second table to write on every append. Rows
 //!   are never deleted (a trigger refuses it), so a feed position is never reused;
 //! - `eventsource_snapshots`: one snapshot per aggregate (see [`SqliteSnapshotStore`]);
+//! - `eventsource_checkpoints` and `eventsource_parked`: each subscription's checkpoint and
+//!   the events it parked ([`SubscriptionStore`](crate::store::SubscriptionStore));
 //! - `eventsource_migrations`: the schema versions applied.
 
 mod config;
@@ -85,13 +87,15 @@ mod events;
 mod migrations;
 mod rows;
 mod snapshots;
+mod subscriptions;
 
 pub use config::{SqliteConfig, Synchronous, Threading};
 pub use snapshots::SqliteSnapshotStore;
 
 use crate::error::Result;
 use crate::store::{
-    AppendOutcome, EventRef, EventStore, ExpectedVersion, NewEvent, RecordedEvent, StreamId,
+    AppendNotifier, AppendOutcome, AppendSignal, EventRef, EventStore, ExpectedVersion, FeedEntry,
+    NewEvent, RecordedEvent, StreamId,
 };
 use connection::Database;
 use std::fmt;
@@ -108,6 +112,9 @@ use std::sync::Arc;
 pub struct SqliteEventStore {
     db: Arc<Database>,
     path: Option<Arc<PathBuf>>,
+    /// Wakes this process's subscriptions after appends through this store (and its
+    /// clones); other processes' appends are seen by polling.
+    appended: Arc<AppendNotifier>,
 }
 
 impl fmt::Debug for SqliteEventStore {
@@ -143,6 +150,7 @@ impl SqliteEventStore {
         Ok(SqliteEventStore {
             db: Arc::new(db),
             path,
+            appended: Arc::new(AppendNotifier::new()),
         })
     }
 
@@ -167,9 +175,14 @@ impl EventStore for SqliteEventStore {
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome> {
         let stream = stream.clone();
-        self.db
+        let outcome = self
+            .db
             .write(move |connection| events::append(connection, &stream, expected, events))
-            .await
+            .await?;
+        if !outcome.already_stored && !outcome.records.is_empty() {
+            self.appended.notify();
+        }
+        Ok(outcome)
     }
 
     async fn read_stream(
@@ -214,8 +227,27 @@ impl EventStore for SqliteEventStore {
     }
 
     async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
+        self.read_feed(after_position, limit)
+            .await?
+            .into_iter()
+            .map(|entry| match entry {
+                FeedEntry::Event(record) => Ok(record),
+                FeedEntry::Unreadable { error, .. } => Err(error),
+            })
+            .collect()
+    }
+
+    async fn read_feed(&self, after_position: u64, limit: usize) -> Result<Vec<FeedEntry>> {
         self.db
-            .read(move |connection| events::read_all(connection, after_position, limit))
+            .read(move |connection| events::read_feed(connection, after_position, limit))
             .await
+    }
+
+    async fn head_position(&self) -> Result<u64> {
+        self.db.read(events::head_position_of).await
+    }
+
+    async fn append_signal(&self) -> Result<Option<AppendSignal>> {
+        Ok(Some(self.appended.signal()))
     }
 }

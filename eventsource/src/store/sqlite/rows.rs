@@ -5,7 +5,7 @@
 use super::error::backend;
 use crate::error::{Error, Result};
 use crate::event::EventMetadata;
-use crate::snapshot::Snapshot;
+use crate::store::Snapshot;
 use crate::store::{EventRef, RecordedEvent, StreamId};
 use crate::time::from_micros;
 use rusqlite::Row;

@@ -1,0 +1,74 @@
+//! [`RetryPolicy`]: how often and how patiently a failing step is tried again.
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+/// Attempts with exponential backoff: the delay before retry `n` (from 1) is
+/// `initial_delay × 2^(n−1)`, capped at `max_delay`.
+///
+/// ```
+/// # use eventsource::RetryPolicy;
+/// # use std::time::Duration;
+/// let policy = RetryPolicy::new(5).unwrap().backoff(Duration::from_millis(10), Duration::from_secs(1));
+/// assert_eq!(policy.delay_before_retry(1), Duration::from_millis(10));
+/// assert_eq!(policy.delay_before_retry(3), Duration::from_millis(40));
+/// assert!(RetryPolicy::new(0).is_none(), "at least one attempt");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    attempts: NonZeroU32,
+    initial_delay: Duration,
+    max_delay: Duration,
+}
+
+impl RetryPolicy {
+    /// `attempts` tries in all (the first and `attempts − 1` retries), starting 10 ms
+    /// apart and backing off to at most 1 s; `None` for 0 attempts, which would never run.
+    pub fn new(attempts: u32) -> Option<Self> {
+        Some(RetryPolicy {
+            attempts: NonZeroU32::new(attempts)?,
+            initial_delay: Duration::from_millis(10),
+            max_delay: Duration::from_secs(1),
+        })
+    }
+
+    /// One attempt, no retry.
+    pub fn never() -> Self {
+        RetryPolicy {
+            attempts: NonZeroU32::MIN,
+            initial_delay: Duration::ZERO,
+            max_delay: Duration::ZERO,
+        }
+    }
+
+    /// Sets the first delay and the cap.
+    pub fn backoff(mut self, initial_delay: Duration, max_delay: Duration) -> Self {
+        self.initial_delay = initial_delay;
+        self.max_delay = max_delay.max(initial_delay);
+        self
+    }
+
+    /// How many tries in all.
+    pub fn attempts(&self) -> u32 {
+        self.attempts.get()
+    }
+
+    /// The delay before retry `retry` (1 for the first retry).
+    pub fn delay_before_retry(&self, retry: u32) -> Duration {
+        let factor = 2u32.saturating_pow(retry.saturating_sub(1));
+        self.initial_delay
+            .saturating_mul(factor)
+            .min(self.max_delay)
+    }
+}
+
+impl Default for RetryPolicy {
+    /// Three attempts, 10 ms then 20 ms apart.
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: NonZeroU32::new(3).unwrap_or(NonZeroU32::MIN),
+            initial_delay: Duration::from_millis(10),
+            max_delay: Duration::from_secs(1),
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! The stored side of snapshots: [`Snapshot`] records and the [`SnapshotStore`] trait
+//! every backend implements. When and how snapshots are taken is the repository's
+//! ([`crate::snapshot`]).
+
+use crate::error::Result;
+use crate::future::BoxFuture;
+use crate::stream::StreamId;
+use std::time::SystemTime;
+
+/// An aggregate's state at a version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// The aggregate's stream (type and id).
+    pub stream: StreamId,
+    /// The version of the last event the state includes.
+    pub version: u64,
+    /// The aggregate's snapshot schema version when the snapshot was taken; a snapshot of
+    /// another schema version is ignored on load.
+    pub schema_version: u32,
+    /// The serialised state (JSON).
+    pub state: String,
+    /// When the snapshot was taken, to the microsecond.
+    pub taken_at: SystemTime,
+}
+
+/// Stores one snapshot per aggregate.
+///
+/// Rules every backend follows (the snapshot conformance suite checks them):
+/// - [`save`](Self::save) replaces the stream's snapshot only when the new one's version is
+///   greater than or equal to the stored one's; an older snapshot is silently dropped.
+/// - [`load`](Self::load) returns the stored snapshot, or `None`.
+/// - [`delete`](Self::delete) removes it; deleting a missing snapshot is not an error.
+pub trait SnapshotStore: Send + Sync + 'static {
+    /// Stores `snapshot` unless a newer one is stored for its stream.
+    fn save<'a>(&'a self, snapshot: &'a Snapshot) -> BoxFuture<'a, Result<()>>;
+
+    /// The stream's snapshot, if any.
+    fn load<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<Option<Snapshot>>>;
+
+    /// Removes the stream's snapshot.
+    fn delete<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<()>>;
+}
+
+impl<T: SnapshotStore> SnapshotStore for std::sync::Arc<T> {
+    fn save<'a>(&'a self, snapshot: &'a Snapshot) -> BoxFuture<'a, Result<()>> {
+        (**self).save(snapshot)
+    }
+
+    fn load<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<Option<Snapshot>>> {
+        (**self).load(stream)
+    }
+
+    fn delete<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<()>> {
+        (**self).delete(stream)
+    }
+}

@@ -1,0 +1,187 @@
+//! What subscriptions keep in the store beside the events: each subscription's checkpoint
+//! and the events it parked ([`SubscriptionStore`]), and the in-memory store's copy of them.
+
+use super::memory::InMemoryEventStore;
+use crate::error::Result;
+use crate::future::BoxFuture;
+use crate::stream::StreamId;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, MutexGuard};
+use std::time::SystemTime;
+
+/// An event a subscription could not handle (or a feed row it could not read), kept with
+/// its error so that nothing is dropped silently. See
+/// [`SubscriptionStore::parked`] to list them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParkedEvent {
+    /// The subscription's name.
+    pub subscription: String,
+    /// The event's position in the global feed.
+    pub position: u64,
+    /// The event's stream, when the row could be read that far.
+    pub stream: Option<StreamId>,
+    /// The event's version in its stream, when known.
+    pub version: Option<u64>,
+    /// The stored event type name, when known.
+    pub event_type: Option<String>,
+    /// The last error, as text.
+    pub error: String,
+    /// How many times the handler was tried.
+    pub attempts: u32,
+    /// When it was parked, to the microsecond.
+    pub parked_at: SystemTime,
+}
+
+/// Checkpoints and parked events of subscriptions, kept in the same store as the events.
+///
+/// The rules (the subscription suite checks them on every backend):
+/// - [`checkpoint`](Self::checkpoint) returns the last position stored under the name, or
+///   `None`; [`store_checkpoint`](Self::store_checkpoint) replaces it;
+///   [`delete_checkpoint`](Self::delete_checkpoint) removes it (a rebuild from the start).
+/// - [`park`](Self::park) keeps one entry per (subscription, position), replacing an older
+///   one; [`parked`](Self::parked) lists a subscription's entries in position order;
+///   [`discard_parked`](Self::discard_parked) removes one and says whether it existed.
+pub trait SubscriptionStore: Send + Sync + 'static {
+    /// The subscription's checkpoint: the position of the last event it is done with.
+    fn checkpoint<'a>(&'a self, subscription: &'a str) -> BoxFuture<'a, Result<Option<u64>>>;
+
+    /// Stores the subscription's checkpoint.
+    fn store_checkpoint<'a>(
+        &'a self,
+        subscription: &'a str,
+        position: u64,
+    ) -> BoxFuture<'a, Result<()>>;
+
+    /// Removes the subscription's checkpoint.
+    fn delete_checkpoint<'a>(&'a self, subscription: &'a str) -> BoxFuture<'a, Result<()>>;
+
+    /// Keeps `event` as parked.
+    fn park<'a>(&'a self, event: &'a ParkedEvent) -> BoxFuture<'a, Result<()>>;
+
+    /// The subscription's parked events, in position order.
+    fn parked<'a>(&'a self, subscription: &'a str) -> BoxFuture<'a, Result<Vec<ParkedEvent>>>;
+
+    /// Removes a parked event; `false` when there was none at that position.
+    fn discard_parked<'a>(
+        &'a self,
+        subscription: &'a str,
+        position: u64,
+    ) -> BoxFuture<'a, Result<bool>>;
+}
+
+impl<T: SubscriptionStore> SubscriptionStore for std::sync::Arc<T> {
+    fn checkpoint<'a>(&'a self, subscription: &'a str) -> BoxFuture<'a, Result<Option<u64>>> {
+        (**self).checkpoint(subscription)
+    }
+
+    fn store_checkpoint<'a>(
+        &'a self,
+        subscription: &'a str,
+        position: u64,
+    ) -> BoxFuture<'a, Result<()>> {
+        (**self).store_checkpoint(subscription, position)
+    }
+
+    fn delete_checkpoint<'a>(&'a self, subscription: &'a str) -> BoxFuture<'a, Result<()>> {
+        (**self).delete_checkpoint(subscription)
+    }
+
+    fn park<'a>(&'a self, event: &'a ParkedEvent) -> BoxFuture<'a, Result<()>> {
+        (**self).park(event)
+    }
+
+    fn parked<'a>(&'a self, subscription: &'a str) -> BoxFuture<'a, Result<Vec<ParkedEvent>>> {
+        (**self).parked(subscription)
+    }
+
+    fn discard_parked<'a>(
+        &'a self,
+        subscription: &'a str,
+        position: u64,
+    ) -> BoxFuture<'a, Result<bool>> {
+        (**self).discard_parked(subscription, position)
+    }
+}
+
+/// The in-memory store's checkpoints and parked events.
+#[derive(Debug, Default)]
+pub(crate) struct InMemorySubscriptionState {
+    inner: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    checkpoints: HashMap<String, u64>,
+    parked: HashMap<String, BTreeMap<u64, ParkedEvent>>,
+}
+
+impl InMemorySubscriptionState {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Every change is one insert or remove: a poisoned lock is still consistent.
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn ready<'a, T: Send + 'a>(value: T) -> BoxFuture<'a, Result<T>> {
+    Box::pin(std::future::ready(Ok(value)))
+}
+
+impl SubscriptionStore for InMemoryEventStore {
+    fn checkpoint<'a>(&'a self, subscription: &'a str) -> BoxFuture<'a, Result<Option<u64>>> {
+        let state = self.subscription_state().lock();
+        ready(state.checkpoints.get(subscription).copied())
+    }
+
+    fn store_checkpoint<'a>(
+        &'a self,
+        subscription: &'a str,
+        position: u64,
+    ) -> BoxFuture<'a, Result<()>> {
+        let mut state = self.subscription_state().lock();
+        state.checkpoints.insert(subscription.to_owned(), position);
+        ready(())
+    }
+
+    fn delete_checkpoint<'a>(&'a self, subscription: &'a str) -> BoxFuture<'a, Result<()>> {
+        self.subscription_state()
+            .lock()
+            .checkpoints
+            .remove(subscription);
+        ready(())
+    }
+
+    fn park<'a>(&'a self, event: &'a ParkedEvent) -> BoxFuture<'a, Result<()>> {
+        let mut state = self.subscription_state().lock();
+        state
+            .parked
+            .entry(event.subscription.clone())
+            .or_default()
+            .insert(event.position, event.clone());
+        ready(())
+    }
+
+    fn parked<'a>(&'a self, subscription: &'a str) -> BoxFuture<'a, Result<Vec<ParkedEvent>>> {
+        let state = self.subscription_state().lock();
+        let parked = state
+            .parked
+            .get(subscription)
+            .map(|events| events.values().cloned().collect())
+            .unwrap_or_default();
+        ready(parked)
+    }
+
+    fn discard_parked<'a>(
+        &'a self,
+        subscription: &'a str,
+        position: u64,
+    ) -> BoxFuture<'a, Result<bool>> {
+        let mut state = self.subscription_state().lock();
+        let removed = state
+            .parked
+            .get_mut(subscription)
+            .is_some_and(|events| events.remove(&position).is_some());
+        ready(removed)
+    }
+}
