@@ -45,9 +45,14 @@ impl AppendNotifier {
 
     /// Wakes every [`AppendSignal`] of this notifier. Cheap when no one listens.
     pub fn notify(&self) {
-        if self.appended.receiver_count() > 0 {
+        if self.has_listeners() {
             self.appended.send_replace(());
         }
+    }
+
+    /// Whether any [`AppendSignal`] of this notifier is still held.
+    pub(crate) fn has_listeners(&self) -> bool {
+        self.appended.receiver_count() > 0
     }
 
     /// A new signal, woken by the next [`notify`](Self::notify).

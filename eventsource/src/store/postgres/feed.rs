@@ -5,7 +5,7 @@ use super::errors::backend;
 use super::rows::decode_event;
 use super::schema::SchemaName;
 use crate::error::{Error, Result};
-use crate::store::{RecordedEvent, StreamId};
+use crate::store::{FeedEntry, StreamId};
 use deadpool_postgres::Object;
 use std::time::{Duration, Instant};
 use tokio_postgres::Row;
@@ -30,6 +30,7 @@ fn horizon_expr(offset_param: &str) -> String {
 pub(super) struct FeedSql {
     page: String,
     horizon: String,
+    head: String,
 }
 
 impl FeedSql {
@@ -37,6 +38,7 @@ impl FeedSql {
         FeedSql {
             page: page_sql(schema_ident),
             horizon: horizon_sql(),
+            head: format!("SELECT coalesce(max(position), 0) FROM {schema_ident}.events"),
         }
     }
 }
@@ -65,7 +67,8 @@ fn horizon_sql() -> String {
     format!("SELECT {}", horizon_expr("$1"))
 }
 
-/// Events after position `after`, at most `limit`, all below the horizon.
+/// Entries after position `after`, at most `limit`, all below the horizon: each an event,
+/// or [`FeedEntry::Unreadable`] for a row that does not decode.
 ///
 /// If events are committed above the horizon when the read starts (an older transaction
 /// is still running), waits up to `max_wait` for the horizon to pass the newest of them,
@@ -78,7 +81,7 @@ pub(super) async fn read(
     max_wait: Duration,
     after: i64,
     limit: i64,
-) -> Result<Vec<RecordedEvent>> {
+) -> Result<Vec<FeedEntry>> {
     let statement = client.prepare_cached(&sql.page).await.map_err(backend)?;
     let rows = client
         .query(&statement, &[&after, &limit, &xid_offset])
@@ -108,7 +111,7 @@ fn rows_wanted(limit: i64) -> usize {
 struct Page {
     horizon: i64,
     last: Option<i64>,
-    events: Vec<RecordedEvent>,
+    events: Vec<FeedEntry>,
 }
 
 impl Page {
@@ -122,17 +125,38 @@ impl Page {
             page.horizon = row.try_get(0).map_err(backend)?;
             page.last = row.try_get(1).map_err(backend)?;
             let position: Option<i64> = row.try_get(2).map_err(backend)?;
-            if position.is_none() {
+            let Some(position) = position else {
                 continue;
-            }
+            };
             let stream = StreamId::new(
                 row.try_get::<_, String>(12).map_err(backend)?,
                 row.try_get::<_, String>(13).map_err(backend)?,
             );
-            page.events.push(decode_event(row, 2, stream)?);
+            page.events.push(match decode_event(row, 2, stream) {
+                Ok(record) => FeedEntry::Event(record),
+                Err(error @ (Error::Corrupt { .. } | Error::Decode { .. })) => {
+                    // A negative position is corrupt too; 0 keeps it before every real one.
+                    let position = u64::try_from(position).unwrap_or(0);
+                    FeedEntry::Unreadable { position, error }
+                }
+                Err(other) => return Err(other),
+            });
         }
         Ok(page)
     }
+}
+
+/// The newest stored position; 0 for an empty store.
+pub(super) async fn head_position(client: &Object, sql: &FeedSql) -> Result<u64> {
+    let statement = client.prepare_cached(&sql.head).await.map_err(backend)?;
+    let head: i64 = client
+        .query_one(&statement, &[])
+        .await
+        .map_err(backend)?
+        .try_get(0)
+        .map_err(backend)?;
+    u64::try_from(head)
+        .map_err(|_| Error::Schema(format!("the newest feed position is negative ({head})")))
 }
 
 /// Polls the horizon until it passes `target` or `max_wait` is over.

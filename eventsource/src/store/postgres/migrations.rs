@@ -24,10 +24,11 @@ struct Migration {
 /// store checks what it writes and validates what it reads (a bad row is
 /// [`Error::Corrupt`]). `streams` leaves room on its pages so that version updates stay
 /// HOT updates.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "events, streams, snapshots, store settings",
-    sql: r#"
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "events, streams, snapshots, store settings",
+        sql: r#"
 CREATE TABLE {schema}.events (
     position       bigint      PRIMARY KEY,
     aggregate_type text        COLLATE "C" NOT NULL,
@@ -65,7 +66,31 @@ CREATE TABLE {schema}.settings (
 );
 INSERT INTO {schema}.settings DEFAULT VALUES;
 "#,
-}];
+    },
+    Migration {
+        version: 2,
+        description: "subscription checkpoints and parked events",
+        sql: r#"
+CREATE TABLE {schema}.checkpoints (
+    subscription text        PRIMARY KEY,
+    position     bigint      NOT NULL,
+    updated_at   timestamptz NOT NULL
+);
+CREATE TABLE {schema}.parked (
+    subscription   text,
+    position       bigint,
+    aggregate_type text,
+    aggregate_id   text,
+    version        bigint,
+    event_type     text,
+    error          text        NOT NULL,
+    attempts       bigint      NOT NULL,
+    parked_at      timestamptz NOT NULL,
+    PRIMARY KEY (subscription, position)
+);
+"#,
+    },
+];
 
 /// `server_version_num` of PostgreSQL 13, the first with `xid8` snapshot functions.
 const MIN_SERVER_VERSION: i32 = 130_000;

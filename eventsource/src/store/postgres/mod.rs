@@ -28,6 +28,8 @@
 //! - `streams`: each stream's current version, read in O(1); its row serialises the
 //!   stream's writers.
 //! - `snapshots`: one row per aggregate (see [`PostgresSnapshotStore`]).
+//! - `checkpoints` and `parked`: subscriptions' checkpoints and parked events (the store
+//!   is a [`SubscriptionStore`](crate::store::SubscriptionStore)).
 //! - `settings` and `schema_migrations`: the store's own bookkeeping.
 //!
 //! `payload` is `text`, not `jsonb`, so that it comes back byte for byte (`jsonb` reorders
@@ -112,6 +114,7 @@ mod rows;
 mod schema;
 mod snapshots;
 mod sql;
+mod subscriptions;
 
 pub use config::{DEFAULT_FEED_WAIT, PostgresConfig};
 pub use deadpool_postgres;
@@ -122,7 +125,8 @@ pub use snapshots::PostgresSnapshotStore;
 pub use tokio_postgres;
 
 use super::{
-    AppendOutcome, EventRef, EventStore, ExpectedVersion, NewEvent, RecordedEvent, StreamId,
+    AppendOutcome, AppendSignal, EventRef, EventStore, ExpectedVersion, FeedEntry, NewEvent,
+    RecordedEvent, StreamId,
 };
 use crate::error::{Error, Result};
 use append::Appender;
@@ -134,6 +138,7 @@ use sql::Sql;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
+use subscriptions::SubscriptionSql;
 use tracing::Instrument;
 
 /// An event store in a PostgreSQL schema, shared by any number of processes.
@@ -149,6 +154,7 @@ struct Inner {
     pool: Pool,
     schema: SchemaName,
     sql: Sql,
+    subscription_sql: SubscriptionSql,
     listen: Option<tokio_postgres::Config>,
     notifier: Option<Notifier>,
     feed_wait: Duration,
@@ -183,12 +189,14 @@ impl PostgresEventStore {
             xid_offset,
         } = parts;
         let sql = Sql::new(&schema);
+        let subscription_sql = SubscriptionSql::new(&schema);
         let notifier = notifications.then(|| Notifier::new(&schema, listen.clone(), pool.clone()));
         PostgresEventStore {
             inner: Arc::new(Inner {
                 pool,
                 schema,
                 sql,
+                subscription_sql,
                 listen,
                 notifier,
                 feed_wait,
@@ -314,6 +322,17 @@ impl EventStore for PostgresEventStore {
     }
 
     async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
+        self.read_feed(after_position, limit)
+            .await?
+            .into_iter()
+            .map(|entry| match entry {
+                FeedEntry::Event(record) => Ok(record),
+                FeedEntry::Unreadable { error, .. } => Err(error),
+            })
+            .collect()
+    }
+
+    async fn read_feed(&self, after_position: u64, limit: usize) -> Result<Vec<FeedEntry>> {
         let Ok(after) = i64::try_from(after_position) else {
             return Ok(Vec::new());
         };
@@ -332,6 +351,22 @@ impl EventStore for PostgresEventStore {
         )
         .await;
         release(client, result)
+    }
+
+    async fn head_position(&self) -> Result<u64> {
+        let client = self.client().await?;
+        let result = feed::head_position(&client, &self.inner.sql.feed).await;
+        release(client, result)
+    }
+
+    /// `None` when notifications are off, or when the store was given a pool without
+    /// [`PostgresConfig::listen_config`] (nothing to listen with): the subscription polls.
+    async fn append_signal(&self) -> Result<Option<AppendSignal>> {
+        if self.inner.notifier.is_none() || self.inner.listen.is_none() {
+            return Ok(None);
+        }
+        let wakeups = self.subscribe_notifications().await?;
+        Ok(Some(notify::relay(wakeups)))
     }
 }
 

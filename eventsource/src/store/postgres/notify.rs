@@ -3,6 +3,7 @@
 use super::errors::backend;
 use super::schema::SchemaName;
 use crate::error::{Error, Result};
+use crate::store::{AppendNotifier, AppendSignal};
 use deadpool_postgres::Pool;
 use std::future::poll_fn;
 use std::sync::{Arc, Mutex};
@@ -87,6 +88,31 @@ impl FeedWakeups {
             }
         }
     }
+}
+
+/// How often a relay with no wake-ups looks whether its signals are all dropped.
+const RELAY_CHECK: Duration = Duration::from_secs(1);
+
+/// An [`AppendSignal`] woken by `wakeups`: a task relays each wake-up until the listening
+/// connection fails or the last signal is dropped (seen within [`RELAY_CHECK`]); the
+/// listening connection closes with it.
+pub(super) fn relay(mut wakeups: FeedWakeups) -> AppendSignal {
+    let notifier = AppendNotifier::new();
+    let signal = notifier.signal();
+    tokio::spawn(async move {
+        while notifier.has_listeners() {
+            // `wait` is cancel-safe: a wake-up arriving meanwhile stays queued.
+            let Ok(woken) = tokio::time::timeout(RELAY_CHECK, wakeups.wait()).await else {
+                continue;
+            };
+            if let Err(error) = woken {
+                tracing::warn!(%error, "append wake-ups ended; subscriptions poll");
+                return;
+            }
+            notifier.notify();
+        }
+    });
+    signal
 }
 
 /// The longest a burst of appends waits for its `NOTIFY`, and the shortest time between
