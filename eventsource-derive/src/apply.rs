@@ -1,7 +1,7 @@
 //! `#[apply]`: every function of the `impl` block becomes the handler of the event it
 //! borrows. The block itself is emitted unchanged.
 
-use crate::ctxt::{Ctxt, item_keyword, respan};
+use crate::ctxt::{Ctxt, impl_block, respan};
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,22 +20,13 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     if !args.is_empty() {
         cx.error_spanned(&args, "#[apply] takes no arguments");
     }
-    let block = match syn::parse2::<syn::Item>(item.clone()) {
-        Ok(syn::Item::Impl(block)) => block,
-        Ok(other) => {
-            cx.error_spanned(
-                item_keyword(&other),
-                "#[apply] applies to an inherent `impl` block of an aggregate, as in `#[apply] impl Task { ... }`",
-            );
-            let errors = cx.into_compile_errors();
-            return quote!(#item #errors);
-        }
-        // Not even an item: hand the tokens back with the parse error.
-        Err(error) => {
-            cx.push(error);
-            let errors = cx.into_compile_errors();
-            return quote!(#item #errors);
-        }
+    let block = match impl_block(
+        item,
+        "#[apply] applies to an inherent `impl` block of an aggregate, as in `#[apply] impl Task { ... }`",
+        &mut cx,
+    ) {
+        Ok(block) => block,
+        Err(tokens) => return tokens,
     };
     if let Some((_, path, _)) = &block.trait_ {
         cx.error_spanned(

@@ -127,8 +127,12 @@ pub fn value<'a>(
 
 /// Parses `= "text"` after a key: a non-empty string literal.
 pub fn parse_name(meta: &syn::meta::ParseNestedMeta) -> syn::Result<syn::LitStr> {
-    const EXAMPLE: &str = "name = \"TaskCreated\"";
-    let expr: syn::Expr = value(meta, EXAMPLE)?.parse()?;
+    parse_name_as(meta, "name = \"TaskCreated\"")
+}
+
+/// [`parse_name`], with errors showing `example` (`name = "..."`) as the right form.
+pub fn parse_name_as(meta: &syn::meta::ParseNestedMeta, example: &str) -> syn::Result<syn::LitStr> {
+    let expr: syn::Expr = value(meta, example)?.parse()?;
     match expr {
         syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Str(s),
@@ -142,7 +146,7 @@ pub fn parse_name(meta: &syn::meta::ParseNestedMeta) -> syn::Result<syn::LitStr>
         }) => Ok(s),
         other => Err(syn::Error::new_spanned(
             other,
-            format!("expected a string literal, as in `{EXAMPLE}`"),
+            format!("expected a string literal, as in `{example}`"),
         )),
     }
 }
@@ -170,6 +174,24 @@ pub fn respan(tokens: impl ToTokens, span: Span) -> TokenStream {
             }
         })
         .collect()
+}
+
+/// An attribute macro's item parsed as an `impl` block. Anything else is handed back
+/// unchanged, with the errors collected so far and `message` at its keyword (or, for tokens
+/// that are not even an item, the parse error).
+pub fn impl_block(
+    item: TokenStream,
+    message: &str,
+    cx: &mut Ctxt,
+) -> Result<syn::ItemImpl, TokenStream> {
+    let error = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::Impl(block)) => return Ok(block),
+        Ok(other) => syn::Error::new_spanned(item_keyword(&other), message),
+        Err(error) => error,
+    };
+    cx.push(error);
+    let errors = std::mem::take(cx).into_compile_errors();
+    Err(quote::quote!(#item #errors))
 }
 
 /// The keyword that starts `item` (`union`, `fn`, ...), where "this kind of item is not

@@ -7,6 +7,7 @@ mod aggregate;
 mod apply;
 mod ctxt;
 mod event;
+mod projection;
 mod snapshot;
 mod symbol;
 
@@ -28,4 +29,11 @@ pub fn derive_aggregate(input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn apply(args: TokenStream, item: TokenStream) -> TokenStream {
     apply::expand(args.into(), item.into()).into()
+}
+
+/// Implements `eventsource::Projection` from the handlers of an `impl` block. See
+/// `eventsource::projection`.
+#[proc_macro_attribute]
+pub fn projection(args: TokenStream, item: TokenStream) -> TokenStream {
+    projection::expand(args.into(), item.into()).into()
 }

@@ -8,6 +8,7 @@ pub const ID: &str = "id";
 pub const EVENT_ENUM: &str = "event_enum";
 pub const SNAPSHOT: &str = "snapshot";
 pub const WITH: &str = "with";
+pub const PROJECTION: &str = "projection";
 
 /// Keys of `#[event(...)]`.
 pub const EVENT_KEYS: &[&str] = &[NAME, VERSION];
@@ -15,3 +16,5 @@ pub const EVENT_KEYS: &[&str] = &[NAME, VERSION];
 pub const AGGREGATE_KEYS: &[&str] = &[NAME, ID, EVENTS, EVENT_ENUM, SNAPSHOT];
 /// Keys of `snapshot(...)` inside `#[aggregate(...)]`.
 pub const SNAPSHOT_KEYS: &[&str] = &[VERSION, WITH];
+/// Keys of `#[projection(...)]`.
+pub const PROJECTION_KEYS: &[&str] = &[NAME];

@@ -217,14 +217,68 @@ pub use eventsource_derive::event;
 /// signature; put helpers in another `impl` block.
 pub use eventsource_derive::apply;
 
+/// Implements [`Projection`] for the type of an inherent `impl` block whose functions are
+/// its handlers; the block itself stays as written.
+///
+/// ```
+/// use eventsource::prelude::*;
+/// use eventsource::subscription::EventEnvelope;
+/// # #[event] pub struct TaskCreated { pub title: String }
+/// # #[event] pub struct TaskCompleted;
+/// # #[event] pub struct TaskArchived;
+///
+/// #[derive(Default)]
+/// pub struct TaskBoard { open: usize, titles: Vec<String>, last_position: u64 }
+///
+/// #[projection(name = "task_board")]
+/// impl TaskBoard {
+///     fn created(&mut self, event: &TaskCreated, envelope: &EventEnvelope) {
+///         self.open += 1;
+///         self.titles.push(event.title.clone());
+///         self.last_position = envelope.position;
+///     }
+///
+///     async fn completed(&mut self, _: &TaskCompleted) -> Result<(), std::io::Error> {
+///         self.open = self.open.checked_sub(1).ok_or(std::io::ErrorKind::InvalidData)?;
+///         Ok(())
+///     }
+/// }
+///
+/// assert_eq!(TaskBoard::NAME, "task_board");
+/// assert_eq!(TaskBoard::EVENT_TYPES, ["TaskCreated", "TaskCompleted"]);
+/// ```
+///
+/// - Each function of the block is a handler: `fn name(&mut self, event: &E)` or
+///   `fn name(&mut self, event: &E, envelope: &EventEnvelope)`, plain or `async`,
+///   returning nothing, `()` or `Result<(), Err>` for any `Err` that converts into
+///   [`BoxError`]. `E` is an [`#[event]`](macro@event) type of any aggregate; the
+///   [`EventEnvelope`](subscription::EventEnvelope) is the stored record (stream, version,
+///   position, metadata). Put helper functions in another `impl` block.
+/// - `handle` runs the handler whose event's stored name is the record's event type, after
+///   decoding the payload; an event without a handler is passed over, its payload not
+///   even decoded. A payload that does not decode is
+///   [`HandleError::Decode`](subscription::HandleError::Decode), a handler's error
+///   [`HandleError::Handler`](subscription::HandleError::Handler).
+/// - `name = "..."` is [`Projection::NAME`], the name its checkpoint is kept under; by
+///   default the type's name as written in `impl` (`TaskBoard`, without a module path).
+///   [`Projection::EVENT_TYPES`] lists the handlers' events in block order.
+///
+/// Checked at compile time, each reported at the token at fault: every handler has one of
+/// the signatures above (`&mut self`, the event and the envelope borrowed, no type
+/// parameters, no further parameters); its event is an `#[event]` type and its return type
+/// one of the above; no two handlers are for the same event, or for events with the same
+/// stored name; the block has at least one handler, is inherent and not generic; the
+/// attribute takes only `name`, once, as a non-empty string.
+pub use eventsource_derive::projection;
+
 /// The names most programs need.
 pub mod prelude {
     #[cfg(feature = "sqlite")]
     pub use crate::SqliteEventStore;
     pub use crate::{
         Aggregate, AggregateRoot, DomainEvent, EventContext, EventStore, ExpectedVersion,
-        InMemoryEventBus, InMemoryEventStore, InMemorySnapshotStore, Repository, SnapshotMode,
-        SnapshotPolicy, UpdateError, apply, event,
+        InMemoryEventBus, InMemoryEventStore, InMemorySnapshotStore, Projection, Repository,
+        SnapshotMode, SnapshotPolicy, UpdateError, apply, event, projection,
     };
     pub use serde::{Deserialize, Serialize};
     pub use uuid::Uuid;

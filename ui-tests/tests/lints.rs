@@ -5,7 +5,9 @@
 #![deny(warnings, unused_qualifications, clippy::all)]
 
 use eventsource::prelude::*;
-use eventsource::{EventSet, StreamId};
+use eventsource::store::RecordedEvent;
+use eventsource::subscription::EventEnvelope;
+use eventsource::{EventMetadata, EventSet, StreamId};
 
 /// A task was created.
 #[event(name = "TaskCreated", version = 2)]
@@ -68,6 +70,72 @@ impl Task {
         }
         Ok((self.urgent.then_some(PriorityChanged::Low), TaskCompleted))
     }
+}
+
+/// Open tasks and urgent ones, from the task events.
+#[derive(Debug, Default)]
+pub struct TaskBoard {
+    open: usize,
+    urgent: usize,
+    last_position: u64,
+}
+
+#[projection(name = "task_board")]
+impl TaskBoard {
+    fn created(&mut self, _: &TaskCreated, envelope: &EventEnvelope) {
+        self.open += 1;
+        self.last_position = envelope.position;
+    }
+
+    fn completed(&mut self, _: &TaskCompleted) -> Result<(), &'static str> {
+        self.open = self.open.checked_sub(1).ok_or("no open task")?;
+        Ok(())
+    }
+
+    async fn priority(&mut self, event: &PriorityChanged) -> Result<(), std::io::Error> {
+        tokio::task::yield_now().await;
+        if matches!(event, PriorityChanged::High { .. }) {
+            self.urgent += 1;
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn a_projection_expands_without_warnings_and_handles_events() {
+    let mut task = AggregateRoot::<Task>::new("t-1".to_owned());
+    task.record(TaskCreated {
+        title: "Ship".into(),
+    });
+    task.record(PriorityChanged::High {
+        reason: "release".into(),
+    });
+    task.record(TaskCompleted);
+    let mut board = TaskBoard::default();
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(async {
+            for (position, pending) in (1..).zip(task.pending_events()) {
+                let event = &pending.event;
+                let record = RecordedEvent {
+                    position,
+                    stream: task.stream(),
+                    version: position,
+                    event_type: event.event_type().to_owned(),
+                    schema_version: event.schema_version(),
+                    payload: event.encode().unwrap(),
+                    metadata: EventMetadata::new(),
+                };
+                board.handle(&record).await.unwrap();
+            }
+        });
+    assert_eq!((board.open, board.urgent, board.last_position), (0, 1, 1));
+    assert_eq!(TaskBoard::NAME, "task_board");
+    assert_eq!(
+        TaskBoard::EVENT_TYPES,
+        ["TaskCreated", "TaskCompleted", "PriorityChanged"]
+    );
 }
 
 #[test]

@@ -13,9 +13,11 @@ pub type EventEnvelope = RecordedEvent;
 ///
 /// Implement it with `#[projection]` on an `impl` block whose methods are the handlers:
 ///
-/// ```ignore
+/// ```
 /// use eventsource::prelude::*;
+/// use eventsource::store::RecordedEvent;
 /// use eventsource::subscription::EventEnvelope;
+/// use eventsource::{EventMetadata, StreamId};
 /// # #[event] pub struct TaskCreated { pub title: String }
 /// # #[event] pub struct TaskCompleted;
 ///
@@ -32,6 +34,25 @@ pub type EventEnvelope = RecordedEvent;
 ///         self.open -= 1;
 ///     }
 /// }
+///
+/// assert_eq!(OpenTasks::NAME, "open_tasks");
+/// assert_eq!(OpenTasks::EVENT_TYPES, ["TaskCreated", "TaskCompleted"]);
+///
+/// // A subscription does this for every event of the feed.
+/// let created = RecordedEvent {
+///     position: 7,
+///     stream: StreamId::new("Task", "t-1"),
+///     version: 1,
+///     event_type: "TaskCreated".into(),
+///     schema_version: 1,
+///     payload: r#"{"title":"Write docs"}"#.into(),
+///     metadata: EventMetadata::new(),
+/// };
+/// let mut tasks = OpenTasks::default();
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// tasks.handle(&created).await.unwrap();
+/// # });
+/// assert_eq!((tasks.open, tasks.last_position), (1, 7));
 /// ```
 ///
 /// Each handler is `fn(&mut self, &E)` or `fn(&mut self, &E, &EventEnvelope)`, plain or
@@ -74,6 +95,50 @@ impl HandleError {
 }
 
 /// What a projection handler may return: `()` or `Result<(), E>` with `E: Into<BoxError>`.
+///
+/// A handler's error stops the subscription at that event, to be retried; an event that
+/// does not decode is reported apart, since a retry cannot help:
+///
+/// ```
+/// use eventsource::prelude::*;
+/// use eventsource::store::RecordedEvent;
+/// use eventsource::subscription::HandleError;
+/// use eventsource::{EventMetadata, StreamId};
+/// # #[event] pub struct Deposited { pub amount: i64 }
+///
+/// #[derive(Default)]
+/// pub struct Ledger { total: i64 }
+///
+/// #[projection]
+/// impl Ledger {
+///     async fn deposited(&mut self, event: &Deposited) -> Result<(), String> {
+///         if event.amount <= 0 {
+///             return Err(format!("a deposit of {}", event.amount));
+///         }
+///         self.total += event.amount;
+///         Ok(())
+///     }
+/// }
+///
+/// let record = |payload: &str| RecordedEvent {
+///     position: 1,
+///     stream: StreamId::new("Account", "a-1"),
+///     version: 1,
+///     event_type: "Deposited".into(),
+///     schema_version: 1,
+///     payload: payload.into(),
+///     metadata: EventMetadata::new(),
+/// };
+/// let mut ledger = Ledger::default();
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let failed = ledger.handle(&record(r#"{"amount":-5}"#)).await.unwrap_err();
+/// assert!(matches!(failed, HandleError::Handler(_)) && failed.is_retryable());
+///
+/// let undecodable = ledger.handle(&record(r#"{"amount":"five"}"#)).await.unwrap_err();
+/// assert!(matches!(undecodable, HandleError::Decode(_)) && !undecodable.is_retryable());
+/// # });
+/// assert_eq!((Ledger::NAME, ledger.total), ("Ledger", 0));
+/// ```
 pub trait HandlerOutcome {
     /// The outcome as a result.
     fn into_outcome(self) -> Result<(), HandleError>;

@@ -74,11 +74,43 @@ mod shadowed {
             self.archived = true;
         }
     }
+
+    #[derive(::core::default::Default)]
+    pub struct OpenTasks {
+        pub open: usize,
+        pub archived: usize,
+    }
+
+    #[projection(name = "open_tasks")]
+    impl OpenTasks {
+        fn created(&mut self, _: &TaskCreated) {
+            self.open += 1;
+        }
+
+        async fn status_changed(
+            &mut self,
+            event: &StatusChanged,
+            _: &::eventsource::subscription::EventEnvelope,
+        ) -> ::core::result::Result<(), ::std::string::String> {
+            match event {
+                StatusChanged::Opened => self.open += 1,
+                StatusChanged::Closed { .. } => self.open -= 1,
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn archived(&mut self, _: &TaskArchived) -> ::core::result::Result<(), ::std::io::Error> {
+            self.archived += 1;
+            ::core::result::Result::Ok(())
+        }
+    }
 }
 
 use eventsource::EventSet;
 use eventsource::prelude::*;
-use shadowed::{StatusChanged, Task, TaskArchived, TaskCreated, TaskEvent};
+use eventsource::store::RecordedEvent;
+use eventsource::{EventMetadata, StreamId};
+use shadowed::{OpenTasks, StatusChanged, Task, TaskArchived, TaskCreated, TaskEvent};
 
 fn main() {
     let mut task = AggregateRoot::<Task>::new("task-1".to_string());
@@ -102,4 +134,31 @@ fn main() {
     let decoded = TaskEvent::decode("TaskStatusChanged", 2, &payload).unwrap();
     assert_eq!(&decoded, stored);
     assert!(TaskEvent::decode("Nope", 1, &payload).is_err());
+
+    assert_eq!(OpenTasks::NAME, "open_tasks");
+    assert_eq!(
+        OpenTasks::EVENT_TYPES,
+        ["TaskCreated", "TaskStatusChanged", "TaskArchived"]
+    );
+    let mut open = OpenTasks::default();
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(async {
+            for (position, pending) in task.pending_events().iter().enumerate() {
+                let event = &pending.event;
+                let record = RecordedEvent {
+                    position: position as u64 + 1,
+                    stream: task.stream(),
+                    version: position as u64 + 1,
+                    event_type: event.event_type().into(),
+                    schema_version: event.schema_version(),
+                    payload: event.encode().unwrap(),
+                    metadata: EventMetadata::new(),
+                };
+                open.handle(&record).await.unwrap();
+            }
+        });
+    assert_eq!((open.open, open.archived), (1, 1));
+    assert_eq!(task.stream(), StreamId::new("Task", "task-1"));
 }

@@ -1,0 +1,30 @@
+use eventsource::prelude::*;
+
+#[event]
+pub struct TaskCreated {
+    pub title: String,
+}
+
+pub struct TaskRenamed {
+    pub title: String,
+}
+
+#[derive(Default)]
+pub struct OpenTasks {
+    pub open: usize,
+}
+
+#[projection]
+impl OpenTasks {
+    fn created(&mut self, _: &TaskCreated) {
+        self.open += 1;
+    }
+
+    fn renamed(&mut self, event: &TaskRenamed) {
+        let _ = &event.title;
+    }
+}
+
+fn main() {
+    let _ = OpenTasks::NAME;
+}

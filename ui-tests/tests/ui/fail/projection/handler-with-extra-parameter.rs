@@ -1,0 +1,24 @@
+use eventsource::subscription::EventEnvelope;
+use eventsource::prelude::*;
+
+#[event]
+pub struct TaskCreated {
+    pub title: String,
+}
+
+#[derive(Default)]
+pub struct OpenTasks {
+    pub open: usize,
+}
+
+#[projection]
+impl OpenTasks {
+    fn created(&mut self, _: &TaskCreated, _: &EventEnvelope, by: &str) {
+        let _ = by;
+        self.open += 1;
+    }
+}
+
+fn main() {
+    let _ = OpenTasks::NAME;
+}

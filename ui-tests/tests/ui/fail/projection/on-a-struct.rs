@@ -1,0 +1,16 @@
+use eventsource::prelude::*;
+
+#[event]
+pub struct TaskCreated {
+    pub title: String,
+}
+
+#[derive(Default)]
+pub struct OpenTasks {
+    pub open: usize,
+}
+
+#[projection]
+pub struct Handlers;
+
+fn main() {}
