@@ -110,6 +110,14 @@
 //! - attribute keys are known, given once, and of the right kind;
 //! - `snapshot(...)` has a `version` from 1; a snapshot store can only be given to an
 //!   aggregate that has `snapshot(...)`.
+//! - `#[projection]` handlers are `fn(&mut self, &E)` or `fn(&mut self, &E, &EventEnvelope)`
+//!   for an event type `E`, one handler per event, no two events with one stored name.
+//!
+//! # Projections
+//!
+//! A [`Projection`] declared with [`#[projection]`](macro@projection) is fed the global
+//! feed by a [`SubscriptionRunner`](subscription::SubscriptionRunner), with a checkpoint
+//! in the same store: see [`subscription`].
 
 #![deny(missing_docs)]
 

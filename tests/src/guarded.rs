@@ -1,7 +1,8 @@
 //! A store held together with what must outlive it: a temporary directory, a test schema.
 
 use eventsource::store::{
-    AppendOutcome, EventRef, ExpectedVersion, NewEvent, RecordedEvent, StreamId,
+    AppendOutcome, AppendSignal, EventRef, ExpectedVersion, FeedEntry, NewEvent, ParkedEvent,
+    RecordedEvent, StreamId, SubscriptionStore,
 };
 use eventsource::{BoxFuture, EventStore, Result, Snapshot, SnapshotStore};
 use std::fmt;
@@ -10,7 +11,7 @@ use std::sync::Arc;
 
 /// A store and a resource `G` kept alive as long as any clone of the store.
 ///
-/// Both store traits are forwarded here, once and in full (the provided methods too), so
+/// Every store trait is forwarded here, once and in full (the provided methods too), so
 /// every test runs the backend's own implementation of each method, never a default.
 pub struct Guarded<S, G> {
     /// The store.
@@ -96,6 +97,52 @@ impl<S: EventStore, G: Send + Sync + 'static> EventStore for Guarded<S, G> {
 
     async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
         self.store.read_all(after_position, limit).await
+    }
+
+    async fn read_feed(&self, after_position: u64, limit: usize) -> Result<Vec<FeedEntry>> {
+        self.store.read_feed(after_position, limit).await
+    }
+
+    async fn head_position(&self) -> Result<u64> {
+        self.store.head_position().await
+    }
+
+    async fn append_signal(&self) -> Result<Option<AppendSignal>> {
+        self.store.append_signal().await
+    }
+}
+
+impl<S: SubscriptionStore, G: Send + Sync + 'static> SubscriptionStore for Guarded<S, G> {
+    fn checkpoint<'a>(&'a self, subscription: &'a str) -> BoxFuture<'a, Result<Option<u64>>> {
+        self.store.checkpoint(subscription)
+    }
+
+    fn store_checkpoint<'a>(
+        &'a self,
+        subscription: &'a str,
+        position: u64,
+    ) -> BoxFuture<'a, Result<()>> {
+        self.store.store_checkpoint(subscription, position)
+    }
+
+    fn delete_checkpoint<'a>(&'a self, subscription: &'a str) -> BoxFuture<'a, Result<()>> {
+        self.store.delete_checkpoint(subscription)
+    }
+
+    fn park<'a>(&'a self, event: &'a ParkedEvent) -> BoxFuture<'a, Result<()>> {
+        self.store.park(event)
+    }
+
+    fn parked<'a>(&'a self, subscription: &'a str) -> BoxFuture<'a, Result<Vec<ParkedEvent>>> {
+        self.store.parked(subscription)
+    }
+
+    fn discard_parked<'a>(
+        &'a self,
+        subscription: &'a str,
+        position: u64,
+    ) -> BoxFuture<'a, Result<bool>> {
+        self.store.discard_parked(subscription, position)
     }
 }
 

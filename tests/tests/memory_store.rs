@@ -26,3 +26,7 @@ mod dyn_store {
         Some(Arc::new(eventsource::InMemoryEventStore::new()) as Arc<dyn DynEventStore>)
     });
 }
+
+mod subscriptions {
+    eventsource_tests::subscription_suite!(async { Some(eventsource::InMemoryEventStore::new()) });
+}

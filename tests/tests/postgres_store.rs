@@ -14,6 +14,10 @@ mod snapshots {
     });
 }
 
+mod subscriptions {
+    eventsource_tests::subscription_suite!(eventsource_tests::postgres::pg_store());
+}
+
 mod snapshot_behaviour {
     eventsource_tests::snapshot_behaviour_suite!(eventsource_tests::postgres::pg_backend());
 }

@@ -7,6 +7,16 @@ eventsource_tests::store_conformance_suite!(async {
     Some(TempSqliteStore::new().await.expect("open a SQLite store"))
 });
 
+mod subscriptions {
+    eventsource_tests::subscription_suite!(async {
+        Some(
+            eventsource_tests::sqlite::TempSqliteStore::new()
+                .await
+                .expect("open a SQLite store"),
+        )
+    });
+}
+
 mod in_memory {
     eventsource_tests::store_conformance_suite!(async {
         Some(
@@ -282,8 +292,15 @@ mod migrations {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
-        assert_eq!(recorded, [(1, "events".into()), (2, "snapshots".into())]);
-        assert_eq!(SqliteEventStore::SCHEMA_VERSION, 2);
+        assert_eq!(
+            recorded,
+            [
+                (1, "events".into()),
+                (2, "snapshots".into()),
+                (3, "subscriptions".into())
+            ]
+        );
+        assert_eq!(SqliteEventStore::SCHEMA_VERSION, 3);
     }
 
     #[tokio::test]
@@ -532,6 +549,94 @@ mod corrupt_rows {
             4,
             &["schema_version"],
         );
+    }
+}
+
+/// A feed row that cannot be read never blocks a subscription silently: it is parked with
+/// its typed error (and skipped, or the subscription stops at it).
+mod corrupt_rows_in_the_feed {
+    use super::*;
+    use eventsource::store::{FeedEntry, SubscriptionStore};
+    use eventsource::subscription::{OnFailure, SubscriptionOptions, SubscriptionRunner};
+    use eventsource_tests::subscription_suite::Recorder;
+    use std::time::Duration;
+
+    async fn store_with_a_corrupt_second_event() -> (TempSqliteStore, u64, u64) {
+        let store = TempSqliteStore::new().await.unwrap();
+        let (id, _) = saved_task(&store.store).await;
+        let connection = raw_connection(&store.dir().join("events.db"));
+        let changed = connection
+            .execute(
+                "UPDATE eventsource_events SET event_id = 'not-a-uuid' \
+                 WHERE aggregate_id = ?1 AND version = 2",
+                [id.to_string()],
+            )
+            .unwrap();
+        assert_eq!(changed, 1);
+        let entries = store.read_feed(0, 10).await.unwrap();
+        let positions: Vec<u64> = entries.iter().map(FeedEntry::position).collect();
+        assert_eq!(positions.len(), 3);
+        assert!(matches!(entries[0], FeedEntry::Event(_)));
+        assert!(
+            matches!(&entries[1], FeedEntry::Unreadable { error: Error::Corrupt { reason, .. }, .. } if reason.contains("event_id")),
+            "{:?}",
+            entries[1]
+        );
+        assert!(matches!(entries[2], FeedEntry::Event(_)));
+        (store, positions[1], positions[2])
+    }
+
+    fn options() -> SubscriptionOptions {
+        SubscriptionOptions::new().poll_interval(Duration::from_millis(100))
+    }
+
+    #[tokio::test]
+    async fn is_parked_with_its_error_and_skipped() {
+        let (store, corrupt, head) = store_with_a_corrupt_second_event().await;
+        let mut runner = SubscriptionRunner::new(store.clone());
+        let (recorder, _) = Recorder::new();
+        let mut handle = runner.start(recorder, options()).unwrap();
+        let status = tokio::time::timeout(
+            Duration::from_secs(30),
+            handle.wait_for(|s| s.is_live() && s.position == head),
+        )
+        .await
+        .unwrap();
+        assert!(status.is_live(), "{status:?}");
+        let parked = store.parked("recorder").await.unwrap();
+        assert_eq!(parked.len(), 1, "{parked:?}");
+        assert_eq!(parked[0].position, corrupt);
+        assert_eq!(parked[0].stream, None);
+        assert!(parked[0].error.contains("event_id"), "{}", parked[0].error);
+        handle.stop().await.unwrap();
+        runner.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn stops_the_subscription_with_the_stop_policy() {
+        let (store, corrupt, _) = store_with_a_corrupt_second_event().await;
+        let mut runner = SubscriptionRunner::new(store.clone());
+        let (recorder, _) = Recorder::new();
+        let handle = runner
+            .start(recorder, options().on_failure(OnFailure::Stop))
+            .unwrap();
+        let result = tokio::time::timeout(Duration::from_secs(30), handle.join())
+            .await
+            .unwrap();
+        match result {
+            Err(Error::SubscriptionStopped {
+                position, reason, ..
+            }) => {
+                assert_eq!(position, corrupt);
+                assert!(reason.contains("event_id"), "{reason}");
+            }
+            other => panic!("expected SubscriptionStopped, got {:?}", other.map(|_| ())),
+        }
+        assert_eq!(
+            store.checkpoint("recorder").await.unwrap(),
+            Some(corrupt - 1)
+        );
+        runner.shutdown().await;
     }
 }
 

@@ -4,7 +4,7 @@
 //!
 //! [`EventStore`]: super::EventStore
 
-use super::record::{NewEvent, RecordedEvent};
+use super::record::{FeedEntry, NewEvent, RecordedEvent};
 use crate::error::{Error, Result};
 use crate::stream::{ExpectedVersion, StreamId};
 use uuid::Uuid;
@@ -34,6 +34,18 @@ pub fn record(event: NewEvent, stream: StreamId, version: u64, position: u64) ->
         payload: event.payload,
         metadata: event.metadata,
     }
+}
+
+/// The events of feed entries, failing on the first unreadable one: `read_all` for a store
+/// that implements `read_feed`.
+pub fn readable(entries: Vec<FeedEntry>) -> Result<Vec<RecordedEvent>> {
+    entries
+        .into_iter()
+        .map(|entry| match entry {
+            FeedEntry::Event(record) => Ok(record),
+            FeedEntry::Unreadable { error, .. } => Err(error),
+        })
+        .collect()
 }
 
 /// How a batch relates to what its stream already stores, by event id.

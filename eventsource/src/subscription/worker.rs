@@ -138,6 +138,7 @@ where
             self.deliver(entry, progress).await?;
             progress.position = position;
             progress.since_stored += 1;
+            self.set(|s| s.position = position);
             if self.checkpoint_due(progress) {
                 self.store_checkpoint(progress).await;
             }

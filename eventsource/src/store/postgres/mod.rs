@@ -124,6 +124,7 @@ pub use schema::{DEFAULT_SCHEMA, SchemaName};
 pub use snapshots::PostgresSnapshotStore;
 pub use tokio_postgres;
 
+use super::backend;
 use super::{
     AppendOutcome, AppendSignal, EventRef, EventStore, ExpectedVersion, FeedEntry, NewEvent,
     RecordedEvent, StreamId,
@@ -322,14 +323,7 @@ impl EventStore for PostgresEventStore {
     }
 
     async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
-        self.read_feed(after_position, limit)
-            .await?
-            .into_iter()
-            .map(|entry| match entry {
-                FeedEntry::Event(record) => Ok(record),
-                FeedEntry::Unreadable { error, .. } => Err(error),
-            })
-            .collect()
+        backend::readable(self.read_feed(after_position, limit).await?)
     }
 
     async fn read_feed(&self, after_position: u64, limit: usize) -> Result<Vec<FeedEntry>> {

@@ -93,6 +93,7 @@ pub use config::{SqliteConfig, Synchronous, Threading};
 pub use snapshots::SqliteSnapshotStore;
 
 use crate::error::Result;
+use crate::store::backend;
 use crate::store::{
     AppendNotifier, AppendOutcome, AppendSignal, EventRef, EventStore, ExpectedVersion, FeedEntry,
     NewEvent, RecordedEvent, StreamId,
@@ -227,14 +228,7 @@ impl EventStore for SqliteEventStore {
     }
 
     async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
-        self.read_feed(after_position, limit)
-            .await?
-            .into_iter()
-            .map(|entry| match entry {
-                FeedEntry::Event(record) => Ok(record),
-                FeedEntry::Unreadable { error, .. } => Err(error),
-            })
-            .collect()
+        backend::readable(self.read_feed(after_position, limit).await?)
     }
 
     async fn read_feed(&self, after_position: u64, limit: usize) -> Result<Vec<FeedEntry>> {
