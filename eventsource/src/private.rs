@@ -105,4 +105,12 @@ impl<E: crate::event::DomainEvent> ProjectedEvent for E {
 }
 
 pub use crate::future::BoxFuture;
+#[cfg(feature = "postgres")]
+pub use crate::subscription::PostgresProjection;
+#[cfg(feature = "sqlite")]
+pub use crate::subscription::SqliteProjection;
 pub use crate::subscription::{HandleError, HandlerOutcome};
+#[cfg(feature = "sqlite")]
+pub use rusqlite;
+#[cfg(feature = "postgres")]
+pub use tokio_postgres;

@@ -37,7 +37,7 @@ pub use signal::{AppendNotifier, AppendSignal};
 pub use snapshot::{Snapshot, SnapshotStore};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteEventStore;
-pub use subscriptions::{ParkedEvent, SubscriptionStore};
+pub use subscriptions::{ParkedEvent, SubscriptionClaim, SubscriptionStore};
 
 use crate::error::{Error, Result};
 use std::future::Future;

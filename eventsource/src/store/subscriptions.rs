@@ -8,6 +8,7 @@ use crate::stream::StreamId;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 use std::time::SystemTime;
+use tokio::sync::watch;
 
 /// An event a subscription could not handle (or a feed row it could not read), kept with
 /// its error so that nothing is dropped silently. See
@@ -67,6 +68,75 @@ pub trait SubscriptionStore: Send + Sync + 'static {
         subscription: &'a str,
         position: u64,
     ) -> BoxFuture<'a, Result<bool>>;
+
+    /// Claims the right to run the subscription: `Ok(None)` while another holder has it.
+    /// The claim is released when the [`SubscriptionClaim`] is dropped, or lost when what
+    /// holds it goes (a database connection).
+    ///
+    /// A store shared by processes makes this exclusive across them (PostgreSQL: an
+    /// advisory lock held by a connection of its own). The default grants every claim:
+    /// enough for a store that serves one process, where the runner already refuses a
+    /// second subscription of one name.
+    fn claim<'a>(
+        &'a self,
+        subscription: &'a str,
+    ) -> BoxFuture<'a, Result<Option<SubscriptionClaim>>> {
+        let _ = subscription;
+        Box::pin(std::future::ready(Ok(
+            Some(SubscriptionClaim::in_process()),
+        )))
+    }
+}
+
+/// The right to run one subscription, held while this value lives (see
+/// [`SubscriptionStore::claim`]).
+pub struct SubscriptionClaim {
+    lost: Option<watch::Receiver<bool>>,
+    _holder: Box<dyn Send + Sync>,
+}
+
+impl std::fmt::Debug for SubscriptionClaim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SubscriptionClaim")
+            .field("lost", &self.is_lost())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SubscriptionClaim {
+    /// A claim that nothing takes away.
+    pub fn in_process() -> Self {
+        SubscriptionClaim {
+            lost: None,
+            _holder: Box::new(()),
+        }
+    }
+
+    /// A claim kept by `holder` (dropped with the claim, which releases it), lost when
+    /// `lost` turns `true` or its sender goes.
+    pub fn held_by(holder: impl Send + Sync + 'static, lost: watch::Receiver<bool>) -> Self {
+        SubscriptionClaim {
+            lost: Some(lost),
+            _holder: Box::new(holder),
+        }
+    }
+
+    /// True once the claim is lost: another process may be running the subscription.
+    pub fn is_lost(&self) -> bool {
+        self.lost
+            .as_ref()
+            .is_some_and(|lost| *lost.borrow() || lost.has_changed().is_err())
+    }
+
+    /// Waits until the claim is lost; never returns for a claim that cannot be lost.
+    pub async fn lost(&mut self) {
+        match &mut self.lost {
+            Some(lost) => {
+                let _ = lost.wait_for(|lost| *lost).await;
+            }
+            None => std::future::pending().await,
+        }
+    }
 }
 
 impl<T: SubscriptionStore> SubscriptionStore for std::sync::Arc<T> {
@@ -100,6 +170,13 @@ impl<T: SubscriptionStore> SubscriptionStore for std::sync::Arc<T> {
         position: u64,
     ) -> BoxFuture<'a, Result<bool>> {
         (**self).discard_parked(subscription, position)
+    }
+
+    fn claim<'a>(
+        &'a self,
+        subscription: &'a str,
+    ) -> BoxFuture<'a, Result<Option<SubscriptionClaim>>> {
+        (**self).claim(subscription)
     }
 }
 

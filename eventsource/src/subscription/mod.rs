@@ -33,6 +33,7 @@ mod parked;
 mod projection;
 mod runner;
 mod status;
+mod transactional;
 mod worker;
 
 pub use options::{CheckpointEvery, OnFailure, StartFrom, SubscriptionOptions};
@@ -40,3 +41,8 @@ pub use parked::{ReplayedParked, replay_parked, reset_checkpoint};
 pub use projection::{EventEnvelope, HandleError, HandlerOutcome, Projection};
 pub use runner::{SubscriptionHandle, SubscriptionRunner};
 pub use status::{SubscriptionState, SubscriptionStatus};
+#[cfg(feature = "postgres")]
+pub use transactional::PostgresProjection;
+#[cfg(feature = "sqlite")]
+pub use transactional::SqliteProjection;
+pub use transactional::{BatchFailure, TransactionalStore};

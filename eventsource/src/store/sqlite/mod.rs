@@ -90,6 +90,9 @@ mod snapshots;
 mod subscriptions;
 
 pub use config::{SqliteConfig, Synchronous, Threading};
+/// The SQLite client this store is built with, for transactional projections
+/// ([`SqliteProjection`](crate::subscription::SqliteProjection)).
+pub use rusqlite;
 pub use snapshots::SqliteSnapshotStore;
 
 use crate::error::Result;
