@@ -4,6 +4,7 @@ use eventsource::store::{
     AppendOutcome, AppendSignal, EventRef, ExpectedVersion, FeedEntry, NewEvent, ParkedEvent,
     RecordedEvent, StreamId, SubscriptionStore,
 };
+use eventsource::subscription::{BatchFailure, TransactionalStore};
 use eventsource::{BoxFuture, EventStore, Result, Snapshot, SnapshotStore};
 use std::fmt;
 use std::ops::Deref;
@@ -157,5 +158,32 @@ impl<S: SnapshotStore, G: Send + Sync + 'static> SnapshotStore for Guarded<S, G>
 
     fn delete<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<()>> {
         self.store.delete(stream)
+    }
+}
+
+impl<P, S, G> TransactionalStore<P> for Guarded<S, G>
+where
+    S: TransactionalStore<P>,
+    G: Send + Sync + 'static,
+{
+    fn subscription_name(&self) -> &'static str {
+        self.store.subscription_name()
+    }
+
+    fn handled_event_types(&self) -> &'static [&'static str] {
+        self.store.handled_event_types()
+    }
+
+    fn commit_batch(
+        &self,
+        projection: P,
+        events: Vec<RecordedEvent>,
+        checkpoint: u64,
+    ) -> BoxFuture<'_, (Option<P>, Result<(), BatchFailure>)> {
+        self.store.commit_batch(projection, events, checkpoint)
+    }
+
+    fn rebuild(&self, projection: P) -> BoxFuture<'_, (Option<P>, Result<()>)> {
+        self.store.rebuild(projection)
     }
 }

@@ -33,11 +33,12 @@ mod parked;
 mod projection;
 mod runner;
 mod status;
+mod target;
 mod transactional;
 mod worker;
 
 pub use options::{CheckpointEvery, OnFailure, StartFrom, SubscriptionOptions};
-pub use parked::{ReplayedParked, replay_parked, reset_checkpoint};
+pub use parked::{ReplayedParked, rebuild, replay_parked, reset_checkpoint};
 pub use projection::{EventEnvelope, HandleError, HandlerOutcome, Projection};
 pub use runner::{SubscriptionHandle, SubscriptionRunner};
 pub use status::{SubscriptionState, SubscriptionStatus};

@@ -64,6 +64,7 @@ pub struct SubscriptionOptions {
     pub(super) poll_interval: Duration,
     pub(super) aggregate_types: Option<Vec<String>>,
     pub(super) event_types: Option<Vec<String>>,
+    pub(super) claim_retry: Duration,
 }
 
 impl Default for SubscriptionOptions {
@@ -77,6 +78,7 @@ impl Default for SubscriptionOptions {
             poll_interval: Duration::from_secs(1),
             aggregate_types: None,
             event_types: None,
+            claim_retry: Duration::from_secs(1),
         }
     }
 }
@@ -122,6 +124,14 @@ impl SubscriptionOptions {
     /// wake-ups are in-process only.
     pub fn poll_interval(mut self, interval: Duration) -> Self {
         self.poll_interval = interval;
+        self
+    }
+
+    /// How often a subscription in standby (another process holds its claim) asks for the
+    /// claim again (default 1 s): with the time the store needs to notice that a holder
+    /// died, this bounds how long a takeover takes.
+    pub fn claim_retry(mut self, interval: Duration) -> Self {
+        self.claim_retry = interval;
         self
     }
 

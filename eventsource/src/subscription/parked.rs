@@ -2,7 +2,8 @@
 //! projection, and resetting it to rebuild from the start.
 
 use super::projection::Projection;
-use crate::error::Result;
+use super::transactional::TransactionalStore;
+use crate::error::{Error, Result};
 use crate::store::{EventStore, FeedEntry, SubscriptionStore};
 
 /// What [`replay_parked`] did.
@@ -57,4 +58,16 @@ where
 /// way to rebuild a read model (clear the read model first). Its parked events stay.
 pub async fn reset_checkpoint<S: SubscriptionStore>(store: &S, subscription: &str) -> Result<()> {
     store.delete_checkpoint(subscription).await
+}
+
+/// Rebuilds a transactional projection's read model: in one transaction, its `clear` hook
+/// empties the read model and its checkpoint is removed, so that it is rebuilt from the
+/// first event the next time it runs. Run it while the subscription is stopped.
+pub async fn rebuild<S, P>(store: &S, projection: P) -> Result<P>
+where
+    S: TransactionalStore<P>,
+{
+    let (projection, result) = store.rebuild(projection).await;
+    result?;
+    projection.ok_or_else(|| Error::backend("the projection was lost in a failed transaction"))
 }

@@ -4,7 +4,9 @@
 use super::options::SubscriptionOptions;
 use super::projection::Projection;
 use super::status::{SubscriptionState, SubscriptionStatus};
-use super::worker::Worker;
+use super::target::{InTransaction, Plain};
+use super::transactional::TransactionalStore;
+use super::worker::{Core, Target, Worker};
 use crate::error::{Error, Result};
 use crate::store::{EventStore, SubscriptionStore};
 use std::fmt;
@@ -92,19 +94,68 @@ where
         projection: P,
         options: SubscriptionOptions,
     ) -> Result<SubscriptionHandle<P>> {
-        self.running.retain(|running| !running.task.is_finished());
-        if self
-            .running
-            .iter()
-            .any(|r| r.status.borrow().name == P::NAME)
-        {
+        self.spawn(Plain(projection), options, |projection, result| {
+            result.map(|()| projection)
+        })
+    }
+
+    /// Starts a projection whose read model lives in the store's own database: each batch
+    /// of its handlers and the checkpoint commit in one transaction, so every event takes
+    /// effect exactly once, even across crashes. See
+    /// [`SqliteProjection`](super::SqliteProjection) and
+    /// [`PostgresProjection`](super::PostgresProjection).
+    ///
+    /// The checkpoint moves with every committed batch, whatever
+    /// [`CheckpointEvery`](super::CheckpointEvery) says.
+    pub fn start_transactional<P>(
+        &mut self,
+        projection: P,
+        options: SubscriptionOptions,
+    ) -> Result<SubscriptionHandle<P>>
+    where
+        P: Send + 'static,
+        S: TransactionalStore<P>,
+    {
+        let target = InTransaction {
+            projection: Some(projection),
+            name: self.store.subscription_name(),
+            event_types: self.store.handled_event_types(),
+        };
+        self.spawn(target, options, |projection, result| match projection {
+            Some(projection) => result.map(|()| projection),
+            None => Err(result.err().unwrap_or_else(|| {
+                Error::backend("the projection was lost in a failed transaction")
+            })),
+        })
+    }
+
+    fn spawn<T, P>(
+        &mut self,
+        target: T,
+        options: SubscriptionOptions,
+        finish: fn(T::Output, Result<()>) -> Result<P>,
+    ) -> Result<SubscriptionHandle<P>>
+    where
+        T: Target<S>,
+        P: Send + 'static,
+    {
+        let name = target.name();
+        // A subscription that reported its end is done, though its task may still be
+        // finishing.
+        self.running.retain(|running| {
+            !running.task.is_finished()
+                && !matches!(
+                    running.status.borrow().state,
+                    SubscriptionState::Stopped | SubscriptionState::Failed(_)
+                )
+        });
+        if self.running.iter().any(|r| r.status.borrow().name == name) {
             return Err(Error::Config(format!(
-                "a subscription named `{}` is already running",
-                P::NAME
+                "a subscription named `{name}` is already running"
             )));
         }
         let (status, status_rx) = watch::channel(SubscriptionStatus {
-            name: P::NAME.to_owned(),
+            name: name.to_owned(),
             position: 0,
             head: 0,
             state: SubscriptionState::Starting,
@@ -113,16 +164,20 @@ where
         let stop = Arc::new(stop);
         let (done, done_rx) = oneshot::channel();
         let worker = Worker {
-            store: self.store.clone(),
-            projection,
-            options,
-            status,
-            stop: stop_rx,
+            core: Core {
+                store: self.store.clone(),
+                options,
+                status,
+                stop: stop_rx,
+                name,
+                event_types: target.event_types(),
+            },
+            target,
         };
         let task = tokio::spawn(async move {
-            let (projection, result) = worker.run().await;
+            let (output, result) = worker.run().await;
             // The handle may be gone; the projection then goes with the task.
-            let _ = done.send(result.map(|()| projection));
+            let _ = done.send(finish(output, result));
         });
         self.running.push(Running {
             status: status_rx.clone(),

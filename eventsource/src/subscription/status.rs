@@ -5,6 +5,9 @@
 pub enum SubscriptionState {
     /// Reading its checkpoint.
     Starting,
+    /// Waiting for its claim: another process runs the subscription of this name (see
+    /// [`SubscriptionStore::claim`](crate::store::SubscriptionStore::claim)).
+    Standby,
     /// Reading events that were stored before it caught up.
     CatchingUp,
     /// Caught up: waiting for new events and handling them as they come.

@@ -36,17 +36,17 @@ pub trait TransactionalStore<P>: EventStore + SubscriptionStore + Clone {
     /// In one transaction: hands `events` to the projection in order, then stores
     /// `checkpoint` (at or after the last event) as the subscription's checkpoint, and
     /// commits. On any failure the transaction rolls back. The projection comes back
-    /// either way.
+    /// either way, unless the database's worker lost it (a panic in a handler).
     fn commit_batch(
         &self,
         projection: P,
         events: Vec<RecordedEvent>,
         checkpoint: u64,
-    ) -> BoxFuture<'_, (P, Result<(), BatchFailure>)>;
+    ) -> BoxFuture<'_, (Option<P>, Result<(), BatchFailure>)>;
 
     /// In one transaction: the projection's `clear` hook (empties the read model) and the
     /// removal of its checkpoint, so that the next run rebuilds it from the first event.
-    fn rebuild(&self, projection: P) -> BoxFuture<'_, (P, Result<()>)>;
+    fn rebuild(&self, projection: P) -> BoxFuture<'_, (Option<P>, Result<()>)>;
 }
 
 /// A projection whose read model is in the SQLite database of the event store: its

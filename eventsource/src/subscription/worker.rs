@@ -1,32 +1,63 @@
-//! The loop that feeds one projection: read the feed after the checkpoint, hand each event
-//! to the projection (retrying, parking), store the checkpoint, wait for appends.
+//! The loop that feeds one subscription: claim it, read the feed after the checkpoint,
+//! hand the events to the projection ([`Target`]), store the checkpoint, wait for
+//! appends.
 
 use super::options::{CheckpointEvery, OnFailure, StartFrom, SubscriptionOptions};
-use super::projection::{HandleError, Projection};
 use super::status::{SubscriptionState, SubscriptionStatus};
 use crate::error::{Error, Result};
 use crate::store::{
-    AppendSignal, EventStore, FeedEntry, ParkedEvent, RecordedEvent, SubscriptionStore,
+    AppendSignal, EventStore, FeedEntry, ParkedEvent, RecordedEvent, SubscriptionClaim,
+    SubscriptionStore,
 };
 use crate::time::now_micros;
 use std::collections::BTreeSet;
+use std::future::Future;
 use std::time::Instant;
 use tokio::sync::watch;
 use tracing::Instrument;
 
-/// One subscription's state while it runs.
-pub(super) struct Worker<S, P> {
+/// How a subscription hands events over: one by one to a plain projection
+/// ([`super::target::Plain`]), or batch by batch inside a database transaction
+/// ([`super::target::InTransaction`]).
+pub(super) trait Target<S>: Send + 'static {
+    /// What the subscription hands back when it ends.
+    type Output: Send + 'static;
+
+    /// The subscription's name.
+    fn name(&self) -> &'static str;
+
+    /// The stored event type names the projection handles.
+    fn event_types(&self) -> &'static [&'static str];
+
+    /// Delivers one batch of feed entries, moving `progress` past each entry it is done
+    /// with.
+    fn deliver_batch(
+        &mut self,
+        core: &mut Core<S>,
+        entries: Vec<FeedEntry>,
+        progress: &mut Progress,
+    ) -> impl Future<Output = Result<(), Stopped>> + Send;
+
+    /// The projection.
+    fn finish(self) -> Self::Output;
+}
+
+/// What every target shares: the store, the options, the status and the stop signal.
+pub(super) struct Core<S> {
     pub(super) store: S,
-    pub(super) projection: P,
     pub(super) options: SubscriptionOptions,
     pub(super) status: watch::Sender<SubscriptionStatus>,
     pub(super) stop: watch::Receiver<bool>,
+    pub(super) name: &'static str,
+    pub(super) event_types: &'static [&'static str],
 }
 
-/// Where the loop is, besides the projection.
-struct Progress {
-    position: u64,
-    stored: Option<u64>,
+/// Where the loop is.
+pub(super) struct Progress {
+    /// The last position the subscription is done with.
+    pub(super) position: u64,
+    /// The checkpoint known to be stored.
+    pub(super) stored: Option<u64>,
     since_stored: usize,
     stored_at: Instant,
     /// Parked positions after the checkpoint (left by a stop at them): handled at last,
@@ -34,36 +65,173 @@ struct Progress {
     parked_ahead: BTreeSet<u64>,
 }
 
-/// Why delivering one event ended the subscription.
-struct Stopped(Error);
+impl Progress {
+    /// Done with the entry at `position`.
+    pub(super) fn advance(&mut self, position: u64) {
+        self.position = position;
+        self.since_stored += 1;
+    }
 
-impl<S, P> Worker<S, P>
+    /// The checkpoint at `position` was stored (by a transaction, say).
+    pub(super) fn stored_at_position(&mut self, position: u64) {
+        self.position = position;
+        self.stored = Some(position);
+        self.since_stored = 0;
+        self.stored_at = Instant::now();
+    }
+}
+
+/// Why delivering ended the subscription.
+pub(super) struct Stopped(pub(super) Error);
+
+/// One subscription while it runs.
+pub(super) struct Worker<S, T> {
+    pub(super) core: Core<S>,
+    pub(super) target: T,
+}
+
+impl<S, T> Worker<S, T>
 where
     S: EventStore + SubscriptionStore,
-    P: Projection,
+    T: Target<S>,
 {
     /// Runs until a stop is asked for or an event stops it; returns the projection.
-    pub(super) async fn run(mut self) -> (P, Result<()>) {
-        let result = self.run_inner().await;
+    pub(super) async fn run(mut self) -> (T::Output, Result<()>) {
+        let result = self.run_claimed().await;
         let state = match &result {
             Ok(()) => SubscriptionState::Stopped,
             Err(error) => SubscriptionState::Failed(error.to_string()),
         };
-        self.status.send_modify(|status| status.state = state);
-        (self.projection, result)
+        self.core.set(|status| status.state = state);
+        (self.target.finish(), result)
     }
 
-    async fn run_inner(&mut self) -> Result<()> {
-        let name = P::NAME;
-        let stored = self.store.checkpoint(name).await?;
+    /// Claims the subscription, runs it while the claim holds, and claims it again when
+    /// it is lost.
+    async fn run_claimed(&mut self) -> Result<()> {
+        loop {
+            let Some(mut claim) = self.core.claim().await else {
+                return Ok(()); // stopped while in standby
+            };
+            let lost = self.run_while_claimed(&mut claim).await?;
+            if !lost {
+                return Ok(());
+            }
+            tracing::warn!(
+                subscription = self.core.name,
+                "the subscription's claim was lost; in standby until it is claimed again"
+            );
+        }
+    }
+
+    /// Returns `true` when the claim was lost (the loop stopped without storing anything
+    /// more), `false` when a stop was asked for.
+    async fn run_while_claimed(&mut self, claim: &mut SubscriptionClaim) -> Result<bool> {
+        let core = &mut self.core;
+        let name = core.name;
+        let mut progress = core.start().await?;
+        let mut signal = match core.store.append_signal().await {
+            Ok(signal) => signal,
+            Err(error) => {
+                tracing::warn!(subscription = name, %error, "no append wake-ups; polling");
+                None
+            }
+        };
+        let batch_size = core.options.batch_size.get();
+        while !core.stop_requested() {
+            if claim.is_lost() {
+                return Ok(true);
+            }
+            let entries = match core.store.read_feed(progress.position, batch_size).await {
+                Ok(entries) => entries,
+                Err(error) => {
+                    tracing::warn!(subscription = name, %error, "reading the feed failed; retrying");
+                    core.wait_for_appends(None).await;
+                    continue;
+                }
+            };
+            let Some((first, last)) = entries.first().zip(entries.last()) else {
+                core.caught_up(&mut progress).await;
+                core.wait_for_appends(signal.as_mut()).await;
+                continue;
+            };
+            let (first, last, count) = (first.position(), last.position(), entries.len());
+            let span = tracing::info_span!(
+                "eventsource.subscription.batch",
+                subscription = name,
+                first,
+                last,
+                count
+            );
+            self.target
+                .deliver_batch(core, entries, &mut progress)
+                .instrument(span)
+                .await
+                .map_err(|Stopped(error)| error)?;
+            let position = progress.position;
+            core.set(|s| {
+                s.position = position;
+                s.head = s.head.max(position);
+            });
+            if count == batch_size {
+                core.maybe_fell_behind(&progress).await;
+            }
+        }
+        core.store_checkpoint(&mut progress).await;
+        Ok(false)
+    }
+}
+
+impl<S> Core<S>
+where
+    S: EventStore + SubscriptionStore,
+{
+    /// Waits for the claim, in standby while another holder has it; `None` when a stop
+    /// was asked for meanwhile.
+    async fn claim(&mut self) -> Option<SubscriptionClaim> {
+        let mut announced = false;
+        loop {
+            if self.stop_requested() {
+                return None;
+            }
+            match self.store.claim(self.name).await {
+                Ok(Some(claim)) => return Some(claim),
+                Ok(None) => {
+                    if !announced {
+                        tracing::info!(
+                            subscription = self.name,
+                            "subscription in standby: claimed elsewhere"
+                        );
+                        self.set(|s| s.state = SubscriptionState::Standby);
+                        announced = true;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(subscription = self.name, %error, "claiming the subscription failed; retrying");
+                }
+            }
+            let mut stop = self.stop.clone();
+            tokio::select! {
+                () = tokio::time::sleep(self.options.claim_retry) => {}
+                _ = stop.wait_for(|stop| *stop) => {}
+            }
+        }
+    }
+
+    /// Reads the checkpoint and decides where to start.
+    async fn start(&mut self) -> Result<Progress> {
+        self.set(|s| s.state = SubscriptionState::Starting);
+        let stored = self.store.checkpoint(self.name).await?;
         let position = match self.options.start {
             StartFrom::Checkpoint => stored.unwrap_or(0),
             StartFrom::Beginning => 0,
             StartFrom::End => self.store.head_position().await?,
         };
+        // Later restarts after a lost claim resume from the checkpoint.
+        self.options.start = StartFrom::Checkpoint;
         let parked_ahead = self
             .store
-            .parked(name)
+            .parked(self.name)
             .await?
             .into_iter()
             .map(|parked| parked.position)
@@ -79,111 +247,38 @@ where
         if stored != Some(position) {
             self.store_checkpoint(&mut progress).await;
         }
-        let mut signal = match self.store.append_signal().await {
-            Ok(signal) => signal,
-            Err(error) => {
-                tracing::warn!(subscription = name, %error, "no append wake-ups; polling");
-                None
-            }
-        };
         self.set(|s| {
             s.position = position;
             s.state = SubscriptionState::CatchingUp;
         });
-        let batch_size = self.options.batch_size.get();
-        while !self.stop_requested() {
-            let entries = match self.store.read_feed(progress.position, batch_size).await {
-                Ok(entries) => entries,
-                Err(error) => {
-                    tracing::warn!(subscription = name, %error, "reading the feed failed; retrying");
-                    self.wait_for_appends(None).await;
-                    continue;
-                }
-            };
-            let Some((first, last)) = entries.first().zip(entries.last()) else {
-                self.caught_up(&mut progress).await;
-                self.wait_for_appends(signal.as_mut()).await;
-                continue;
-            };
-            let (first, last, count) = (first.position(), last.position(), entries.len());
-            let span = tracing::info_span!(
-                "eventsource.subscription.batch",
-                subscription = name,
-                first,
-                last,
-                count
-            );
-            self.deliver_batch(entries, &mut progress)
-                .instrument(span)
-                .await
-                .map_err(|Stopped(error)| error)?;
-            if count == batch_size {
-                self.maybe_fell_behind(&progress).await;
-            }
-        }
-        self.store_checkpoint(&mut progress).await;
-        Ok(())
+        Ok(progress)
     }
 
-    async fn deliver_batch(
+    /// Does the projection want this event (a handler, and the options' filters)?
+    pub(super) fn wants(&self, record: &RecordedEvent) -> bool {
+        let listed = |types: &Option<Vec<String>>, value: &str| {
+            types
+                .as_ref()
+                .is_none_or(|types| types.iter().any(|t| t == value))
+        };
+        self.event_types.contains(&record.event_type.as_str())
+            && listed(&self.options.aggregate_types, &record.stream.aggregate_type)
+            && listed(&self.options.event_types, &record.event_type)
+    }
+
+    /// Parks what could not be handled; with [`OnFailure::Stop`] the subscription then
+    /// ends before it.
+    pub(super) async fn park(
         &mut self,
-        entries: Vec<FeedEntry>,
+        record: Option<&RecordedEvent>,
+        position: u64,
+        error: String,
+        attempts: u32,
         progress: &mut Progress,
     ) -> Result<(), Stopped> {
-        for entry in entries {
-            if self.stop_requested() {
-                break;
-            }
-            let position = entry.position();
-            self.deliver(entry, progress).await?;
-            progress.position = position;
-            progress.since_stored += 1;
-            self.set(|s| s.position = position);
-            if self.checkpoint_due(progress) {
-                self.store_checkpoint(progress).await;
-            }
-        }
-        let position = progress.position;
-        self.set(|s| {
-            s.position = position;
-            s.head = s.head.max(position);
-        });
-        Ok(())
-    }
-
-    /// Hands one entry to the projection: retried, then parked, per the options.
-    async fn deliver(&mut self, entry: FeedEntry, progress: &mut Progress) -> Result<(), Stopped> {
-        let (record, error, attempts) = match entry {
-            FeedEntry::Event(record) => {
-                if !self.wants(&record) {
-                    return Ok(());
-                }
-                match self.handle_with_retries(&record).await {
-                    Ok(()) => {
-                        self.forget_parked(record.position, progress).await;
-                        return Ok(());
-                    }
-                    Err((error, attempts)) => (Some(record), error.to_string(), attempts),
-                }
-            }
-            FeedEntry::Unreadable { position, error } => {
-                let parked = ParkedEvent {
-                    subscription: P::NAME.to_owned(),
-                    position,
-                    stream: None,
-                    version: None,
-                    event_type: None,
-                    error: error.to_string(),
-                    attempts: 0,
-                    parked_at: now_micros(),
-                };
-                return self.park(parked, progress).await;
-            }
-        };
-        let record = record.as_ref();
         let parked = ParkedEvent {
-            subscription: P::NAME.to_owned(),
-            position: record.map_or(0, |r| r.position),
+            subscription: self.name.to_owned(),
+            position,
             stream: record.map(|r| r.stream.clone()),
             version: record.map(|r| r.version),
             event_type: record.map(|r| r.event_type.clone()),
@@ -191,39 +286,9 @@ where
             attempts,
             parked_at: now_micros(),
         };
-        self.park(parked, progress).await
-    }
-
-    async fn handle_with_retries(
-        &mut self,
-        record: &RecordedEvent,
-    ) -> Result<(), (HandleError, u32)> {
-        let retry = self.options.retry;
-        let mut attempt = 1;
-        loop {
-            match self.projection.handle(record).await {
-                Ok(()) => return Ok(()),
-                Err(error) if error.is_retryable() && attempt < retry.attempts() => {
-                    tracing::debug!(
-                        subscription = P::NAME,
-                        position = record.position,
-                        attempt,
-                        %error,
-                        "handler failed; retrying"
-                    );
-                    tokio::time::sleep(retry.delay_before_retry(attempt)).await;
-                    attempt += 1;
-                }
-                Err(error) => return Err((error, attempt)),
-            }
-        }
-    }
-
-    /// Parks an event; with [`OnFailure::Stop`] the subscription then ends before it.
-    async fn park(&mut self, parked: ParkedEvent, progress: &mut Progress) -> Result<(), Stopped> {
         tracing::warn!(
-            subscription = P::NAME,
-            position = parked.position,
+            subscription = self.name,
+            position,
             event_type = parked.event_type.as_deref().unwrap_or("<unreadable>"),
             error = %parked.error,
             "event parked"
@@ -235,34 +300,32 @@ where
             OnFailure::Stop => {
                 self.store_checkpoint(progress).await;
                 Err(Stopped(Error::SubscriptionStopped {
-                    subscription: P::NAME.to_owned(),
-                    position: parked.position,
+                    subscription: self.name.to_owned(),
+                    position,
                     reason: parked.error,
                 }))
             }
         }
     }
 
-    async fn forget_parked(&mut self, position: u64, progress: &mut Progress) {
+    /// An event parked by an earlier stop is handled now: its parked entry goes.
+    pub(super) async fn forget_parked(&mut self, position: u64, progress: &mut Progress) {
         if progress.parked_ahead.remove(&position)
-            && let Err(error) = self.store.discard_parked(P::NAME, position).await
+            && let Err(error) = self.store.discard_parked(self.name, position).await
         {
-            tracing::warn!(subscription = P::NAME, position, %error, "could not discard a parked event that is now handled");
+            tracing::warn!(subscription = self.name, position, %error, "could not discard a parked event that is now handled");
         }
     }
 
-    fn wants(&self, record: &RecordedEvent) -> bool {
-        let listed = |types: &Option<Vec<String>>, value: &str| {
-            types
-                .as_ref()
-                .is_none_or(|types| types.iter().any(|t| t == value))
-        };
-        P::EVENT_TYPES.contains(&record.event_type.as_str())
-            && listed(&self.options.aggregate_types, &record.stream.aggregate_type)
-            && listed(&self.options.event_types, &record.event_type)
+    /// Forgets the parked entries at or before `position` (all handled by a batch).
+    pub(super) async fn forget_parked_up_to(&mut self, position: u64, progress: &mut Progress) {
+        let handled: Vec<u64> = progress.parked_ahead.range(..=position).copied().collect();
+        for at in handled {
+            self.forget_parked(at, progress).await;
+        }
     }
 
-    fn checkpoint_due(&self, progress: &Progress) -> bool {
+    pub(super) fn checkpoint_due(&self, progress: &Progress) -> bool {
         match self.options.checkpoint {
             CheckpointEvery::Event => true,
             CheckpointEvery::Events(n) => progress.since_stored >= n.get(),
@@ -272,22 +335,18 @@ where
 
     /// Stores the checkpoint if it moved. A failure is logged and tried again at the next
     /// checkpoint: the position is kept, so at worst more events are redelivered.
-    async fn store_checkpoint(&mut self, progress: &mut Progress) {
+    pub(super) async fn store_checkpoint(&mut self, progress: &mut Progress) {
         if progress.stored == Some(progress.position) {
             return;
         }
         match self
             .store
-            .store_checkpoint(P::NAME, progress.position)
+            .store_checkpoint(self.name, progress.position)
             .await
         {
-            Ok(()) => {
-                progress.stored = Some(progress.position);
-                progress.since_stored = 0;
-                progress.stored_at = Instant::now();
-            }
+            Ok(()) => progress.stored_at_position(progress.position),
             Err(error) => tracing::warn!(
-                subscription = P::NAME,
+                subscription = self.name,
                 position = progress.position,
                 %error,
                 "storing the checkpoint failed; trying again later"
@@ -299,7 +358,7 @@ where
         self.store_checkpoint(progress).await;
         if self.status.borrow().state != SubscriptionState::Live {
             tracing::info!(
-                subscription = P::NAME,
+                subscription = self.name,
                 position = progress.position,
                 "subscription caught up"
             );
@@ -321,7 +380,7 @@ where
         let was_live = self.status.borrow().state == SubscriptionState::Live;
         if was_live && behind {
             tracing::info!(
-                subscription = P::NAME,
+                subscription = self.name,
                 position = progress.position,
                 head,
                 "subscription fell behind"
@@ -336,7 +395,7 @@ where
     }
 
     /// Waits for a wake-up, the poll interval or a stop, whichever comes first.
-    async fn wait_for_appends(&mut self, signal: Option<&mut AppendSignal>) {
+    pub(super) async fn wait_for_appends(&mut self, signal: Option<&mut AppendSignal>) {
         let poll = tokio::time::sleep(self.options.poll_interval);
         let mut stop = self.stop.clone();
         let woken = async {
@@ -356,11 +415,11 @@ where
         }
     }
 
-    fn stop_requested(&self) -> bool {
+    pub(super) fn stop_requested(&self) -> bool {
         *self.stop.borrow()
     }
 
-    fn set(&self, change: impl FnOnce(&mut SubscriptionStatus)) {
+    pub(super) fn set(&self, change: impl FnOnce(&mut SubscriptionStatus)) {
         self.status.send_modify(change);
     }
 }

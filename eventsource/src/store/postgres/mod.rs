@@ -115,6 +115,7 @@ mod schema;
 mod snapshots;
 mod sql;
 mod subscriptions;
+mod transactional;
 
 pub use config::{DEFAULT_FEED_WAIT, PostgresConfig};
 pub use deadpool_postgres;

@@ -14,8 +14,8 @@ use tokio_postgres::types::ToSql;
 /// The subscription statements of one store, for its schema.
 pub(super) struct SubscriptionSql {
     checkpoint: String,
-    store_checkpoint: String,
-    delete_checkpoint: String,
+    pub(super) store_checkpoint: String,
+    pub(super) delete_checkpoint: String,
     park: String,
     parked: String,
     discard_parked: String,

@@ -88,6 +88,7 @@ mod migrations;
 mod rows;
 mod snapshots;
 mod subscriptions;
+mod transactional;
 
 pub use config::{SqliteConfig, Synchronous, Threading};
 /// The SQLite client this store is built with, for transactional projections

@@ -11,10 +11,11 @@ use rusqlite::{OptionalExtension, params};
 
 const SELECT_CHECKPOINT: &str =
     "SELECT position FROM eventsource_checkpoints WHERE subscription = ?1";
-const UPSERT_CHECKPOINT: &str = "INSERT INTO eventsource_checkpoints (subscription, position, updated_at) \
+pub(super) const UPSERT_CHECKPOINT: &str = "INSERT INTO eventsource_checkpoints (subscription, position, updated_at) \
      VALUES (?1, ?2, ?3) \
      ON CONFLICT (subscription) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at";
-const DELETE_CHECKPOINT: &str = "DELETE FROM eventsource_checkpoints WHERE subscription = ?1";
+pub(super) const DELETE_CHECKPOINT: &str =
+    "DELETE FROM eventsource_checkpoints WHERE subscription = ?1";
 const UPSERT_PARKED: &str = "INSERT OR REPLACE INTO eventsource_parked \
      (subscription, position, aggregate_type, aggregate_id, version, event_type, error, attempts, parked_at) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";

@@ -1,0 +1,258 @@
+//! The two ways a subscription hands events over: [`Plain`] (one by one, checkpoint every
+//! interval, at least once) and [`InTransaction`] (a batch and its checkpoint in one
+//! database transaction, exactly once).
+
+use super::projection::{HandleError, Projection};
+use super::transactional::{BatchFailure, TransactionalStore};
+use super::worker::{Core, Progress, Stopped, Target};
+use crate::store::{EventStore, FeedEntry, RecordedEvent, SubscriptionStore};
+
+/// A [`Projection`], fed one event at a time.
+pub(super) struct Plain<P>(pub(super) P);
+
+impl<S, P> Target<S> for Plain<P>
+where
+    S: EventStore + SubscriptionStore,
+    P: Projection,
+{
+    type Output = P;
+
+    fn name(&self) -> &'static str {
+        P::NAME
+    }
+
+    fn event_types(&self) -> &'static [&'static str] {
+        P::EVENT_TYPES
+    }
+
+    async fn deliver_batch(
+        &mut self,
+        core: &mut Core<S>,
+        entries: Vec<FeedEntry>,
+        progress: &mut Progress,
+    ) -> Result<(), Stopped> {
+        for entry in entries {
+            if core.stop_requested() {
+                break;
+            }
+            let position = entry.position();
+            match entry {
+                FeedEntry::Event(record) if core.wants(&record) => {
+                    match self.handle_with_retries(core, &record).await {
+                        Ok(()) => core.forget_parked(position, progress).await,
+                        Err((error, attempts)) => {
+                            let error = error.to_string();
+                            core.park(Some(&record), position, error, attempts, progress)
+                                .await?;
+                        }
+                    }
+                }
+                FeedEntry::Event(_) => {}
+                FeedEntry::Unreadable { error, .. } => {
+                    core.park(None, position, error.to_string(), 0, progress)
+                        .await?;
+                }
+            }
+            progress.advance(position);
+            core.set(|s| s.position = position);
+            if core.checkpoint_due(progress) {
+                core.store_checkpoint(progress).await;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> P {
+        self.0
+    }
+}
+
+impl<P: Projection> Plain<P> {
+    async fn handle_with_retries<S>(
+        &mut self,
+        core: &Core<S>,
+        record: &RecordedEvent,
+    ) -> Result<(), (HandleError, u32)> {
+        let retry = core.options.retry;
+        let mut attempt = 1;
+        loop {
+            match self.0.handle(record).await {
+                Ok(()) => return Ok(()),
+                Err(error) if error.is_retryable() && attempt < retry.attempts() => {
+                    tracing::debug!(
+                        subscription = P::NAME,
+                        position = record.position,
+                        attempt,
+                        %error,
+                        "handler failed; retrying"
+                    );
+                    tokio::time::sleep(retry.delay_before_retry(attempt)).await;
+                    attempt += 1;
+                }
+                Err(error) => return Err((error, attempt)),
+            }
+        }
+    }
+}
+
+/// A projection whose writes commit with the checkpoint, batch by batch.
+///
+/// A batch runs in one transaction. If any of its events fails, nothing of the batch is
+/// kept and its events are delivered again one transaction each, with retries, so that
+/// only the failing event is parked.
+pub(super) struct InTransaction<P> {
+    /// `None` only while a transaction has it.
+    pub(super) projection: Option<P>,
+    pub(super) name: &'static str,
+    pub(super) event_types: &'static [&'static str],
+}
+
+impl<S, P> Target<S> for InTransaction<P>
+where
+    S: TransactionalStore<P>,
+    P: Send + 'static,
+{
+    type Output = Option<P>;
+
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn event_types(&self) -> &'static [&'static str] {
+        self.event_types
+    }
+
+    async fn deliver_batch(
+        &mut self,
+        core: &mut Core<S>,
+        entries: Vec<FeedEntry>,
+        progress: &mut Progress,
+    ) -> Result<(), Stopped> {
+        let last = entries
+            .last()
+            .map_or(progress.position, FeedEntry::position);
+        let readable = entries.iter().all(|e| matches!(e, FeedEntry::Event(_)));
+        if readable && !core.stop_requested() {
+            let wanted: Vec<RecordedEvent> = entries
+                .iter()
+                .filter_map(|entry| match entry {
+                    FeedEntry::Event(record) if core.wants(record) => Some(record.clone()),
+                    _ => None,
+                })
+                .collect();
+            match self.commit(core, wanted, last).await {
+                Ok(()) => {
+                    progress.stored_at_position(last);
+                    core.forget_parked_up_to(last, progress).await;
+                    return Ok(());
+                }
+                Err(BatchFailure::Handler { position, error }) => tracing::debug!(
+                    subscription = self.name,
+                    position,
+                    %error,
+                    "a batch failed; delivering its events one by one"
+                ),
+                Err(BatchFailure::Store(error)) => {
+                    // Nothing was kept: the loop reads the batch again after a pause.
+                    tracing::warn!(subscription = self.name, %error, "committing a batch failed; retrying");
+                    core.wait_for_appends(None).await;
+                    return Ok(());
+                }
+            }
+        }
+        self.deliver_one_by_one(core, entries, progress).await
+    }
+
+    fn finish(self) -> Option<P> {
+        self.projection
+    }
+}
+
+impl<P: Send + 'static> InTransaction<P> {
+    async fn commit<S: TransactionalStore<P>>(
+        &mut self,
+        core: &Core<S>,
+        events: Vec<RecordedEvent>,
+        checkpoint: u64,
+    ) -> Result<(), BatchFailure> {
+        let Some(projection) = self.projection.take() else {
+            return Err(BatchFailure::Store(crate::error::Error::backend(
+                "the projection was lost by an earlier transaction",
+            )));
+        };
+        let (projection, result) = core
+            .store
+            .commit_batch(projection, events, checkpoint)
+            .await;
+        self.projection = projection;
+        result
+    }
+
+    async fn deliver_one_by_one<S: TransactionalStore<P>>(
+        &mut self,
+        core: &mut Core<S>,
+        entries: Vec<FeedEntry>,
+        progress: &mut Progress,
+    ) -> Result<(), Stopped> {
+        for entry in entries {
+            if core.stop_requested() {
+                break;
+            }
+            let position = entry.position();
+            match entry {
+                FeedEntry::Event(record) if core.wants(&record) => {
+                    let retry = core.options.retry;
+                    let mut attempt = 1;
+                    loop {
+                        match self.commit(core, vec![record.clone()], position).await {
+                            Ok(()) => {
+                                progress.stored_at_position(position);
+                                core.forget_parked(position, progress).await;
+                                break;
+                            }
+                            Err(failure) if attempt < retry.attempts() && retryable(&failure) => {
+                                tracing::debug!(
+                                    subscription = self.name,
+                                    position,
+                                    attempt,
+                                    ?failure,
+                                    "retrying"
+                                );
+                                tokio::time::sleep(retry.delay_before_retry(attempt)).await;
+                                attempt += 1;
+                            }
+                            Err(failure) => {
+                                let error = match failure {
+                                    BatchFailure::Handler { error, .. } => error.to_string(),
+                                    BatchFailure::Store(error) => error.to_string(),
+                                };
+                                core.park(Some(&record), position, error, attempt, progress)
+                                    .await?;
+                                break;
+                            }
+                        }
+                    }
+                }
+                FeedEntry::Event(_) => {}
+                FeedEntry::Unreadable { error, .. } => {
+                    core.park(None, position, error.to_string(), 0, progress)
+                        .await?;
+                }
+            }
+            progress.advance(position);
+            core.set(|s| s.position = position);
+        }
+        // Skipped and parked events move the checkpoint outside a transaction: nothing of
+        // the read model depends on them.
+        core.store_checkpoint(progress).await;
+        Ok(())
+    }
+}
+
+/// A decode error fails again whatever the retries; a handler or database error may not.
+fn retryable(failure: &BatchFailure) -> bool {
+    match failure {
+        BatchFailure::Handler { error, .. } => error.is_retryable(),
+        BatchFailure::Store(_) => true,
+    }
+}
