@@ -104,6 +104,7 @@
 
 mod append;
 mod batch;
+mod claims;
 mod config;
 mod errors;
 mod feed;
