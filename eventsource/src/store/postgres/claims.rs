@@ -1,5 +1,6 @@
-//! One owner per subscription name across processes: [`PostgresEventStore::claim_subscription`],
-//! a session advisory lock held by a connection that lives exactly as long as the claim.
+//! One owner per subscription name across processes:
+//! [`PostgresEventStore::claim_subscription`], a session advisory lock held by a connection
+//! that lives exactly as long as the claim.
 //!
 //! The lock's key is [`claim_key`]: FNV-1a (64 bits) of
 //! `eventsource.subscription/<schema>/<subscription>` in UTF-8, read as an `i64`. It is
