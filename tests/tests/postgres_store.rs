@@ -26,7 +26,7 @@ use eventsource::prelude::*;
 use eventsource::store::postgres::tokio_postgres::error::SqlState;
 use eventsource::store::postgres::{BATCH_LIMIT, PostgresConfig, tokio_postgres};
 use eventsource::store::{
-    FeedEntry, NewEvent, ParkedEvent, RecordedEvent, StreamId, SubscriptionStore,
+    FeedEntry, NewEvent, ParkedEvent, RecordedEvent, StreamId, SubscriptionClaim, SubscriptionStore,
 };
 use eventsource::{Error, EventMetadata};
 use eventsource_tests::fixtures::{Task, raw, raw_events, task_stream};
@@ -986,4 +986,259 @@ async fn append_signal_is_none_without_notifications() {
         return;
     };
     assert!(store.store().append_signal().await.unwrap().is_none());
+}
+
+// ---------------------------------------------------------------------------------------
+// Subscription claims: one owner per name, across connections and processes. The test
+// holder (`Guarded`) does not forward `claim`, so these call the store itself.
+
+/// Claims `name`, retrying every 50 ms for up to `within`: the server releases a lock only
+/// once it has seen its connection close.
+async fn claim_within(
+    store: &impl SubscriptionStore,
+    name: &str,
+    within: Duration,
+) -> SubscriptionClaim {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(claim) = store.claim(name).await.expect("claim") {
+            return claim;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "`{name}` still claimed after {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The server processes of `application` holding a (one-`bigint`) advisory lock.
+async fn advisory_lock_holders(admin: &tokio_postgres::Client, application: &str) -> Vec<i32> {
+    admin
+        .query(
+            "SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+             WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
+               AND a.application_name = $1",
+            &[&application],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+/// Waits up to `within` for the claim to report itself lost.
+async fn assert_lost_within(claim: &mut SubscriptionClaim, within: Duration) {
+    tokio::time::timeout(within, claim.lost())
+        .await
+        .unwrap_or_else(|_| panic!("the claim was not lost within {within:?}"));
+    assert!(claim.is_lost());
+}
+
+#[tokio::test]
+async fn a_second_claim_of_a_name_waits_until_the_first_is_dropped() {
+    let Some(store) = pg_store().await else {
+        return;
+    };
+    let first = store
+        .store()
+        .claim("orders")
+        .await
+        .unwrap()
+        .expect("the first claim");
+    assert!(!first.is_lost());
+    assert!(store.store().claim("orders").await.unwrap().is_none());
+    // Another store (another pool) on the schema is refused too.
+    let other = store.reconnect(|c| c.notifications(false)).await.unwrap();
+    assert!(other.claim("orders").await.unwrap().is_none());
+    assert!(
+        store.store().claim("orders").await.unwrap().is_none(),
+        "still held"
+    );
+
+    drop(first);
+    let second = claim_within(store.store(), "orders", Duration::from_secs(5)).await;
+    assert!(!second.is_lost());
+    assert!(other.claim("orders").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn claims_of_other_names_and_other_schemas_are_independent() {
+    let Some(store) = pg_store().await else {
+        return;
+    };
+    let Some(elsewhere) = pg_store().await else {
+        return;
+    };
+    let orders = store
+        .store()
+        .claim("orders")
+        .await
+        .unwrap()
+        .expect("orders");
+    let invoices = store
+        .store()
+        .claim("invoices")
+        .await
+        .unwrap()
+        .expect("invoices");
+    let orders_elsewhere = elsewhere
+        .store()
+        .claim("orders")
+        .await
+        .unwrap()
+        .expect("the same name in another schema");
+    assert!(store.store().claim("orders").await.unwrap().is_none());
+    assert!(store.store().claim("invoices").await.unwrap().is_none());
+    assert!(elsewhere.store().claim("orders").await.unwrap().is_none());
+    assert!(elsewhere.store().claim("invoices").await.unwrap().is_some());
+    assert_eq!(
+        advisory_lock_holders(&admin_of(&store).await, store.schema_name())
+            .await
+            .len(),
+        2
+    );
+    drop((orders, invoices, orders_elsewhere));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_whose_connection_is_killed_is_lost_and_can_be_taken_again() {
+    let Some(store) = pg_store().await else {
+        return;
+    };
+    let mut claim = store.store().claim("orders").await.unwrap().expect("claim");
+    let admin = admin_of(&store).await;
+    let holders = advisory_lock_holders(&admin, store.schema_name()).await;
+    let [pid] = holders[..] else {
+        panic!("expected one holder of the claim's lock, found {holders:?}");
+    };
+    let killed: bool = admin
+        .query_one("SELECT pg_terminate_backend($1)", &[&pid])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(killed);
+    assert_lost_within(&mut claim, Duration::from_secs(5)).await;
+    let again = claim_within(store.store(), "orders", Duration::from_secs(5)).await;
+    assert!(!again.is_lost());
+}
+
+/// A store given a pool alone claims on a connection taken out of that pool.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pool_only_store_claims_on_a_connection_taken_from_its_pool() {
+    let Some(store) = pg_store_with(|c| c.max_connections(2)).await else {
+        return;
+    };
+    let borrowed = PostgresConfig::from_pool(store.pool().clone())
+        .schema(store.schema_name())
+        .connect()
+        .await
+        .unwrap();
+    let mut claim = borrowed.claim("orders").await.unwrap().expect("claim");
+    assert!(borrowed.claim("orders").await.unwrap().is_none());
+    assert!(store.store().claim("orders").await.unwrap().is_none());
+    // The taken connection left room in the pool: both of its slots still serve.
+    let (a, b) = (store.pool().get().await, store.pool().get().await);
+    assert!(a.is_ok() && b.is_ok());
+    drop((a, b));
+
+    let admin = admin_of(&store).await;
+    let holders = advisory_lock_holders(&admin, store.schema_name()).await;
+    let [pid] = holders[..] else {
+        panic!("expected one holder of the claim's lock, found {holders:?}");
+    };
+    admin
+        .execute("SELECT pg_terminate_backend($1)", &[&pid])
+        .await
+        .unwrap();
+    assert_lost_within(&mut claim, Duration::from_secs(5)).await;
+    let again = claim_within(&borrowed, "orders", Duration::from_secs(5)).await;
+    drop(again);
+    let _third = claim_within(&borrowed, "orders", Duration::from_secs(5)).await;
+}
+
+/// A `claim_holder` process (tests/src/bin/claim_holder.rs), killed when dropped.
+struct ClaimHolder {
+    child: std::process::Child,
+    lines: tokio::sync::mpsc::UnboundedReceiver<String>,
+}
+
+impl ClaimHolder {
+    fn start(schema: &str, subscription: &str) -> Self {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_claim_holder"))
+            .args([schema, subscription])
+            .env("DATABASE_URL", database_url())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("start claim_holder");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (sender, lines) = tokio::sync::mpsc::unbounded_channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                if sender.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        ClaimHolder { child, lines }
+    }
+
+    /// Waits up to `within` for the next line, which must be `expected`.
+    async fn expect_line(&mut self, expected: &str, within: Duration) {
+        match tokio::time::timeout(within, self.lines.recv()).await {
+            Ok(Some(line)) => assert_eq!(line, expected),
+            Ok(None) => panic!(
+                "claim_holder ended ({:?}) before printing `{expected}`",
+                self.child.try_wait()
+            ),
+            Err(_) => panic!("claim_holder did not print `{expected}` within {within:?}"),
+        }
+    }
+
+    /// SIGKILL, and reap.
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ClaimHolder {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The bound on a takeover after the holder process is killed.
+const TAKEOVER_BOUND: Duration = Duration::from_secs(10);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_process_hands_its_claim_to_a_standby_process() {
+    let Some(store) = pg_store().await else {
+        return;
+    };
+    let schema = store.schema_name();
+    let mut a = ClaimHolder::start(schema, "orders");
+    a.expect_line("claimed", Duration::from_secs(20)).await;
+    let mut b = ClaimHolder::start(schema, "orders");
+    b.expect_line("standby", Duration::from_secs(20)).await;
+    // B stays on standby while A lives.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(b.lines.try_recv().is_err(), "B must still be on standby");
+    assert!(store.store().claim("orders").await.unwrap().is_none());
+
+    let killed_at = Instant::now();
+    a.kill();
+    b.expect_line("claimed", TAKEOVER_BOUND).await;
+    let takeover = killed_at.elapsed();
+    eprintln!("claim takeover after SIGKILL of its holder: {takeover:?} (B retries every 100 ms)");
+    assert!(
+        store.store().claim("orders").await.unwrap().is_none(),
+        "B holds it"
+    );
+    drop(b);
+    let _claim = claim_within(store.store(), "orders", Duration::from_secs(5)).await;
 }

@@ -84,6 +84,21 @@
 //! crash right after the commit) and may be spurious, so a reader re-reads the feed when
 //! woken and also now and then without being woken.
 //!
+//! # Subscriptions
+//!
+//! Checkpoints and parked events live in the schema's `checkpoints` and `parked` tables.
+//! One process at a time runs a subscription name:
+//! [`claim`](crate::store::SubscriptionStore::claim) takes a session advisory lock (key:
+//! FNV-1a 64 of `eventsource.subscription/<schema>/<name>`, fixed for good) on a
+//! connection of the claim's own, made with the store's connection settings (for a pool
+//! alone, a connection taken out of the pool for good). The lock lives exactly as long as
+//! that connection: dropping the claim closes it, and a claim whose connection ends
+//! otherwise reports itself lost. A dead process's sockets are closed by its OS, so the
+//! server ends the session and frees the lock at once; a standby's next attempt takes
+//! over (measured on one host: 20 to 40 ms after `SIGKILL`, attempts 100 ms apart). A
+//! machine that vanishes without closing its sockets holds the lock until the server's TCP
+//! keepalives (`tcp_keepalives_*`) end the session.
+//!
 //! # Client
 //!
 //! [`tokio_postgres`] 0.7 with a [`deadpool_postgres`] 0.14 pool, both re-exported here;
@@ -104,6 +119,7 @@
 
 mod append;
 mod batch;
+mod claims;
 mod config;
 mod errors;
 mod feed;

@@ -6,7 +6,7 @@ use super::errors::{backend, release};
 use super::schema::SchemaName;
 use crate::error::{Error, Result};
 use crate::future::BoxFuture;
-use crate::store::{ParkedEvent, StreamId, SubscriptionStore};
+use crate::store::{ParkedEvent, StreamId, SubscriptionClaim, SubscriptionStore};
 use std::time::SystemTime;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
@@ -229,5 +229,14 @@ impl SubscriptionStore for PostgresEventStore {
         position: u64,
     ) -> BoxFuture<'a, Result<bool>> {
         Box::pin(self.remove_parked(subscription, position))
+    }
+
+    /// An advisory lock held by a connection of the claim's own: see
+    /// [`PostgresEventStore::claim_subscription`].
+    fn claim<'a>(
+        &'a self,
+        subscription: &'a str,
+    ) -> BoxFuture<'a, Result<Option<SubscriptionClaim>>> {
+        Box::pin(self.claim_subscription(subscription))
     }
 }
