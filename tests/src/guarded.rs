@@ -2,7 +2,7 @@
 
 use eventsource::store::{
     AppendOutcome, AppendSignal, EventRef, ExpectedVersion, FeedEntry, NewEvent, ParkedEvent,
-    RecordedEvent, StreamId, SubscriptionStore,
+    RecordedEvent, StreamId, SubscriptionClaim, SubscriptionStore,
 };
 use eventsource::subscription::{BatchFailure, TransactionalStore};
 use eventsource::{BoxFuture, EventStore, Result, Snapshot, SnapshotStore};
@@ -144,6 +144,13 @@ impl<S: SubscriptionStore, G: Send + Sync + 'static> SubscriptionStore for Guard
         position: u64,
     ) -> BoxFuture<'a, Result<bool>> {
         self.store.discard_parked(subscription, position)
+    }
+
+    fn claim<'a>(
+        &'a self,
+        subscription: &'a str,
+    ) -> BoxFuture<'a, Result<Option<SubscriptionClaim>>> {
+        self.store.claim(subscription)
     }
 }
 

@@ -32,6 +32,7 @@ mod options;
 mod parked;
 mod projection;
 mod runner;
+mod snapshots;
 mod status;
 mod target;
 mod transactional;
@@ -41,6 +42,7 @@ pub use options::{CheckpointEvery, OnFailure, StartFrom, SubscriptionOptions};
 pub use parked::{ReplayedParked, rebuild, replay_parked, reset_checkpoint};
 pub use projection::{EventEnvelope, HandleError, HandlerOutcome, Projection};
 pub use runner::{SubscriptionHandle, SubscriptionRunner};
+pub use snapshots::SnapshotWorker;
 pub use status::{SubscriptionState, SubscriptionStatus};
 #[cfg(feature = "postgres")]
 pub use transactional::PostgresProjection;

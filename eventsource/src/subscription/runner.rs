@@ -3,13 +3,16 @@
 
 use super::options::SubscriptionOptions;
 use super::projection::Projection;
+use super::snapshots::SnapshotWorker;
 use super::status::{SubscriptionState, SubscriptionStatus};
 use super::target::{InTransaction, Plain};
 use super::transactional::TransactionalStore;
 use super::worker::{Core, Target, Worker};
 use crate::error::{Error, Result};
+use crate::snapshot::Snapshottable;
 use crate::store::{EventStore, SubscriptionStore};
 use std::fmt;
+use std::str::FromStr;
 use std::sync::Arc;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
@@ -127,6 +130,26 @@ where
                 Error::backend("the projection was lost in a failed transaction")
             })),
         })
+    }
+
+    /// Starts a [`SnapshotWorker`]: snapshots for the aggregates whose streams cross the
+    /// threshold, taken by this process while writers in others (or this one) save.
+    pub fn start_snapshots<A, R>(
+        &mut self,
+        worker: SnapshotWorker<A, R>,
+        options: SubscriptionOptions,
+    ) -> Result<SubscriptionHandle<SnapshotWorker<A, R>>>
+    where
+        A: Snapshottable,
+        A::Id: FromStr,
+        R: EventStore,
+    {
+        if worker.repository().snapshot_store().is_none() {
+            return Err(Error::NoSnapshotStore {
+                aggregate_type: A::TYPE.to_owned(),
+            });
+        }
+        self.spawn(worker, options, |worker, result| result.map(|()| worker))
     }
 
     fn spawn<T, P>(

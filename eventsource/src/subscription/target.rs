@@ -3,9 +3,14 @@
 //! database transaction, exactly once).
 
 use super::projection::{HandleError, Projection};
+use super::snapshots::SnapshotWorker;
 use super::transactional::{BatchFailure, TransactionalStore};
 use super::worker::{Core, Progress, Stopped, Target};
+use crate::aggregate::Aggregate;
+use crate::codec::EventSet;
+use crate::snapshot::{SnapshotMode, Snapshottable};
 use crate::store::{EventStore, FeedEntry, RecordedEvent, SubscriptionStore};
+use std::str::FromStr;
 
 /// A [`Projection`], fed one event at a time.
 pub(super) struct Plain<P>(pub(super) P);
@@ -254,5 +259,61 @@ fn retryable(failure: &BatchFailure) -> bool {
     match failure {
         BatchFailure::Handler { error, .. } => error.is_retryable(),
         BatchFailure::Store(_) => true,
+    }
+}
+
+/// The snapshot worker: notes the aggregates whose stream crossed the threshold, then
+/// snapshots them after the batch.
+impl<St, A, S> Target<St> for SnapshotWorker<A, S>
+where
+    St: EventStore + SubscriptionStore,
+    A: Snapshottable,
+    A::Id: FromStr,
+    S: EventStore,
+{
+    type Output = SnapshotWorker<A, S>;
+
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn event_types(&self) -> &'static [&'static str] {
+        <<A as Aggregate>::Event as EventSet>::EVENT_TYPES
+    }
+
+    async fn deliver_batch(
+        &mut self,
+        core: &mut Core<St>,
+        entries: Vec<FeedEntry>,
+        progress: &mut Progress,
+    ) -> Result<(), Stopped> {
+        // The repository's own policy is manual (the worker alone snapshots); its
+        // threshold and jitter decide here.
+        let policy = self
+            .repository
+            .snapshot_policy()
+            .with_mode(SnapshotMode::Sync);
+        for entry in entries {
+            let position = entry.position();
+            if let FeedEntry::Event(record) = entry
+                && record.stream.aggregate_type == A::TYPE
+                && core.wants(&record)
+                && policy.should_snapshot(&record.stream, record.version - 1, record.version)
+            {
+                self.crossed.insert(record.stream.aggregate_id);
+            }
+            progress.advance(position);
+        }
+        self.take_snapshots().await;
+        let position = progress.position;
+        core.set(|s| s.position = position);
+        if core.checkpoint_due(progress) {
+            core.store_checkpoint(progress).await;
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Self {
+        self
     }
 }
