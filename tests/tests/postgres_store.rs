@@ -1242,3 +1242,93 @@ async fn a_killed_process_hands_its_claim_to_a_standby_process() {
     drop(b);
     let _claim = claim_within(store.store(), "orders", Duration::from_secs(5)).await;
 }
+
+/// One subscription name runs in one place at a time: a second runner on another
+/// connection pool (as another process would have) stands by while the first holds the
+/// claim, and takes over from the first's checkpoint when it stops.
+mod one_owner_per_subscription {
+    use super::*;
+    use eventsource::subscription::{SubscriptionOptions, SubscriptionRunner, SubscriptionState};
+    use eventsource_tests::subscription_suite::Recorder;
+
+    fn options() -> SubscriptionOptions {
+        SubscriptionOptions::new()
+            .poll_interval(Duration::from_millis(100))
+            .claim_retry(Duration::from_millis(100))
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_second_runner_stands_by_then_takes_over_from_the_checkpoint() {
+        let Some(store) = pg_store().await else {
+            return;
+        };
+        let other = store.reconnect(|config| config).await.unwrap();
+        store
+            .append(&task_stream(), ExpectedVersion::NoStream, raw_events(5))
+            .await
+            .unwrap();
+        let first_head = store.head_position().await.unwrap();
+
+        let mut first_runner = SubscriptionRunner::new(store.clone());
+        let (first, first_seen) = Recorder::new();
+        let mut first = first_runner.start(first, options()).unwrap();
+        tokio::time::timeout(
+            Duration::from_secs(30),
+            first.wait_for(|s| s.is_live() && s.position == first_head),
+        )
+        .await
+        .unwrap();
+
+        let mut second_runner = SubscriptionRunner::new(other.clone());
+        let (second, second_seen) = Recorder::new();
+        let mut second = second_runner.start(second, options()).unwrap();
+        let status = tokio::time::timeout(
+            Duration::from_secs(30),
+            second.wait_for(|s| s.state == SubscriptionState::Standby),
+        )
+        .await
+        .unwrap();
+        assert_eq!(status.state, SubscriptionState::Standby);
+
+        store
+            .append(&task_stream(), ExpectedVersion::NoStream, raw_events(3))
+            .await
+            .unwrap();
+        let middle_head = store.head_position().await.unwrap();
+        tokio::time::timeout(
+            Duration::from_secs(30),
+            first.wait_for(|s| s.is_live() && s.position == middle_head),
+        )
+        .await
+        .unwrap();
+        assert_eq!(second.status().state, SubscriptionState::Standby);
+        first.stop().await.unwrap();
+        let started = Instant::now();
+
+        store
+            .append(&task_stream(), ExpectedVersion::NoStream, raw_events(2))
+            .await
+            .unwrap();
+        let head = store.head_position().await.unwrap();
+        tokio::time::timeout(
+            Duration::from_secs(30),
+            second.wait_for(|s| s.is_live() && s.position == head),
+        )
+        .await
+        .unwrap();
+        eprintln!("takeover after a stop: {:?}", started.elapsed());
+        second.stop().await.unwrap();
+
+        let first_positions = first_seen.lock().unwrap().positions.clone();
+        let second_positions = second_seen.lock().unwrap().positions.clone();
+        assert_eq!(first_positions.len(), 8, "{first_positions:?}");
+        assert_eq!(
+            second_positions.len(),
+            2,
+            "from the checkpoint: {second_positions:?}"
+        );
+        assert!(second_positions.iter().all(|p| *p > middle_head));
+        first_runner.shutdown().await;
+        second_runner.shutdown().await;
+    }
+}
