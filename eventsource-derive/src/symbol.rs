@@ -9,6 +9,9 @@ pub const EVENT_ENUM: &str = "event_enum";
 pub const SNAPSHOT: &str = "snapshot";
 pub const WITH: &str = "with";
 pub const PROJECTION: &str = "projection";
+pub const SQLITE: &str = "sqlite";
+pub const POSTGRES: &str = "postgres";
+pub const CLEAR: &str = "clear";
 
 /// Keys of `#[event(...)]`.
 pub const EVENT_KEYS: &[&str] = &[NAME, VERSION];
@@ -17,4 +20,4 @@ pub const AGGREGATE_KEYS: &[&str] = &[NAME, ID, EVENTS, EVENT_ENUM, SNAPSHOT];
 /// Keys of `snapshot(...)` inside `#[aggregate(...)]`.
 pub const SNAPSHOT_KEYS: &[&str] = &[VERSION, WITH];
 /// Keys of `#[projection(...)]`.
-pub const PROJECTION_KEYS: &[&str] = &[NAME];
+pub const PROJECTION_KEYS: &[&str] = &[NAME, SQLITE, POSTGRES, CLEAR];

@@ -276,7 +276,92 @@ pub use eventsource_derive::apply;
 /// parameters, no further parameters); its event is an `#[event]` type and its return type
 /// one of the above; no two handlers are for the same event, or for events with the same
 /// stored name; the block has at least one handler, is inherent and not generic; the
-/// attribute takes only `name`, once, as a non-empty string.
+/// attribute takes only `name`, once, as a non-empty string, and the keys below.
+///
+/// # Read models in the store's database: `sqlite` and `postgres`
+///
+/// With the flag `sqlite`, the macro implements
+/// [`SqliteProjection`](subscription::SqliteProjection) instead: the read model is in the
+/// SQLite database of the event store, and each handler writes it inside the transaction
+/// that also moves the checkpoint, so an event takes effect exactly once. Handlers are
+/// `fn name(&mut self, event: &E, envelope: &EventEnvelope, tx: &Transaction<'_>)`, with
+/// [`rusqlite`](store::sqlite::rusqlite)'s `Transaction`, the envelope and the
+/// transaction both required, returning an outcome as above; they run on the database's
+/// thread, so they cannot be `async`. `clear = method` names a method of the type, in
+/// another `impl` block, `fn(&mut self, tx: &Transaction<'_>)` returning an outcome, that
+/// empties the read model for a rebuild; without it, `clear` does nothing.
+///
+/// ```rust
+/// use eventsource::prelude::*;
+/// use eventsource::store::sqlite::rusqlite::{self, Transaction};
+/// use eventsource::subscription::EventEnvelope;
+/// # #[event] pub struct TaskCreated { pub title: String }
+///
+/// pub struct TaskTitles;
+///
+/// #[projection(name = "task_titles", sqlite, clear = clear_titles)]
+/// impl TaskTitles {
+///     fn created(
+///         &mut self,
+///         event: &TaskCreated,
+///         envelope: &EventEnvelope,
+///         tx: &Transaction<'_>,
+///     ) -> Result<(), rusqlite::Error> {
+///         tx.execute(
+///             "INSERT INTO task_titles (id, title) VALUES (?1, ?2)",
+///             (&envelope.stream.aggregate_id, &event.title),
+///         )?;
+///         Ok(())
+///     }
+/// }
+///
+/// impl TaskTitles {
+///     fn clear_titles(&mut self, tx: &Transaction<'_>) -> Result<(), rusqlite::Error> {
+///         tx.execute("DELETE FROM task_titles", [])?;
+///         Ok(())
+///     }
+/// }
+///
+/// use eventsource::subscription::SqliteProjection;
+/// assert_eq!(<TaskTitles as SqliteProjection>::NAME, "task_titles");
+/// ```
+///
+/// With the flag `postgres` (feature `postgres`), the macro implements
+/// [`PostgresProjection`](subscription::PostgresProjection) the same way, with
+/// [`tokio_postgres`](store::postgres::tokio_postgres)'s `Transaction`; handlers and the
+/// `clear` method may be plain or `async`.
+///
+/// ```rust,ignore
+/// use eventsource::store::postgres::tokio_postgres::{self, Transaction};
+///
+/// #[projection(name = "task_titles", postgres, clear = clear_titles)]
+/// impl TaskTitles {
+///     async fn created(
+///         &mut self,
+///         event: &TaskCreated,
+///         envelope: &EventEnvelope,
+///         tx: &Transaction<'_>,
+///     ) -> Result<(), tokio_postgres::Error> {
+///         tx.execute(
+///             "INSERT INTO task_titles (id, title) VALUES ($1, $2)",
+///             &[&envelope.stream.aggregate_id, &event.title],
+///         )
+///         .await?;
+///         Ok(())
+///     }
+/// }
+///
+/// impl TaskTitles {
+///     async fn clear_titles(&mut self, tx: &Transaction<'_>) -> Result<(), tokio_postgres::Error> {
+///         tx.execute("DELETE FROM task_titles", &[]).await?;
+///         Ok(())
+///     }
+/// }
+/// ```
+///
+/// Checked at compile time besides the above: at most one flag, once; `clear` only with a
+/// flag, naming a method of the type outside the block (a missing one is reported at the
+/// name); every handler takes the transaction; no `async` handler in `sqlite` mode.
 pub use eventsource_derive::projection;
 
 /// The names most programs need.

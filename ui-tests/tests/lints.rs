@@ -6,7 +6,9 @@
 
 use eventsource::prelude::*;
 use eventsource::store::RecordedEvent;
-use eventsource::subscription::EventEnvelope;
+use eventsource::store::postgres::tokio_postgres;
+use eventsource::store::sqlite::rusqlite;
+use eventsource::subscription::{EventEnvelope, PostgresProjection, SqliteProjection};
 use eventsource::{EventMetadata, EventSet, StreamId};
 
 /// A task was created.
@@ -99,6 +101,128 @@ impl TaskBoard {
         }
         Ok(())
     }
+}
+
+/// Task titles, in SQLite.
+#[derive(Debug, Default)]
+pub struct SqliteTitles {
+    cleared: bool,
+}
+
+#[projection(name = "titles", sqlite, clear = clear_titles)]
+impl SqliteTitles {
+    fn created(
+        &mut self,
+        event: &TaskCreated,
+        envelope: &EventEnvelope,
+        tx: &rusqlite::Transaction<'_>,
+    ) -> Result<(), rusqlite::Error> {
+        tx.execute(
+            "INSERT INTO titles (id, title) VALUES (?1, ?2)",
+            (&envelope.stream.aggregate_id, &event.title),
+        )?;
+        Ok(())
+    }
+
+    fn completed(&mut self, _: &TaskCompleted, _: &EventEnvelope, _: &rusqlite::Transaction<'_>) {}
+}
+
+impl SqliteTitles {
+    fn clear_titles(&mut self, tx: &rusqlite::Transaction<'_>) -> Result<(), rusqlite::Error> {
+        self.cleared = true;
+        tx.execute("DELETE FROM titles", [])?;
+        Ok(())
+    }
+}
+
+/// Task titles, in PostgreSQL (compiled only).
+#[derive(Debug, Default)]
+pub struct PostgresTitles;
+
+#[projection(name = "titles", postgres, clear = clear_titles)]
+impl PostgresTitles {
+    async fn created(
+        &mut self,
+        event: &TaskCreated,
+        envelope: &EventEnvelope,
+        tx: &tokio_postgres::Transaction<'_>,
+    ) -> Result<(), tokio_postgres::Error> {
+        tx.execute(
+            "INSERT INTO titles (id, title) VALUES ($1, $2)",
+            &[&envelope.stream.aggregate_id, &event.title],
+        )
+        .await?;
+        Ok(())
+    }
+
+    fn completed(
+        &mut self,
+        _: &TaskCompleted,
+        _: &EventEnvelope,
+        _: &tokio_postgres::Transaction<'_>,
+    ) {
+    }
+}
+
+impl PostgresTitles {
+    async fn clear_titles(
+        &mut self,
+        tx: &tokio_postgres::Transaction<'_>,
+    ) -> Result<(), tokio_postgres::Error> {
+        tx.execute("DELETE FROM titles", &[]).await?;
+        Ok(())
+    }
+}
+
+/// A PostgreSQL projection whose `clear` is plain.
+#[derive(Debug, Default)]
+pub struct PostgresCount;
+
+#[projection(postgres, clear = reset)]
+impl PostgresCount {
+    fn created(&mut self, _: &TaskCreated, _: &EventEnvelope, _: &tokio_postgres::Transaction<'_>) {
+    }
+}
+
+impl PostgresCount {
+    fn reset(&mut self, _: &tokio_postgres::Transaction<'_>) {}
+}
+
+#[test]
+fn transactional_projections_expand_without_warnings() {
+    fn postgres<P: PostgresProjection>() -> &'static str {
+        P::NAME
+    }
+    assert_eq!(postgres::<PostgresTitles>(), "titles");
+    assert_eq!(postgres::<PostgresCount>(), "PostgresCount");
+
+    let mut task = AggregateRoot::<Task>::new("t-1".to_owned());
+    task.record(TaskCreated {
+        title: "Ship".into(),
+    });
+    let event = &task.pending_events()[0].event;
+    let record = RecordedEvent {
+        position: 1,
+        stream: task.stream(),
+        version: 1,
+        event_type: event.event_type().to_owned(),
+        schema_version: event.schema_version(),
+        payload: event.encode().unwrap(),
+        metadata: EventMetadata::new(),
+    };
+    let mut db = rusqlite::Connection::open_in_memory().unwrap();
+    db.execute("CREATE TABLE titles (id TEXT, title TEXT)", [])
+        .unwrap();
+    let mut titles = SqliteTitles::default();
+    let tx = db.transaction().unwrap();
+    titles.handle_in(&record, &tx).unwrap();
+    SqliteProjection::clear(&mut titles, &tx).unwrap();
+    tx.commit().unwrap();
+    assert!(titles.cleared);
+    assert_eq!(
+        <SqliteTitles as SqliteProjection>::EVENT_TYPES,
+        ["TaskCreated", "TaskCompleted"]
+    );
 }
 
 #[test]

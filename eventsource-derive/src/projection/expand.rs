@@ -1,12 +1,13 @@
 //! The tokens `#[projection]` generates besides the block.
 
-use super::{Handler, ProjectionDef};
+use super::{Handler, Mode, ProjectionDef};
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-/// `impl Projection`: `NAME`, `EVENT_TYPES` in handler order, and `handle`, an if-chain on
-/// the stored event type that decodes the payload only for a handled type.
+/// `impl Projection` (or, in a mode, `SqliteProjection` or `PostgresProjection`): `NAME`,
+/// `EVENT_TYPES` in handler order, and `handle` (`handle_in`), an if-chain on the stored
+/// event type that decodes the payload only for a handled type.
 pub(super) fn generate(def: &ProjectionDef) -> TokenStream {
     // Every use of an event's traits goes through `ProjectedEvent`, at the user's event
     // type: a type that is not an event is then reported once, there.
@@ -28,14 +29,33 @@ pub(super) fn generate(def: &ProjectionDef) -> TokenStream {
             }
         }
     });
-    let body = quote! {
-        ::std::boxed::Box::pin(async move {
-            #( #arms )else* else {
-                ::core::result::Result::Ok(())
-            }
-        })
+    let chain = quote! {
+        #( #arms )else* else {
+            ::core::result::Result::Ok(())
+        }
     };
-    let projection = projection_impl(def, quote!(#( #event_types ),*), quote!(envelope), body);
+    let event_types = quote!(#( #event_types ),*);
+    let projection = match def.mode {
+        Mode::Plain => {
+            let body = quote!(::std::boxed::Box::pin(async move { #chain }));
+            projection_impl(def, event_types, quote!(envelope), body)
+        }
+        Mode::Sqlite => {
+            let clear = def.clear.as_ref().map(|method| {
+                let outcome = quote_spanned!(method.span()=> outcome);
+                quote! {
+                    let #outcome = Self::#method(self, tx);
+                    ::eventsource::__private::HandlerOutcome::into_outcome(#outcome)
+                }
+            });
+            sqlite_impl(def, event_types, chain, clear)
+        }
+        Mode::Postgres => {
+            let handle = quote!(::std::boxed::Box::pin(async move { #chain }));
+            let clear = def.clear.as_ref().map(postgres_clear);
+            postgres_impl(def, event_types, handle, clear)
+        }
+    };
     let checks = duplicate_name_checks(def);
     quote!(#projection #checks)
 }
@@ -69,17 +89,179 @@ fn projection_impl(
     }
 }
 
+/// `impl SqliteProjection for` the block's type: `handle_in` runs `chain` (or, when it is
+/// empty, does nothing), `clear` runs `clear` (or does nothing).
+fn sqlite_impl(
+    def: &ProjectionDef,
+    event_types: TokenStream,
+    chain: TokenStream,
+    clear: Option<TokenStream>,
+) -> TokenStream {
+    let self_ty = &def.block.self_ty;
+    let name = &def.name;
+    let (envelope_param, tx_param, handle_body) = if chain.is_empty() {
+        (quote!(_), quote!(_), quote!(::core::result::Result::Ok(())))
+    } else {
+        (quote!(envelope), quote!(tx), chain)
+    };
+    let (clear_param, clear_body) = match clear {
+        Some(body) => (quote!(tx), body),
+        None => (quote!(_), quote!(::core::result::Result::Ok(()))),
+    };
+    quote! {
+        #[automatically_derived]
+        impl ::eventsource::__private::SqliteProjection for #self_ty {
+            const NAME: &'static str = #name;
+            const EVENT_TYPES: &'static [&'static str] = &[ #event_types ];
+
+            fn handle_in(
+                &mut self,
+                #envelope_param: &::eventsource::subscription::EventEnvelope,
+                #tx_param: &::eventsource::__private::rusqlite::Transaction<'_>,
+            ) -> ::core::result::Result<(), ::eventsource::__private::HandleError> {
+                #handle_body
+            }
+
+            fn clear(
+                &mut self,
+                #clear_param: &::eventsource::__private::rusqlite::Transaction<'_>,
+            ) -> ::core::result::Result<(), ::eventsource::__private::HandleError> {
+                #clear_body
+            }
+        }
+    }
+}
+
+/// `impl PostgresProjection for` the block's type: `handle_in` returns `handle` (or, when
+/// it is empty, a future doing nothing), `clear` the future `clear` (or one doing nothing).
+fn postgres_impl(
+    def: &ProjectionDef,
+    event_types: TokenStream,
+    handle: TokenStream,
+    clear: Option<TokenStream>,
+) -> TokenStream {
+    let self_ty = &def.block.self_ty;
+    let name = &def.name;
+    let nothing = quote!(::std::boxed::Box::pin(async {
+        ::core::result::Result::Ok(())
+    }));
+    let (envelope_param, tx_param, handle) = if handle.is_empty() {
+        (quote!(_), quote!(_), nothing.clone())
+    } else {
+        (quote!(envelope), quote!(tx), handle)
+    };
+    let (clear_param, clear) = match clear {
+        Some(body) => (quote!(tx), body),
+        None => (quote!(_), nothing),
+    };
+    quote! {
+        #[automatically_derived]
+        impl ::eventsource::__private::PostgresProjection for #self_ty {
+            const NAME: &'static str = #name;
+            const EVENT_TYPES: &'static [&'static str] = &[ #event_types ];
+
+            fn handle_in<'a>(
+                &'a mut self,
+                #envelope_param: &'a ::eventsource::subscription::EventEnvelope,
+                #tx_param: &'a ::eventsource::__private::tokio_postgres::Transaction<'_>,
+            ) -> ::eventsource::__private::BoxFuture<
+                'a,
+                ::core::result::Result<(), ::eventsource::__private::HandleError>,
+            > {
+                #handle
+            }
+
+            fn clear<'a>(
+                &'a mut self,
+                #clear_param: &'a ::eventsource::__private::tokio_postgres::Transaction<'_>,
+            ) -> ::eventsource::__private::BoxFuture<
+                'a,
+                ::core::result::Result<(), ::eventsource::__private::HandleError>,
+            > {
+                #clear
+            }
+        }
+    }
+}
+
+/// The future of a PostgreSQL projection's `clear`: the named method's outcome, awaited
+/// first when it is a future (the method is `async`, or returns one). The macro does not
+/// see the method (it is in another `impl` block), so the choice is made by the types:
+/// method resolution picks `ViaFuture` for a future (by value) before `ViaOutcome` (by
+/// `&mut`, one autoref later) for anything else.
+fn postgres_clear(method: &syn::Ident) -> TokenStream {
+    let outcome = quote_spanned!(method.span()=> outcome);
+    quote! {
+        ::std::boxed::Box::pin(async move {
+            struct Outcome<T>(::core::option::Option<T>);
+            trait ViaFuture {
+                fn into_result(
+                    self,
+                ) -> impl ::core::future::Future<
+                    Output = ::core::result::Result<(), ::eventsource::__private::HandleError>,
+                >;
+            }
+            impl<F> ViaFuture for Outcome<F>
+            where
+                F: ::core::future::Future,
+                F::Output: ::eventsource::__private::HandlerOutcome,
+            {
+                async fn into_result(
+                    self,
+                ) -> ::core::result::Result<(), ::eventsource::__private::HandleError> {
+                    match self.0 {
+                        ::core::option::Option::Some(future) => {
+                            ::eventsource::__private::HandlerOutcome::into_outcome(future.await)
+                        }
+                        ::core::option::Option::None => ::core::result::Result::Ok(()),
+                    }
+                }
+            }
+            trait ViaOutcome {
+                fn into_result(
+                    self,
+                ) -> ::core::future::Ready<
+                    ::core::result::Result<(), ::eventsource::__private::HandleError>,
+                >;
+            }
+            impl<T: ::eventsource::__private::HandlerOutcome> ViaOutcome for &mut Outcome<T> {
+                fn into_result(
+                    self,
+                ) -> ::core::future::Ready<
+                    ::core::result::Result<(), ::eventsource::__private::HandleError>,
+                > {
+                    ::core::future::ready(match self.0.take() {
+                        ::core::option::Option::Some(outcome) => {
+                            ::eventsource::__private::HandlerOutcome::into_outcome(outcome)
+                        }
+                        ::core::option::Option::None => ::core::result::Result::Ok(()),
+                    })
+                }
+            }
+            let #outcome = Self::#method(self, tx);
+            // The wrapper is gone before the `await`: only the future is kept across it.
+            let future = {
+                let mut outcome = Outcome(::core::option::Option::Some(outcome));
+                outcome.into_result()
+            };
+            future.await
+        })
+    }
+}
+
 /// The handler's call on the decoded event, its outcome as a `Result`. The envelope
-/// argument carries the span of the handler's envelope type and the outcome that of its
-/// return type, so that a wrong one is reported there.
+/// argument carries the span of the handler's envelope type, the transaction that of its
+/// transaction type and the outcome that of its return type, so that a wrong one is
+/// reported there.
 fn call(h: &Handler) -> TokenStream {
     let method = h.method;
     let envelope = h.envelope.map(|ty| quote_spanned!(ty.span()=> , envelope));
+    let tx = h.tx.map(|ty| quote_spanned!(ty.span()=> , tx));
     let awaited = h.is_async.then(|| quote!(.await));
     let span = h.output.map_or_else(|| h.method.span(), |ty| ty.span());
     let outcome = quote_spanned!(span=> outcome);
     quote! {
-        let #outcome = Self::#method(self, &decoded #envelope) #awaited;
+        let #outcome = Self::#method(self, &decoded #envelope #tx) #awaited;
         ::eventsource::__private::HandlerOutcome::into_outcome(#outcome)
     }
 }
@@ -124,11 +306,17 @@ fn duplicate_name_checks(def: &ProjectionDef) -> TokenStream {
     quote!(#( #consts )*)
 }
 
-/// When errors were reported: `Projection` for the type, handling nothing, so that the
+/// When errors were reported: the mode's trait for the type, handling nothing, so that the
 /// errors are the only ones where the type is used as a projection.
 pub(super) fn stand_in(def: &ProjectionDef) -> TokenStream {
-    let body = quote!(::std::boxed::Box::pin(async {
-        ::core::result::Result::Ok(())
-    }));
-    projection_impl(def, TokenStream::new(), quote!(_), body)
+    match def.mode {
+        Mode::Plain => {
+            let body = quote!(::std::boxed::Box::pin(async {
+                ::core::result::Result::Ok(())
+            }));
+            projection_impl(def, TokenStream::new(), quote!(_), body)
+        }
+        Mode::Sqlite => sqlite_impl(def, TokenStream::new(), TokenStream::new(), None),
+        Mode::Postgres => postgres_impl(def, TokenStream::new(), TokenStream::new(), None),
+    }
 }

@@ -1,46 +1,113 @@
 //! Parsing `#[projection(...)]` and the block's handlers into a [`ProjectionDef`].
 
-use super::{Handler, ProjectionDef};
-use crate::ctxt::{Ctxt, SeenKeys, parse_name_as};
-use crate::symbol::{NAME, PROJECTION, PROJECTION_KEYS};
+use super::{Args, Handler, Mode, ProjectionDef};
+use crate::ctxt::{Ctxt, SeenKeys, parse_name_as, value};
+use crate::symbol::{CLEAR, NAME, POSTGRES, PROJECTION, PROJECTION_KEYS, SQLITE};
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::ext::IdentExt;
 
 const SIGNATURE: &str = "expected `fn name(&mut self, event: &EventType)` or `fn name(&mut self, event: &EventType, envelope: &EventEnvelope)`, plain or `async`";
+const SQLITE_SIGNATURE: &str = "expected `fn name(&mut self, event: &EventType, envelope: &EventEnvelope, tx: &Transaction<'_>)`, not `async`, with rusqlite's `Transaction`";
+const POSTGRES_SIGNATURE: &str = "expected `fn name(&mut self, event: &EventType, envelope: &EventEnvelope, tx: &Transaction<'_>)`, plain or `async`, with tokio_postgres's `Transaction`";
 
-/// The `name = "..."` of `#[projection(...)]`, if given (and right).
-pub(super) fn parse_args(args: TokenStream, cx: &mut Ctxt) -> Option<syn::LitStr> {
-    let mut name = None;
+/// The handlers' signature in `mode`, for messages.
+fn signature(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Plain => SIGNATURE,
+        Mode::Sqlite => SQLITE_SIGNATURE,
+        Mode::Postgres => POSTGRES_SIGNATURE,
+    }
+}
+
+/// `#[projection(...)]` as parsed so far: each key with the path it was given at.
+#[derive(Default)]
+struct Entries {
+    name: Option<syn::LitStr>,
+    mode: Option<(Mode, syn::Path)>,
+    clear: Option<(syn::Path, syn::Ident)>,
+}
+
+/// What `#[projection(...)]` says (the right parts of it; the rest is reported).
+pub(super) fn parse_args(args: TokenStream, cx: &mut Ctxt) -> Args {
+    let mut entries = Entries::default();
     let mut seen = SeenKeys::new(PROJECTION, PROJECTION_KEYS);
     let parser = syn::meta::parser(|meta| {
-        let result = parse_entry(&meta, &mut name, &mut seen);
+        let result = parse_entry(&meta, &mut entries, &mut seen);
         cx.recover(meta.input, result)
     });
     if let Err(error) = syn::parse::Parser::parse2(parser, args) {
         cx.push(error);
     }
-    name
+    if let (Some((key, _)), None) = (&entries.clear, &entries.mode) {
+        cx.error_spanned(
+            key,
+            "`clear` names the method that empties the read model of a `sqlite` or `postgres` projection for a rebuild; add one of those flags, as in `#[projection(name = \"task_board\", sqlite, clear = clear_board)]`",
+        );
+    }
+    Args {
+        name: entries.name,
+        mode: entries.mode.map_or(Mode::Plain, |(mode, _)| mode),
+        clear: entries.clear.map(|(_, method)| method),
+    }
 }
 
-/// One `key = value` of `#[projection(...)]`.
+/// One entry of `#[projection(...)]`: `name = "..."`, a flag, or `clear = method`.
 fn parse_entry(
     meta: &syn::meta::ParseNestedMeta,
-    name: &mut Option<syn::LitStr>,
+    entries: &mut Entries,
     seen: &mut SeenKeys,
 ) -> syn::Result<()> {
     match seen.check(&meta.path)?.as_str() {
-        NAME => *name = Some(parse_name_as(meta, "name = \"open_tasks\"")?),
+        NAME => entries.name = Some(parse_name_as(meta, "name = \"open_tasks\"")?),
+        flag @ (SQLITE | POSTGRES) => {
+            if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+                return Err(syn::Error::new_spanned(
+                    &meta.path,
+                    format!(
+                        "`{flag}` is a flag, without a value, as in `#[projection(name = \"task_board\", {flag})]`"
+                    ),
+                ));
+            }
+            if let Some((_, first)) = &entries.mode {
+                return Err(syn::Error::new_spanned(
+                    &meta.path,
+                    format!(
+                        "a projection's read model is in one database: `{}` is given already, so `{flag}` cannot be too",
+                        crate::ctxt::path_text(first)
+                    ),
+                ));
+            }
+            let mode = if flag == SQLITE {
+                Mode::Sqlite
+            } else {
+                Mode::Postgres
+            };
+            entries.mode = Some((mode, meta.path.clone()));
+        }
+        CLEAR => {
+            const EXAMPLE: &str = "clear = clear_board";
+            let expr: syn::Expr = value(meta, EXAMPLE)?.parse()?;
+            let method = match &expr {
+                syn::Expr::Path(p) if p.qself.is_none() && p.attrs.is_empty() => {
+                    p.path.get_ident().cloned()
+                }
+                _ => None,
+            };
+            let method = method.ok_or_else(|| {
+                syn::Error::new_spanned(
+                    &expr,
+                    format!("expected the name of a method of this type, as in `{EXAMPLE}`"),
+                )
+            })?;
+            entries.clear = Some((meta.path.clone(), method));
+        }
         _ => unreachable!("SeenKeys admits only PROJECTION_KEYS"),
     }
     Ok(())
 }
 
-pub(super) fn parse<'a>(
-    block: &'a syn::ItemImpl,
-    name: Option<syn::LitStr>,
-    cx: &mut Ctxt,
-) -> ProjectionDef<'a> {
+pub(super) fn parse<'a>(block: &'a syn::ItemImpl, args: Args, cx: &mut Ctxt) -> ProjectionDef<'a> {
     let mut block_ok = true;
     if let Some((_, path, _)) = &block.trait_ {
         block_ok = false;
@@ -61,7 +128,16 @@ pub(super) fn parse<'a>(
     for item in &block.items {
         let syn::ImplItem::Fn(f) = item else { continue };
         functions += 1;
-        if let Some(handler) = check_handler(&f.sig, cx) {
+        if args.clear.as_ref() == Some(&f.sig.ident) {
+            cx.error_spanned(
+                &f.sig.ident,
+                format!(
+                    "`{}` is the `clear` method, but every function of a #[projection] block is a handler; move it to another `impl` block of the type",
+                    f.sig.ident
+                ),
+            );
+        }
+        if let Some(handler) = check_handler(&f.sig, args.mode, cx) {
             handlers.push(handler);
         }
     }
@@ -73,9 +149,12 @@ pub(super) fn parse<'a>(
     }
     ProjectionDef {
         block,
-        name: name
+        name: args
+            .name
             .map(|n| n.value())
             .unwrap_or_else(|| type_name(&block.self_ty)),
+        mode: args.mode,
+        clear: args.clear,
         block_ok,
         handlers,
     }
@@ -95,11 +174,18 @@ fn type_name(ty: &syn::Type) -> String {
 }
 
 /// Checks one function's signature. Returns the handler when its event type can be told.
-fn check_handler<'a>(sig: &'a syn::Signature, cx: &mut Ctxt) -> Option<Handler<'a>> {
+fn check_handler<'a>(sig: &'a syn::Signature, mode: Mode, cx: &mut Ctxt) -> Option<Handler<'a>> {
+    let signature = signature(mode);
+    if let (Mode::Sqlite, Some(asyncness)) = (mode, &sig.asyncness) {
+        cx.error_spanned(
+            asyncness,
+            "a SQLite projection's handlers run on the database's thread inside its transaction, so they cannot be `async`",
+        );
+    }
     if let Some(unsafety) = &sig.unsafety {
         cx.error_spanned(
             unsafety,
-            format!("a #[projection] handler cannot be `unsafe`; {SIGNATURE}"),
+            format!("a #[projection] handler cannot be `unsafe`; {signature}"),
         );
     }
     // Lifetime parameters are harmless; type and const parameters leave the event unknown.
@@ -111,7 +197,7 @@ fn check_handler<'a>(sig: &'a syn::Signature, cx: &mut Ctxt) -> Option<Handler<'
     {
         cx.error_spanned(&sig.generics,
             format!(
-                "a #[projection] handler cannot be generic: its event type says which stored events it handles; {SIGNATURE}"
+                "a #[projection] handler cannot be generic: its event type says which stored events it handles; {signature}"
             ),
         );
     }
@@ -128,12 +214,12 @@ fn check_handler<'a>(sig: &'a syn::Signature, cx: &mut Ctxt) -> Option<Handler<'
         Some(r) if matches!(&*r.ty, syn::Type::Reference(t) if t.mutability.is_some()) => {}
         Some(r) => cx.error_spanned(r,
             format!(
-                "a #[projection] handler updates the read model, so it takes `&mut self`; {SIGNATURE}"
+                "a #[projection] handler updates the read model, so it takes `&mut self`; {signature}"
             ),
         ),
         None => cx.error_spanned(&sig.ident,
             format!(
-                "`{}` has no `&mut self` receiver; {SIGNATURE}; helper functions belong in another `impl` block",
+                "`{}` has no `&mut self` receiver; {signature}; helper functions belong in another `impl` block",
                 sig.ident
             ),
         ),
@@ -145,7 +231,7 @@ fn check_handler<'a>(sig: &'a syn::Signature, cx: &mut Ctxt) -> Option<Handler<'
                 if let syn::Type::ImplTrait(generic) = &*r.elem {
                     cx.error_spanned(generic,
                         format!(
-                            "a #[projection] handler cannot be generic: name the event type; {SIGNATURE}"
+                            "a #[projection] handler cannot be generic: name the event type; {signature}"
                         ),
                     );
                 }
@@ -155,7 +241,7 @@ fn check_handler<'a>(sig: &'a syn::Signature, cx: &mut Ctxt) -> Option<Handler<'
                 cx.error_spanned(
                     r,
                     format!(
-                        "the event is only read: borrow it as `&{}`; {SIGNATURE}",
+                        "the event is only read: borrow it as `&{}`; {signature}",
                         r.elem.to_token_stream()
                     ),
                 );
@@ -165,7 +251,7 @@ fn check_handler<'a>(sig: &'a syn::Signature, cx: &mut Ctxt) -> Option<Handler<'
                 cx.error_spanned(
                     other,
                     format!(
-                        "the handler borrows the event: write `&{}`; {SIGNATURE}",
+                        "the handler borrows the event: write `&{}`; {signature}",
                         other.to_token_stream()
                     ),
                 );
@@ -176,42 +262,67 @@ fn check_handler<'a>(sig: &'a syn::Signature, cx: &mut Ctxt) -> Option<Handler<'
             cx.error_spanned(
                 &sig.ident,
                 format!(
-                    "`{}` takes no event: a handler borrows the event it handles; {SIGNATURE}",
+                    "`{}` takes no event: a handler borrows the event it handles; {signature}",
                     sig.ident
                 ),
             );
             None
         }
     };
-    let envelope = typed.next().map(|arg| match &*arg.ty {
-        syn::Type::Reference(r) if r.mutability.is_none() => &*r.elem,
-        syn::Type::Reference(r) => {
-            cx.error_spanned(
-                r,
-                format!(
-                    "the envelope is only read: borrow it as `&{}`; {SIGNATURE}",
-                    r.elem.to_token_stream()
-                ),
-            );
-            &*r.elem
-        }
-        other => {
-            cx.error_spanned(
-                other,
-                format!(
-                    "the handler borrows the envelope: write `&{}`; {SIGNATURE}",
-                    other.to_token_stream()
-                ),
-            );
-            other
-        }
-    });
-    for extra in typed {
-        cx.error_spanned(extra,
-            format!(
-                "a #[projection] handler takes the event and, optionally, the envelope, nothing more; {SIGNATURE}"
+    let envelope = typed.next().map(|arg| {
+        borrowed(
+            arg,
+            (
+                "the envelope is only read: borrow it as",
+                "the handler borrows the envelope: write",
             ),
-        );
+            signature,
+            cx,
+        )
+    });
+    let tx = if mode == Mode::Plain {
+        None
+    } else {
+        let tx = typed.next().map(|arg| {
+            borrowed(
+                arg,
+                (
+                    "the transaction is lent to the handler shared: write",
+                    "the handler borrows the transaction: write",
+                ),
+                signature,
+                cx,
+            )
+        });
+        if event.is_some() && tx.is_none() {
+            let missing = if envelope.is_none() {
+                "no envelope and no transaction"
+            } else {
+                "no transaction"
+            };
+            cx.error_spanned(
+                &sig.ident,
+                format!(
+                    "`{}` takes {missing}: {}'s handler takes the event, its envelope and the transaction it writes the read model in; {signature}",
+                    sig.ident,
+                    mode.projection()
+                ),
+            );
+        }
+        tx
+    };
+    let nothing_more = match mode {
+        Mode::Plain => {
+            "a #[projection] handler takes the event and, optionally, the envelope, nothing more"
+                .to_owned()
+        }
+        mode => format!(
+            "{}'s handler takes the event, the envelope and the transaction, nothing more",
+            mode.projection()
+        ),
+    };
+    for extra in typed {
+        cx.error_spanned(extra, format!("{nothing_more}; {signature}"));
     }
     let output = match &sig.output {
         syn::ReturnType::Default => None,
@@ -221,7 +332,35 @@ fn check_handler<'a>(sig: &'a syn::Signature, cx: &mut Ctxt) -> Option<Handler<'
         method: &sig.ident,
         event,
         envelope,
+        tx,
         is_async: sig.asyncness.is_some(),
         output,
     })
+}
+
+/// `T` of a parameter `&T`; a `&mut T` or a `T` is reported with `messages` (each followed
+/// by `&T`).
+fn borrowed<'a>(
+    arg: &'a syn::PatType,
+    (shared, by_value): (&str, &str),
+    signature: &str,
+    cx: &mut Ctxt,
+) -> &'a syn::Type {
+    match &*arg.ty {
+        syn::Type::Reference(r) if r.mutability.is_none() => &r.elem,
+        syn::Type::Reference(r) => {
+            cx.error_spanned(
+                r,
+                format!("{shared} `&{}`; {signature}", r.elem.to_token_stream()),
+            );
+            &r.elem
+        }
+        other => {
+            cx.error_spanned(
+                other,
+                format!("{by_value} `&{}`; {signature}", other.to_token_stream()),
+            );
+            other
+        }
+    }
 }

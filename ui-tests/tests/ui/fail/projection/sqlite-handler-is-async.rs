@@ -1,0 +1,24 @@
+use eventsource::prelude::*;
+use eventsource::store::sqlite::rusqlite::Transaction;
+use eventsource::subscription::EventEnvelope;
+
+#[event]
+pub struct TaskCreated {
+    pub title: String,
+}
+
+#[derive(Default)]
+pub struct OpenTasks {
+    pub open: usize,
+}
+
+#[projection(sqlite)]
+impl OpenTasks {
+    async fn created(&mut self, _: &TaskCreated, _: &EventEnvelope, _: &Transaction<'_>) {
+        self.open += 1;
+    }
+}
+
+fn main() {
+    let _ = <OpenTasks as eventsource::subscription::SqliteProjection>::NAME;
+}
