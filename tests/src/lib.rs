@@ -2,6 +2,7 @@
 //! [`EventStore`](eventsource::EventStore) and [`SnapshotStore`](eventsource::SnapshotStore)
 //! backend runs unchanged.
 
+pub mod board;
 pub mod conformance;
 pub mod fixtures;
 pub mod guarded;
