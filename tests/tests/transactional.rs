@@ -6,6 +6,7 @@
 use eventsource::RetryPolicy;
 use eventsource::prelude::*;
 use eventsource::store::SubscriptionStore;
+use eventsource::store::sqlite::rusqlite::Connection;
 use eventsource::subscription::{
     SubscriptionHandle, SubscriptionOptions, SubscriptionRunner, TransactionalStore, rebuild,
 };
