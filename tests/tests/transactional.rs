@@ -195,8 +195,8 @@ impl Sqlite {
     }
 }
 
-fn raw(store: &TempSqliteStore) -> eventsource::store::sqlite::rusqlite::Connection {
-    eventsource::store::sqlite::rusqlite::Connection::open(store.dir().join("events.db")).unwrap()
+fn raw(store: &TempSqliteStore) -> Connection {
+    Connection::open(store.dir().join("events.db")).unwrap()
 }
 
 impl Harness for Sqlite {
