@@ -10,6 +10,7 @@ pub mod guarded;
 pub mod postgres;
 #[cfg(feature = "postgres")]
 pub mod postgres_bench;
+pub mod process;
 pub mod snapshot_behaviour;
 pub mod snapshot_bench;
 pub mod snapshot_conformance;

@@ -34,6 +34,7 @@ use eventsource_tests::postgres::{
     PgTestStore, SchemaGuard, admin, database_url, fresh_schema_name, pg_config, pg_store_with,
     pg_store_with_connection,
 };
+use eventsource_tests::process::ChildProcess;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -1159,57 +1160,8 @@ async fn a_pool_only_store_claims_on_a_connection_taken_from_its_pool() {
 }
 
 /// A `claim_holder` process (tests/src/bin/claim_holder.rs), killed when dropped.
-struct ClaimHolder {
-    child: std::process::Child,
-    lines: tokio::sync::mpsc::UnboundedReceiver<String>,
-}
-
-impl ClaimHolder {
-    fn start(schema: &str, subscription: &str) -> Self {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_claim_holder"))
-            .args([schema, subscription])
-            .env("DATABASE_URL", database_url())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit())
-            .spawn()
-            .expect("start claim_holder");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (sender, lines) = tokio::sync::mpsc::unbounded_channel();
-        std::thread::spawn(move || {
-            use std::io::BufRead;
-            for line in std::io::BufReader::new(stdout).lines() {
-                let Ok(line) = line else { return };
-                if sender.send(line).is_err() {
-                    return;
-                }
-            }
-        });
-        ClaimHolder { child, lines }
-    }
-
-    /// Waits up to `within` for the next line, which must be `expected`.
-    async fn expect_line(&mut self, expected: &str, within: Duration) {
-        match tokio::time::timeout(within, self.lines.recv()).await {
-            Ok(Some(line)) => assert_eq!(line, expected),
-            Ok(None) => panic!(
-                "claim_holder ended ({:?}) before printing `{expected}`",
-                self.child.try_wait()
-            ),
-            Err(_) => panic!("claim_holder did not print `{expected}` within {within:?}"),
-        }
-    }
-
-    /// SIGKILL, and reap.
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for ClaimHolder {
-    fn drop(&mut self) {
-        self.kill();
-    }
+fn claim_holder(schema: &str, subscription: &str) -> ChildProcess {
+    ChildProcess::start(env!("CARGO_BIN_EXE_claim_holder"), &[schema, subscription])
 }
 
 /// The bound on a takeover after the holder process is killed.
@@ -1221,9 +1173,9 @@ async fn a_killed_process_hands_its_claim_to_a_standby_process() {
         return;
     };
     let schema = store.schema_name();
-    let mut a = ClaimHolder::start(schema, "orders");
+    let mut a = claim_holder(schema, "orders");
     a.expect_line("claimed", Duration::from_secs(20)).await;
-    let mut b = ClaimHolder::start(schema, "orders");
+    let mut b = claim_holder(schema, "orders");
     b.expect_line("standby", Duration::from_secs(20)).await;
     // B stays on standby while A lives.
     tokio::time::sleep(Duration::from_millis(300)).await;
