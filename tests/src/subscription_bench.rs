@@ -15,8 +15,11 @@
 //!   (the handler sends `Instant::now()` over a channel, paired by the event's number).
 
 use eventsource::prelude::*;
+use eventsource::store::sqlite::rusqlite::Connection;
 use eventsource::store::{NewEvent, StreamId, SubscriptionStore};
-use eventsource::subscription::{StartFrom, SubscriptionOptions, SubscriptionRunner};
+use eventsource::subscription::{
+    CheckpointEvery, StartFrom, SubscriptionOptions, SubscriptionRunner,
+};
 use eventsource::{EventMetadata, InMemoryEventStore};
 use std::fmt::Write;
 use std::num::NonZeroUsize;
@@ -113,10 +116,20 @@ fn options(batch_size: usize) -> SubscriptionOptions {
 /// One catch-up: a [`Counter`] from the beginning of the feed until it is live at `head`,
 /// which must take `events` events. Returns the time from start to live.
 pub async fn catch_up<S: Store>(store: &S, batch_size: usize, head: u64, events: u64) -> Duration {
+    catch_up_with(store, options(batch_size), head, events).await
+}
+
+/// [`catch_up`] with other options (they should start from the beginning).
+pub async fn catch_up_with<S: Store>(
+    store: &S,
+    options: SubscriptionOptions,
+    head: u64,
+    events: u64,
+) -> Duration {
     let mut runner = SubscriptionRunner::new(store.clone());
     let started = Instant::now();
     let mut handle = runner
-        .start(Counter::default(), options(batch_size))
+        .start(Counter::default(), options)
         .expect("starting the subscription");
     let status = tokio::time::timeout(
         PATIENCE,
@@ -155,9 +168,8 @@ pub async fn raw_in_memory(store: &InMemoryEventStore, page: usize) -> (u64, Dur
 
 /// An open plain rusqlite connection on the store's database file, with the settings the
 /// store's connections have that matter for reads (WAL, 32 MiB page cache).
-pub fn raw_sqlite_connection(path: &Path) -> eventsource::store::sqlite::rusqlite::Connection {
-    let connection =
-        eventsource::store::sqlite::rusqlite::Connection::open(path).expect("opening the file");
+pub fn raw_sqlite_connection(path: &Path) -> Connection {
+    let connection = Connection::open(path).expect("opening the file");
     connection
         .execute_batch("PRAGMA journal_mode = WAL; PRAGMA cache_size = -32768;")
         .expect("pragmas");
@@ -166,9 +178,7 @@ pub fn raw_sqlite_connection(path: &Path) -> eventsource::store::sqlite::rusqlit
 
 /// The raw read of the SQLite feed: one plain `SELECT position, event_type, payload ...
 /// ORDER BY position` of every event, each payload decoded.
-pub fn raw_sqlite(
-    connection: &eventsource::store::sqlite::rusqlite::Connection,
-) -> (u64, Duration) {
+pub fn raw_sqlite(connection: &Connection) -> (u64, Duration) {
     let started = Instant::now();
     let mut select = connection
         .prepare_cached(
@@ -471,6 +481,8 @@ pub struct Phases {
     pub status: Duration,
     /// The whole subscription, as [`catch_up`] times it.
     pub subscription: Duration,
+    /// The same subscription storing its checkpoint every 5,000 events instead of 100.
+    pub sparse_checkpoints: Duration,
 }
 
 /// Measures [`Phases`] for a seeded store (`head` and `events` as [`seed`] left them).
@@ -536,7 +548,7 @@ pub async fn phases<S: Store>(
         let _ = waiting.await;
         elapsed
     }
-    let mut times = vec![Vec::new(); 5];
+    let mut times = vec![Vec::new(); 6];
     for _ in 0..rounds {
         for (i, step) in [Step::Read, Step::Handle, Step::Checkpoint, Step::Status]
             .into_iter()
@@ -545,6 +557,10 @@ pub async fn phases<S: Store>(
             times[i].push(pass(store, batch_size, head, step).await);
         }
         times[4].push(catch_up(store, batch_size, head, events).await);
+        let sparse = options(batch_size).checkpoint_every(CheckpointEvery::Events(
+            NonZeroUsize::new(5000).unwrap_or(NonZeroUsize::MIN),
+        ));
+        times[5].push(catch_up_with(store, sparse, head, events).await);
     }
     Phases {
         read_feed: median(&times[0]),
@@ -552,6 +568,7 @@ pub async fn phases<S: Store>(
         checkpoints: median(&times[2]),
         status: median(&times[3]),
         subscription: median(&times[4]),
+        sparse_checkpoints: median(&times[5]),
     }
 }
 
@@ -575,6 +592,10 @@ pub fn format_phases(name: &str, batch_size: usize, events: u64, p: &Phases) -> 
     out += &line(
         "the subscription (start until live at the head)",
         p.subscription,
+    );
+    out += &line(
+        "the subscription, a checkpoint every 5,000 events",
+        p.sparse_checkpoints,
     );
     out
 }
