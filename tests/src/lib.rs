@@ -14,6 +14,7 @@ pub mod process;
 pub mod snapshot_behaviour;
 pub mod snapshot_bench;
 pub mod snapshot_conformance;
+pub mod subscription_bench;
 pub mod subscription_suite;
 
 /// The README's Rust examples, compiled and run as doctests.
