@@ -31,9 +31,10 @@ pub enum CheckpointEvery {
 }
 
 impl Default for CheckpointEvery {
-    /// Every 100 events.
+    /// Every 1,000 events: each checkpoint is a committed write (an fsync on SQLite, a
+    /// commit on PostgreSQL), so a finer default would dominate a catch-up.
     fn default() -> Self {
-        CheckpointEvery::Events(NonZeroUsize::new(100).unwrap_or(NonZeroUsize::MIN))
+        CheckpointEvery::Events(NonZeroUsize::new(1000).unwrap_or(NonZeroUsize::MIN))
     }
 }
 
@@ -101,7 +102,7 @@ impl SubscriptionOptions {
         self
     }
 
-    /// How often the checkpoint is stored (default every 100 events).
+    /// How often the checkpoint is stored (default every 1,000 events).
     pub fn checkpoint_every(mut self, every: CheckpointEvery) -> Self {
         self.checkpoint = every;
         self

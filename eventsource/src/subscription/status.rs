@@ -26,7 +26,8 @@ pub enum SubscriptionState {
 pub struct SubscriptionStatus {
     /// The subscription's name.
     pub name: String,
-    /// The position of the last event it is done with.
+    /// The position of the last event it is done with, as of its last batch (the status
+    /// moves once a batch, not once an event).
     pub position: u64,
     /// The newest position of the feed it knows of.
     pub head: u64,

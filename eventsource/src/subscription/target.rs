@@ -59,7 +59,6 @@ where
                 }
             }
             progress.advance(position);
-            core.set(|s| s.position = position);
             if core.checkpoint_due(progress) {
                 core.store_checkpoint(progress).await;
             }
@@ -245,7 +244,6 @@ impl<P: Send + 'static> InTransaction<P> {
                 }
             }
             progress.advance(position);
-            core.set(|s| s.position = position);
         }
         // Skipped and parked events move the checkpoint outside a transaction: nothing of
         // the read model depends on them.
@@ -305,8 +303,6 @@ where
             progress.advance(position);
         }
         self.take_snapshots().await;
-        let position = progress.position;
-        core.set(|s| s.position = position);
         if core.checkpoint_due(progress) {
             core.store_checkpoint(progress).await;
         }
