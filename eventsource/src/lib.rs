@@ -111,7 +111,8 @@
 //! - `snapshot(...)` has a `version` from 1; a snapshot store can only be given to an
 //!   aggregate that has `snapshot(...)`.
 //! - `#[projection]` handlers are `fn(&mut self, &E)` or `fn(&mut self, &E, &EventEnvelope)`
-//!   for an event type `E`, one handler per event, no two events with one stored name.
+//!   for an event type `E` (in the `sqlite` and `postgres` modes also the transaction, and
+//!   never `async` on SQLite), one handler per event, no two events with one stored name.
 //!
 //! # Projections
 //!

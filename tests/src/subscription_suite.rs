@@ -10,8 +10,8 @@ use crate::fixtures::{Deposited, raw, raw_events, task_stream};
 use eventsource::prelude::*;
 use eventsource::store::{EventStore, StreamId, SubscriptionStore};
 use eventsource::subscription::{
-    CheckpointEvery, EventEnvelope, HandleError, OnFailure, StartFrom, SubscriptionHandle,
-    SubscriptionOptions, SubscriptionRunner, SubscriptionState, SubscriptionStatus, replay_parked,
+    CheckpointEvery, EventEnvelope, OnFailure, StartFrom, SubscriptionHandle, SubscriptionOptions,
+    SubscriptionRunner, SubscriptionState, SubscriptionStatus, replay_parked,
 };
 use eventsource::{Error, RetryPolicy};
 use std::num::NonZeroUsize;
@@ -595,9 +595,4 @@ pub async fn second_subscription_of_the_same_name_is_refused<S: Store>(store: S)
     }
     handle.stop().await.unwrap();
     runner.shutdown().await;
-}
-
-/// Keeps `HandleError` in the suite's vocabulary for backends' own cases.
-pub fn is_decode_error(error: &HandleError) -> bool {
-    matches!(error, HandleError::Decode(_))
 }
