@@ -95,6 +95,16 @@ pub(super) fn event_ref<'a>(
 /// Reads the stream's type and id of a `read_all` row; `position` names the row in an
 /// error, since its stream is what is unreadable.
 pub(super) fn stream_of(row: &Row<'_>, position: u64) -> Result<StreamId> {
+    let text = |index| match row.get_ref(index) {
+        Ok(ValueRef::Text(bytes)) => std::str::from_utf8(bytes).ok(),
+        _ => None,
+    };
+    if let (Some(aggregate_type), Some(aggregate_id)) =
+        (text(STREAM_COLUMNS_AT), text(STREAM_COLUMNS_AT + 1))
+    {
+        return Ok(StreamId::new(aggregate_type, aggregate_id));
+    }
+    // The slow path, only for a bad row: name what is wrong.
     let unknown = StreamId::new("<unreadable>", format!("at feed position {position}"));
     let cell = Cells {
         row,
