@@ -1284,3 +1284,84 @@ mod one_owner_per_subscription {
         second_runner.shutdown().await;
     }
 }
+
+/// A feed row that cannot be read is parked by a subscription with its typed error (and
+/// skipped), or stops it at the row with the stop policy.
+mod corrupt_rows_in_the_feed {
+    use super::*;
+    use eventsource::store::SubscriptionStore;
+    use eventsource::subscription::{OnFailure, SubscriptionOptions, SubscriptionRunner};
+    use eventsource_tests::subscription_suite::Recorder;
+
+    async fn store_with_a_corrupt_second_event() -> Option<(PgTestStore, u64, u64)> {
+        let store = pg_store().await?;
+        let records = store
+            .append(&task_stream(), ExpectedVersion::NoStream, raw_events(3))
+            .await
+            .unwrap()
+            .records;
+        admin_of(&store)
+            .await
+            .execute(
+                &format!(
+                    "UPDATE \"{}\".events SET metadata = '{{\"n\": 1}}' WHERE version = 2",
+                    store.schema_name()
+                ),
+                &[],
+            )
+            .await
+            .unwrap();
+        Some((store, records[1].position, records[2].position))
+    }
+
+    fn options() -> SubscriptionOptions {
+        SubscriptionOptions::new().poll_interval(Duration::from_millis(100))
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn is_parked_with_its_error_and_skipped() {
+        let Some((store, corrupt, head)) = store_with_a_corrupt_second_event().await else {
+            return;
+        };
+        let mut runner = SubscriptionRunner::new(store.clone());
+        let (recorder, seen) = Recorder::new();
+        let mut handle = runner.start(recorder, options()).unwrap();
+        let status = tokio::time::timeout(
+            Duration::from_secs(30),
+            handle.wait_for(|s| s.is_live() && s.position == head),
+        )
+        .await
+        .unwrap();
+        assert!(status.is_live(), "{status:?}");
+        assert_eq!(seen.lock().unwrap().positions.len(), 2);
+        let parked = store.parked("recorder").await.unwrap();
+        assert_eq!(parked.len(), 1, "{parked:?}");
+        assert_eq!(
+            (parked[0].position, parked[0].stream.as_ref()),
+            (corrupt, None)
+        );
+        assert!(parked[0].error.contains("corrupt"), "{}", parked[0].error);
+        handle.stop().await.unwrap();
+        runner.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn stops_the_subscription_with_the_stop_policy() {
+        let Some((store, corrupt, _)) = store_with_a_corrupt_second_event().await else {
+            return;
+        };
+        let mut runner = SubscriptionRunner::new(store.clone());
+        let (recorder, _) = Recorder::new();
+        let handle = runner
+            .start(recorder, options().on_failure(OnFailure::Stop))
+            .unwrap();
+        let result = tokio::time::timeout(Duration::from_secs(30), handle.join())
+            .await
+            .unwrap();
+        match result {
+            Err(Error::SubscriptionStopped { position, .. }) => assert_eq!(position, corrupt),
+            other => panic!("expected SubscriptionStopped, got {:?}", other.map(|_| ())),
+        }
+        runner.shutdown().await;
+    }
+}

@@ -152,6 +152,40 @@ async fn rebuild_clears_the_read_model_and_replays_it<H: Harness>(h: H) {
     runner.shutdown().await;
 }
 
+/// Exactly once with the transactional checkpoint: 8 writers append while the projection
+/// follows live.
+async fn concurrent_writers_while_live_take_effect_exactly_once<H: Harness>(h: H) {
+    let store = h.store();
+    let mut runner = SubscriptionRunner::new(store.clone());
+    let mut handle = runner
+        .start_transactional(h.board(None), options())
+        .unwrap();
+    live_at(&mut handle, 0).await;
+    let writers: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for _ in 0..25 {
+                    store
+                        .append(&task_stream(), ExpectedVersion::NoStream, raw_events(2))
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let feed = append(&store, 0).await;
+    assert_eq!(feed.len(), 400);
+    live_at(&mut handle, *feed.last().unwrap()).await;
+    handle.stop().await.unwrap();
+    assert_eq!(h.rows().await, feed);
+    assert!(store.parked("board").await.unwrap().is_empty());
+    runner.shutdown().await;
+}
+
 macro_rules! cases {
     ($harness:expr) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -172,6 +206,13 @@ macro_rules! cases {
         async fn a_restart_resumes_after_the_committed_batch() {
             if let Some(h) = $harness.await {
                 super::a_restart_resumes_after_the_committed_batch(h).await;
+            }
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn concurrent_writers_while_live_take_effect_exactly_once() {
+            if let Some(h) = $harness.await {
+                super::concurrent_writers_while_live_take_effect_exactly_once(h).await;
             }
         }
 
