@@ -25,6 +25,16 @@ pub enum Error {
         aggregate_id: String,
     },
 
+    /// A command meant to create an aggregate found it stored already
+    /// ([`Repository::create`](crate::Repository::create)).
+    #[error("aggregate {aggregate_type} {aggregate_id} exists already")]
+    AlreadyExists {
+        /// The aggregate type, as in `#[aggregate(name = ...)]`.
+        aggregate_type: String,
+        /// The aggregate id, as text.
+        aggregate_id: String,
+    },
+
     /// The stream was not at the version the writer expected: somebody else wrote first.
     #[error(
         "concurrency conflict on {stream}: expected version {expected}, actual version {actual}"

@@ -151,7 +151,7 @@ pub use error::{BoxError, DecodeError, Error, Result};
 pub use event::{DomainEvent, EventContext, EventMetadata};
 pub use future::BoxFuture;
 pub use publish::EventPublisher;
-pub use repository::{DEFAULT_UPDATE_ATTEMPTS, Repository, UpdateError};
+pub use repository::{Repository, UpdateError};
 pub use retry::RetryPolicy;
 pub use root::{AggregateRoot, PendingEvent};
 pub use snapshot::{

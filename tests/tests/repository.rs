@@ -8,6 +8,7 @@ use eventsource_tests::fixtures::{
     TaskError,
 };
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 fn repo() -> (Repository<Task, InMemoryEventStore>, InMemoryEventStore) {
     let store = InMemoryEventStore::new();
@@ -538,7 +539,10 @@ async fn interfering_repo(
         inner,
         interferences: Arc::new(Mutex::new(interferences)),
     };
-    (Repository::new(store).with_update_attempts(attempts), id)
+    let retry = eventsource::RetryPolicy::new(attempts)
+        .unwrap()
+        .backoff(Duration::ZERO, Duration::ZERO);
+    (Repository::new(store).with_retry(retry), id)
 }
 
 #[tokio::test]

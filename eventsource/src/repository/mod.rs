@@ -1,12 +1,14 @@
 //! [`Repository`]: loads aggregates from their events, saves new events with optimistic
 //! concurrency, and publishes what was saved.
 
+mod commands;
 mod replay;
 
-use crate::aggregate::{Aggregate, IntoEvents};
+use crate::aggregate::Aggregate;
 use crate::error::{Error, Result};
 use crate::event::EventContext;
 use crate::publish::EventPublisher;
+use crate::retry::RetryPolicy;
 use crate::root::AggregateRoot;
 use crate::snapshot::snapshotter::Snapshotter;
 use crate::snapshot::{Snapshot, SnapshotPolicy, SnapshotStore, Snapshottable};
@@ -17,9 +19,6 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use tracing::Instrument;
-
-/// How many times [`Repository::update`] tries by default before a conflict is returned.
-pub const DEFAULT_UPDATE_ATTEMPTS: u32 = 3;
 
 /// Loads and saves aggregates of type `A` in store `S`.
 ///
@@ -43,9 +42,23 @@ pub const DEFAULT_UPDATE_ATTEMPTS: u32 = 3;
 pub struct Repository<A: Aggregate, S: EventStore> {
     store: S,
     publisher: Option<Arc<dyn EventPublisher>>,
-    update_attempts: u32,
-    snapshots: Option<Snapshotter<A>>,
+    retry: RetryPolicy,
+    snapshots: Option<Arc<Snapshotter<A>>>,
     aggregate: PhantomData<fn() -> A>,
+}
+
+/// A clone shares the store handle, the publisher and the snapshot machinery: it is cheap,
+/// so a repository can be handed to many tasks without an `Arc` of your own.
+impl<A: Aggregate, S: EventStore + Clone> Clone for Repository<A, S> {
+    fn clone(&self) -> Self {
+        Repository {
+            store: self.store.clone(),
+            publisher: self.publisher.clone(),
+            retry: self.retry,
+            snapshots: self.snapshots.clone(),
+            aggregate: PhantomData,
+        }
+    }
 }
 
 impl<A: Aggregate, S: EventStore> fmt::Debug for Repository<A, S> {
@@ -53,7 +66,7 @@ impl<A: Aggregate, S: EventStore> fmt::Debug for Repository<A, S> {
         f.debug_struct("Repository")
             .field("aggregate_type", &A::TYPE)
             .field("has_publisher", &self.publisher.is_some())
-            .field("update_attempts", &self.update_attempts)
+            .field("retry", &self.retry)
             .field("snapshots", &self.snapshots)
             .finish()
     }
@@ -76,7 +89,7 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
         Repository {
             store,
             publisher: None,
-            update_attempts: DEFAULT_UPDATE_ATTEMPTS,
+            retry: RetryPolicy::for_commands(),
             snapshots: None,
             aggregate: PhantomData,
         }
@@ -88,10 +101,18 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
         self
     }
 
-    /// How many times [`update`](Self::update) tries when it meets a conflict (at least 1).
-    pub fn with_update_attempts(mut self, attempts: u32) -> Self {
-        self.update_attempts = attempts.max(1);
+    /// How [`update`](Self::update), [`create`](Self::create) and
+    /// [`create_or_update`](Self::create_or_update) retry a conflict (default
+    /// [`RetryPolicy::for_commands`]). A policy always has at least one attempt:
+    /// `RetryPolicy::new(0)` is refused.
+    pub fn with_retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
         self
+    }
+
+    /// The retry policy of the commands.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.retry
     }
 
     /// The event store.
@@ -142,7 +163,7 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
     where
         A: Snapshottable,
     {
-        self.snapshots = Some(Snapshotter::new(Arc::new(store), policy));
+        self.snapshots = Some(Arc::new(Snapshotter::new(Arc::new(store), policy)));
         self
     }
 
@@ -178,7 +199,7 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
 
     /// The snapshot store, if one is configured.
     pub fn snapshot_store(&self) -> Option<&dyn SnapshotStore> {
-        self.snapshots.as_ref().map(Snapshotter::store)
+        self.snapshots.as_deref().map(Snapshotter::store)
     }
 
     /// The snapshot policy: [`SnapshotPolicy::default`] (no threshold, sync mode) until
@@ -186,7 +207,7 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
     pub fn snapshot_policy(&self) -> SnapshotPolicy {
         self.snapshots
             .as_ref()
-            .map_or_else(SnapshotPolicy::default, Snapshotter::policy)
+            .map_or_else(SnapshotPolicy::default, |s| s.policy())
     }
 
     /// Waits until every snapshot write that [`SnapshotMode::Background`] scheduled so far
@@ -364,33 +385,6 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
         }
         .instrument(span)
         .await
-    }
-
-    /// Loads the aggregate, runs `command` on it and saves the result; on a conflict it
-    /// reloads and runs the command again, up to the configured number of attempts.
-    ///
-    /// Returns the saved aggregate.
-    pub async fn update<R, E>(
-        &self,
-        id: A::Id,
-        command: impl Fn(&A) -> Result<R, E>,
-    ) -> Result<AggregateRoot<A>, UpdateError<E>>
-    where
-        R: IntoEvents<A>,
-    {
-        let mut attempt = 1;
-        loop {
-            let mut root = self.load(id.clone()).await?;
-            root.execute(&command).map_err(UpdateError::Rejected)?;
-            match self.save(&mut root).await {
-                Ok(()) => return Ok(root),
-                Err(error) if error.is_conflict() && attempt < self.update_attempts => {
-                    tracing::debug!(attempt, error = %error, "conflict, retrying update");
-                    attempt += 1;
-                }
-                Err(error) => return Err(error.into()),
-            }
-        }
     }
 }
 
