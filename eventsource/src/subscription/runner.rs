@@ -196,6 +196,7 @@ where
                 event_types: target.event_types(),
             },
             target,
+            reader: self.store.clone(),
         };
         let task = tokio::spawn(async move {
             let (output, result) = worker.run().await;

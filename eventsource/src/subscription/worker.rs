@@ -88,6 +88,8 @@ pub(super) struct Stopped(pub(super) Error);
 pub(super) struct Worker<S, T> {
     pub(super) core: Core<S>,
     pub(super) target: T,
+    /// A second handle to the store, to read the next page while a batch is delivered.
+    pub(super) reader: S,
 }
 
 impl<S, T> Worker<S, T>
@@ -138,11 +140,16 @@ where
             }
         };
         let batch_size = core.options.batch_size.get();
+        let mut prefetched = None;
         while !core.stop_requested() {
             if claim.is_lost() {
                 return Ok(true);
             }
-            let entries = match core.store.read_feed(progress.position, batch_size).await {
+            let read = match prefetched.take() {
+                Some(read) => read,
+                None => core.store.read_feed(progress.position, batch_size).await,
+            };
+            let entries = match read {
                 Ok(entries) => entries,
                 Err(error) => {
                     tracing::warn!(subscription = name, %error, "reading the feed failed; retrying");
@@ -163,11 +170,25 @@ where
                 last,
                 count
             );
-            self.target
+            // A full batch means more is stored: read the next page while this one is
+            // handled (the reading connection and the handlers run side by side).
+            let delivery = self
+                .target
                 .deliver_batch(core, entries, &mut progress)
-                .instrument(span)
-                .await
-                .map_err(|Stopped(error)| error)?;
+                .instrument(span);
+            let delivered = if count == batch_size {
+                let (delivered, next) =
+                    tokio::join!(delivery, self.reader.read_feed(last, batch_size));
+                prefetched = Some(next);
+                delivered
+            } else {
+                delivery.await
+            };
+            delivered.map_err(|Stopped(error)| error)?;
+            if progress.position != last {
+                // Stopped, or the batch is to be read again: the next page does not follow.
+                prefetched = None;
+            }
             let position = progress.position;
             core.set(|s| {
                 s.position = position;
