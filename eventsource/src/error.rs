@@ -155,9 +155,32 @@ pub enum Error {
     #[error("invalid configuration: {0}")]
     Config(String),
 
-    /// The backend failed (I/O, connection, database error).
-    #[error("event store backend error: {0}")]
+    /// The backend failed (I/O, connection, database error). It displays the whole chain
+    /// of causes, so that what the server said is in the message (a PostgreSQL client's
+    /// own message is only "db error").
+    #[error("event store backend error: {}", Chain(.0.as_ref()))]
     Backend(#[source] BoxError),
+}
+
+/// An error and its sources, joined by `: ` (a source whose text its parent already
+/// shows is left out).
+struct Chain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut shown = self.0.to_string();
+        f.write_str(&shown)?;
+        let mut source = self.0.source();
+        while let Some(error) = source {
+            let text = error.to_string();
+            if !shown.contains(&text) {
+                write!(f, ": {text}")?;
+            }
+            shown = text;
+            source = error.source();
+        }
+        Ok(())
+    }
 }
 
 impl Error {

@@ -1365,3 +1365,26 @@ mod corrupt_rows_in_the_feed {
         runner.shutdown().await;
     }
 }
+
+/// A server error's message reaches the error's `Display`, not only its `source()`.
+#[tokio::test]
+async fn a_server_error_displays_what_the_server_said() {
+    let Some(store) = pg_store().await else {
+        return;
+    };
+    // Random hex does not compress below the index's row limit.
+    let id: String = (0..320)
+        .map(|_| Uuid::new_v4().simple().to_string())
+        .collect();
+    let stream = eventsource::store::StreamId::new("Task", id);
+    let error = store
+        .append(&stream, ExpectedVersion::NoStream, raw_events(1))
+        .await
+        .expect_err("an id of 10 kB exceeds the index's row size");
+    let shown = error.to_string();
+    assert!(shown.contains("index row"), "{shown}");
+    assert!(
+        shown.starts_with("event store backend error: db error: "),
+        "{shown}"
+    );
+}

@@ -54,6 +54,9 @@ impl SchemaName {
         if name.starts_with("pg_") {
             return refuse("starts with `pg_`, which PostgreSQL reserves");
         }
+        if name == "information_schema" {
+            return refuse("is PostgreSQL's system schema");
+        }
         Ok(SchemaName(name))
     }
 
@@ -102,6 +105,16 @@ mod tests {
     fn plain_names_are_accepted() {
         for name in ["eventsource", "_private", "app_2", "a", &"x".repeat(48)] {
             assert_eq!(SchemaName::new(name).unwrap().as_str(), name);
+        }
+    }
+
+    #[test]
+    fn system_schemas_are_refused() {
+        for name in ["information_schema", "pg_catalog", "pg_toast", "pg_temp_1"] {
+            match SchemaName::new(name) {
+                Err(Error::Config(message)) => assert!(message.contains(name), "{message}"),
+                other => panic!("{name} accepted: {other:?}"),
+            }
         }
     }
 
