@@ -1376,7 +1376,7 @@ async fn a_server_error_displays_what_the_server_said() {
     let id: String = (0..320)
         .map(|_| Uuid::new_v4().simple().to_string())
         .collect();
-    let stream = eventsource::store::StreamId::new("Task", id);
+    let stream = StreamId::new("Task", id);
     let error = store
         .append(&stream, ExpectedVersion::NoStream, raw_events(1))
         .await
