@@ -177,7 +177,9 @@ fn check_handler<'a>(sig: &'a syn::Signature, cx: &mut Ctxt) -> (Option<Handler<
     }
     let mut inputs = sig.inputs.iter();
     match inputs.next() {
-        Some(syn::FnArg::Receiver(r)) if r.reference.is_some() && r.mutability.is_some() => {}
+        // `&mut self` and `self: &mut Self` alike: syn gives both the type `&mut Self`.
+        Some(syn::FnArg::Receiver(r)) if matches!(&*r.ty, syn::Type::Reference(t) if t.mutability.is_some()) =>
+            {}
         Some(syn::FnArg::Receiver(r)) => fail(
             cx,
             r,
