@@ -254,6 +254,25 @@ async fn publisher_receives_exactly_the_saved_events_after_commit() {
     assert_eq!(recorder.events().len(), 2);
 }
 
+/// A retried save whose events are stored already (a lost reply, say) publishes them
+/// again, with the same ids: publishing is at least once, and a subscriber tells a
+/// repeat by the event id.
+#[tokio::test]
+async fn a_retried_save_publishes_its_events_again_with_the_same_ids() {
+    let store = InMemoryEventStore::new();
+    let recorder = Recorder::default();
+    let repo = Repository::<Task, _>::new(store.clone()).with_publisher(recorder.clone());
+    let mut task = repo.create_new(Uuid::now_v7());
+    task.record(created("again"));
+    let mut retry = task.clone();
+    repo.save(&mut task).await.unwrap();
+    repo.save(&mut retry).await.unwrap();
+    let published = recorder.events();
+    assert_eq!(published.len(), 2);
+    assert_eq!(published[0], published[1]);
+    assert_eq!(store.read_stream(&task.stream(), 0).await.unwrap().len(), 1);
+}
+
 #[tokio::test]
 async fn conflicting_save_publishes_nothing() {
     let store = InMemoryEventStore::new();

@@ -838,3 +838,26 @@ mod crash {
         total
     }
 }
+
+/// A snapshot version the database cannot hold is refused, never capped to another
+/// version.
+#[tokio::test]
+async fn a_snapshot_version_beyond_the_databases_integers_is_refused() {
+    let store = TempSqliteStore::new().await.unwrap();
+    let snapshots = store.snapshots();
+    let stream = StreamId::new("Account", Uuid::now_v7().to_string());
+    let snapshot = eventsource::Snapshot {
+        stream: stream.clone(),
+        version: u64::MAX,
+        schema_version: 1,
+        state: "{}".into(),
+        taken_at: std::time::SystemTime::UNIX_EPOCH,
+    };
+    match snapshots.save(&snapshot).await {
+        Err(Error::Config(message)) => {
+            assert!(message.contains(&u64::MAX.to_string()), "{message}")
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(snapshots.load(&stream).await.unwrap(), None);
+}

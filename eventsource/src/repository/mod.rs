@@ -340,6 +340,10 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
     /// writer got there first it fails with [`Error::Conflict`] and the aggregate keeps its
     /// pending events. With nothing pending it does nothing at all. A snapshot that cannot
     /// be taken or stored is logged, never returned: the events are saved.
+    ///
+    /// A save of events that are stored already (a retry after a lost reply: the same
+    /// event ids at the same versions) writes nothing and publishes them again; see
+    /// [`EventPublisher`].
     pub async fn save(&self, root: &mut AggregateRoot<A>) -> Result<()> {
         self.save_with(root, &EventContext::new()).await
     }

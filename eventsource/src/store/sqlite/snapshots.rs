@@ -3,7 +3,7 @@
 use super::connection::Database;
 use super::error::backend;
 use super::rows;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::future::BoxFuture;
 use crate::store::StreamId;
 use crate::store::{Snapshot, SnapshotStore};
@@ -49,7 +49,15 @@ impl SnapshotStore for SqliteSnapshotStore {
     fn save<'a>(&'a self, snapshot: &'a Snapshot) -> BoxFuture<'a, Result<()>> {
         let snapshot = snapshot.clone();
         Box::pin(self.db.write(move |connection| {
-            let version = i64::try_from(snapshot.version).unwrap_or(i64::MAX);
+            // Refused, not capped: a capped version would claim a state the stream never had.
+            let version = i64::try_from(snapshot.version).map_err(|_| {
+                Error::Config(format!(
+                    "snapshot of {} at version {} is beyond what the store can keep ({})",
+                    snapshot.stream,
+                    snapshot.version,
+                    i64::MAX
+                ))
+            })?;
             connection
                 .prepare_cached(UPSERT)
                 .and_then(|mut upsert| {
