@@ -162,6 +162,58 @@ pub enum Error {
     Backend(#[source] BoxError),
 }
 
+/// Does a backend error (or one of its causes) pass when tried again?
+fn passes(error: &(dyn std::error::Error + 'static)) -> bool {
+    use std::io::ErrorKind;
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if let Some(io) = error.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::ConnectionRefused
+                    | ErrorKind::BrokenPipe
+                    | ErrorKind::TimedOut
+                    | ErrorKind::UnexpectedEof
+                    | ErrorKind::Interrupted
+            )
+        {
+            return true;
+        }
+        #[cfg(feature = "sqlite")]
+        if let Some(sqlite) = error.downcast_ref::<rusqlite::Error>()
+            && matches!(
+                sqlite.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            )
+        {
+            return true;
+        }
+        #[cfg(feature = "postgres")]
+        if let Some(postgres) = error.downcast_ref::<tokio_postgres::Error>() {
+            let code = postgres.code().map(|c| c.code()).unwrap_or_default();
+            // 40001 serialization failure, 40P01 deadlock, 55P03 lock not available,
+            // 57014 statement timeout; classes 08 (connection) and 57P (shutdown).
+            if postgres.is_closed()
+                || matches!(code, "40001" | "40P01" | "55P03" | "57014")
+                || code.starts_with("08")
+                || code.starts_with("57P")
+            {
+                return true;
+            }
+        }
+        #[cfg(feature = "postgres")]
+        if let Some(deadpool_postgres::PoolError::Timeout(_)) =
+            error.downcast_ref::<deadpool_postgres::PoolError>()
+        {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
+}
+
 /// An error and its sources, joined by `: ` (a source whose text its parent already
 /// shows is left out).
 struct Chain<'a>(&'a (dyn std::error::Error + 'static));
@@ -192,6 +244,20 @@ impl Error {
     /// True for [`Error::Conflict`]: reloading and deciding again may succeed.
     pub fn is_conflict(&self) -> bool {
         matches!(self, Error::Conflict { .. })
+    }
+
+    /// True when trying the same operation again may succeed: a [conflict](Self::Conflict)
+    /// (reload and decide again), or a backend error that passes — a lost or refused
+    /// connection, a timeout, a PostgreSQL serialization failure or deadlock, a busy or
+    /// locked SQLite database, an exhausted connection pool. False for everything that
+    /// fails the same way again (bad input, a corrupt row, a schema or configuration
+    /// problem, any other database error).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Conflict { .. } => true,
+            Error::Backend(source) => passes(source.as_ref()),
+            _ => false,
+        }
     }
 }
 
@@ -225,4 +291,68 @@ pub enum DecodeError {
     /// The payload is not valid JSON for the event type.
     #[error("invalid payload: {0}")]
     Payload(#[from] serde_json::Error),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io;
+
+    fn backend(error: impl Into<BoxError>) -> Error {
+        Error::backend(error)
+    }
+
+    #[test]
+    fn conflicts_and_passing_backend_errors_are_retryable() {
+        let stream = StreamId::new("Task", "1");
+        let conflict = Error::Conflict {
+            stream,
+            expected: ExpectedVersion::Exact(1),
+            actual: 2,
+        };
+        assert!(conflict.is_retryable());
+        let reset = io::Error::new(io::ErrorKind::ConnectionReset, "reset by peer");
+        assert!(backend(reset).is_retryable());
+        let timeout = io::Error::new(io::ErrorKind::TimedOut, "timed out");
+        assert!(backend(timeout).is_retryable());
+    }
+
+    #[test]
+    fn permanent_errors_are_not_retryable() {
+        assert!(!Error::Config("bad prefix".into()).is_retryable());
+        assert!(!Error::Schema("newer".into()).is_retryable());
+        assert!(!backend("something else").is_retryable());
+        let denied = io::Error::new(io::ErrorKind::PermissionDenied, "denied");
+        assert!(!backend(denied).is_retryable());
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn a_busy_sqlite_database_is_retryable_and_a_constraint_is_not() {
+        let failure = |code| rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None);
+        assert!(backend(failure(rusqlite::ffi::SQLITE_BUSY)).is_retryable());
+        assert!(backend(failure(rusqlite::ffi::SQLITE_LOCKED)).is_retryable());
+        assert!(!backend(failure(rusqlite::ffi::SQLITE_CONSTRAINT)).is_retryable());
+    }
+
+    #[test]
+    fn a_backend_error_displays_its_causes() {
+        #[derive(Debug)]
+        struct Outer(io::Error);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("db error")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let inner = io::Error::other("relation \"events\" does not exist");
+        assert_eq!(
+            backend(Outer(inner)).to_string(),
+            "event store backend error: db error: relation \"events\" does not exist"
+        );
+    }
 }
