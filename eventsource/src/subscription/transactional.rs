@@ -2,7 +2,9 @@
 //! the checkpoint commit in one transaction, so every event takes effect exactly once,
 //! even across crashes.
 
-use super::projection::{EventEnvelope, HandleError};
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+use super::projection::EventEnvelope;
+use super::projection::HandleError;
 use crate::error::{Error, Result};
 use crate::future::BoxFuture;
 use crate::store::{EventStore, RecordedEvent, SubscriptionStore};
