@@ -30,76 +30,32 @@
 //! # Figures
 //!
 //! From `cargo run --release -p eventsource-examples --features postgres --bin
-//! bench_subscriptions -- --phases` on 2026-12-01: one run on a 2-core machine shared with
-//! other work (PostgreSQL 15 on the same machine). The figures go stale and vary between runs
-//! (over four runs that day: SQLite catch-up 49,000–142,000 events/s, PostgreSQL
-//! 35,000–80,000, in-memory 525,000–776,000); run the program again before relying on them.
+//! bench_subscriptions` on 2026-12-01, on an otherwise idle 2-core machine (PostgreSQL 15 on
+//! the same machine), with the status moved once a batch, a checkpoint every 1,000 events
+//! and the next page read while a batch is delivered. Figures vary between runs (up to 2x on
+//! a busy machine); run the program again before relying on them.
 //!
 //! ```text
-//! | figure                                                                 |               eventsource |                                                   raw |            ratio / target |
-//! |------------------------------------------------------------------------|---------------------------|-------------------------------------------------------|---------------------------|
-//! | in-memory: catch-up of 50,000 events, batch_size 500                   |          775,562 events/s |      1,836,913 events/s (read_all pages + serde_json) | 42% of raw (misses ≥ 70%) |
-//! | in-memory: catch-up of 50,000 events, batch_size 5000                  |          721,927 events/s |      1,836,913 events/s (read_all pages + serde_json) | 39% of raw (misses ≥ 70%) |
-//! | in-memory: live latency, append → handler (500 events)                 |  p50 0.04 ms, p99 0.34 ms |                                                       |       p50 meets ≤ 5.00 ms |
-//! | SQLite (synchronous=FULL): catch-up of 50,000 events, batch_size 500   |           48,882 events/s |     2,584,809 events/s (rusqlite SELECT + serde_json) |  2% of raw (misses ≥ 70%) |
-//! | SQLite (synchronous=FULL): catch-up of 50,000 events, batch_size 5000  |           52,790 events/s |     2,584,809 events/s (rusqlite SELECT + serde_json) |  2% of raw (misses ≥ 70%) |
-//! | SQLite (synchronous=FULL): live latency, append → handler (500 events) |  p50 0.25 ms, p99 2.27 ms |                                                       |       p50 meets ≤ 5.00 ms |
-//! | PostgreSQL: catch-up of 50,000 events, batch_size 500                  |           41,790 events/s | 665,043 events/s (tokio-postgres SELECT + serde_json) |  6% of raw (misses ≥ 70%) |
-//! | PostgreSQL: catch-up of 50,000 events, batch_size 5000                 |           55,734 events/s | 665,043 events/s (tokio-postgres SELECT + serde_json) |  8% of raw (misses ≥ 70%) |
-//! | PostgreSQL: live latency, append → handler (500 events)                | p50 6.51 ms, p99 10.98 ms |                                                       |      p50 meets ≤ 25.00 ms |
-//!
-//! where a catch-up's time goes (medians):
-//! in-memory, batch_size 500, 50500 events:
-//!   read_feed pages only                                        22.28 ms     2,266,749 events/s    21% of the subscription's time
-//!   + Projection::handle (decode + no-op handler)               29.43 ms     1,715,891 events/s    28% of the subscription's time
-//!   + store_checkpoint every 100 events                         28.73 ms     1,757,569 events/s    28% of the subscription's time
-//!   + a watch status update per event, one waiter               86.18 ms       586,014 events/s    83% of the subscription's time
-//!   the subscription (start until live at the head)            103.93 ms       485,923 events/s   100% of the subscription's time
-//!   the subscription, a checkpoint every 5,000 events          109.12 ms       462,774 events/s   105% of the subscription's time
-//! in-memory, batch_size 5000, 50500 events:
-//!   read_feed pages only                                        25.97 ms     1,944,694 events/s    25% of the subscription's time
-//!   + Projection::handle (decode + no-op handler)               32.19 ms     1,568,733 events/s    31% of the subscription's time
-//!   + store_checkpoint every 100 events                         33.91 ms     1,489,137 events/s    33% of the subscription's time
-//!   + a watch status update per event, one waiter               82.24 ms       614,078 events/s    79% of the subscription's time
-//!   the subscription (start until live at the head)            103.66 ms       487,162 events/s   100% of the subscription's time
-//!   the subscription, a checkpoint every 5,000 events          106.66 ms       473,466 events/s   103% of the subscription's time
-//! SQLite, batch_size 500, 50500 events:
-//!   read_feed pages only                                       142.41 ms       354,616 events/s    20% of the subscription's time
-//!   + Projection::handle (decode + no-op handler)              151.79 ms       332,696 events/s    21% of the subscription's time
-//!   + store_checkpoint every 100 events                        873.64 ms        57,804 events/s   122% of the subscription's time
-//!   + a watch status update per event, one waiter              784.33 ms        64,386 events/s   110% of the subscription's time
-//!   the subscription (start until live at the head)            715.00 ms        70,630 events/s   100% of the subscription's time
-//!   the subscription, a checkpoint every 5,000 events          200.66 ms       251,674 events/s    28% of the subscription's time
-//! SQLite, batch_size 5000, 50500 events:
-//!   read_feed pages only                                        82.35 ms       613,238 events/s    12% of the subscription's time
-//!   + Projection::handle (decode + no-op handler)              118.19 ms       427,284 events/s    17% of the subscription's time
-//!   + store_checkpoint every 100 events                        322.01 ms       156,826 events/s    46% of the subscription's time
-//!   + a watch status update per event, one waiter              524.26 ms        96,325 events/s    74% of the subscription's time
-//!   the subscription (start until live at the head)            704.94 ms        71,638 events/s   100% of the subscription's time
-//!   the subscription, a checkpoint every 5,000 events          176.03 ms       286,880 events/s    25% of the subscription's time
-//! PostgreSQL, batch_size 500, 50500 events:
-//!   read_feed pages only                                       324.35 ms       155,695 events/s    21% of the subscription's time
-//!   + Projection::handle (decode + no-op handler)              365.33 ms       138,233 events/s    24% of the subscription's time
-//!   + store_checkpoint every 100 events                        1236.09 ms        40,855 events/s    81% of the subscription's time
-//!   + a watch status update per event, one waiter              1231.27 ms        41,015 events/s    81% of the subscription's time
-//!   the subscription (start until live at the head)            1517.72 ms        33,274 events/s   100% of the subscription's time
-//!   the subscription, a checkpoint every 5,000 events          518.63 ms        97,372 events/s    34% of the subscription's time
-//! PostgreSQL, batch_size 5000, 50500 events:
-//!   read_feed pages only                                       341.02 ms       148,083 events/s    42% of the subscription's time
-//!   + Projection::handle (decode + no-op handler)              272.90 ms       185,050 events/s    34% of the subscription's time
-//!   + store_checkpoint every 100 events                        863.05 ms        58,513 events/s   106% of the subscription's time
-//!   + a watch status update per event, one waiter              709.50 ms        71,177 events/s    87% of the subscription's time
-//!   the subscription (start until live at the head)            812.63 ms        62,144 events/s   100% of the subscription's time
-//!   the subscription, a checkpoint every 5,000 events          396.61 ms       127,330 events/s    49% of the subscription's time
+//! | figure                                                                 |              eventsource |                                                   raw |            ratio / target |
+//! |------------------------------------------------------------------------|--------------------------|-------------------------------------------------------|---------------------------|
+//! | in-memory: catch-up of 50,000 events, batch_size 500                   |       1,432,848 events/s |      1,780,021 events/s (read_all pages + serde_json) |  80% of raw (meets ≥ 70%) |
+//! | in-memory: catch-up of 50,000 events, batch_size 5000                  |       1,383,076 events/s |      1,780,021 events/s (read_all pages + serde_json) |  78% of raw (meets ≥ 70%) |
+//! | in-memory: live latency, append → handler (500 events)                 | p50 0.06 ms, p99 0.18 ms |                                                       |       p50 meets ≤ 5.00 ms |
+//! | SQLite (synchronous=FULL): catch-up of 50,000 events, batch_size 500   |         422,539 events/s |     2,036,960 events/s (rusqlite SELECT + serde_json) | 21% of raw (misses ≥ 70%) |
+//! | SQLite (synchronous=FULL): catch-up of 50,000 events, batch_size 5000  |         460,159 events/s |     2,036,960 events/s (rusqlite SELECT + serde_json) | 23% of raw (misses ≥ 70%) |
+//! | SQLite (synchronous=FULL): live latency, append → handler (500 events) | p50 0.25 ms, p99 0.68 ms |                                                       |       p50 meets ≤ 5.00 ms |
+//! | PostgreSQL: catch-up of 50,000 events, batch_size 500                  |         170,907 events/s | 761,059 events/s (tokio-postgres SELECT + serde_json) | 22% of raw (misses ≥ 70%) |
+//! | PostgreSQL: catch-up of 50,000 events, batch_size 5000                 |         207,006 events/s | 761,059 events/s (tokio-postgres SELECT + serde_json) | 27% of raw (misses ≥ 70%) |
+//! | PostgreSQL: live latency, append → handler (500 events)                | p50 7.23 ms, p99 9.45 ms |                                                       |      p50 meets ≤ 25.00 ms |
 //! ```
 //!
-//! What the phases say: the checkpoint written every 100 events is most of the SQLite and
-//! PostgreSQL catch-up (each is a committed write: an fsync at `synchronous = FULL`, a
-//! commit flush on PostgreSQL); with a checkpoint every 5,000 events the same catch-up runs
-//! 2.5–4× faster. `read_feed` builds whole records (every column, metadata included) and
-//! alone takes 4–7× the raw three-column SELECT on SQLite. On in-memory the per-event status
-//! update (a `watch` send waking the task that waits on the handle) costs more than
-//! reading and decoding. The live latencies meet their targets on every store.
+//! Earlier the same day (a status update per event, a checkpoint every 100 events, no read
+//! ahead) the catch-up figures were 775,562 (in-memory), 48,882 (SQLite) and 41,790
+//! (PostgreSQL) events/s. Where the rest of the time goes (`-- --phases`): on SQLite and
+//! PostgreSQL the store's own `read_feed` alone reads about a quarter of the raw rate,
+//! because it builds whole envelopes (every column, owned strings, parsed ids and
+//! metadata) where the raw read borrows three columns; the subscription runs at about
+//! the speed of `read_feed`.
 
 use eventsource::InMemoryEventStore;
 use eventsource_tests::sqlite::TempSqliteStore;
