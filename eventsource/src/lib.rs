@@ -286,7 +286,7 @@ pub use eventsource_derive::apply;
 /// SQLite database of the event store, and each handler writes it inside the transaction
 /// that also moves the checkpoint, so an event takes effect exactly once. Handlers are
 /// `fn name(&mut self, event: &E, envelope: &EventEnvelope, tx: &Transaction<'_>)`, with
-/// [`rusqlite`](store::sqlite::rusqlite)'s `Transaction`, the envelope and the
+/// [`store::sqlite::rusqlite`]'s `Transaction`, the envelope and the
 /// transaction both required, returning an outcome as above; they run on the database's
 /// thread, so they cannot be `async`. `clear = method` names a method of the type, in
 /// another `impl` block, `fn(&mut self, tx: &Transaction<'_>)` returning an outcome, that
@@ -329,7 +329,7 @@ pub use eventsource_derive::apply;
 ///
 /// With the flag `postgres` (feature `postgres`), the macro implements
 /// [`PostgresProjection`](subscription::PostgresProjection) the same way, with
-/// [`tokio_postgres`](store::postgres::tokio_postgres)'s `Transaction`; handlers and the
+/// [`store::postgres::tokio_postgres`]'s `Transaction`; handlers and the
 /// `clear` method may be plain or `async`.
 ///
 /// ```rust,ignore

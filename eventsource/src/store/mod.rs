@@ -11,7 +11,7 @@
 //! object-safe form: every `EventStore` is one, and `Box<dyn DynEventStore>` and
 //! `Arc<dyn DynEventStore>` are `EventStore`s again, so a
 //! `Repository<A, Box<dyn DynEventStore>>` works with any backend. The other store-facing
-//! traits ([`SnapshotStore`](crate::SnapshotStore), [`EventPublisher`](crate::EventPublisher))
+//! traits ([`SnapshotStore`], [`EventPublisher`](crate::EventPublisher))
 //! are object-safe from the start ([`BoxFuture`](crate::BoxFuture)): the repository holds
 //! them as trait objects, and they are off the hot path.
 //!

@@ -37,7 +37,7 @@ pub struct RecordedEvent {
     pub metadata: EventMetadata,
 }
 
-/// A stored event as [`EventStore::replay_stream`] hands it over: what a replay needs,
+/// A stored event as [`EventStore::replay_stream`](super::EventStore::replay_stream) hands it over: what a replay needs,
 /// borrowed from the store while it reads, not copied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EventRef<'a> {
