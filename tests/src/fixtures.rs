@@ -216,3 +216,32 @@ impl Account {
 pub fn deposits(count: u64) -> Vec<Deposited> {
     (0..count).map(|_| Deposited { amount: 1 }).collect()
 }
+
+/// Appends `count` raw task events, at most `per_stream` in each new stream, and returns
+/// every position of the feed, in order.
+pub async fn append_task_events(store: &impl EventStore, count: u64, per_stream: u64) -> Vec<u64> {
+    let mut left = count;
+    while left > 0 {
+        let batch = left.min(per_stream);
+        store
+            .append(&task_stream(), ExpectedVersion::NoStream, raw_events(batch))
+            .await
+            .expect("append");
+        left -= batch;
+    }
+    feed_positions(store).await
+}
+
+/// Every position of the feed, in order (a store's positions increase but need not be
+/// consecutive).
+pub async fn feed_positions(store: &impl EventStore) -> Vec<u64> {
+    let mut all: Vec<u64> = Vec::new();
+    loop {
+        let after = all.last().copied().unwrap_or(0);
+        let page = store.read_all(after, 1000).await.expect("read_all");
+        if page.is_empty() {
+            return all;
+        }
+        all.extend(page.iter().map(|r| r.position));
+    }
+}

@@ -6,7 +6,7 @@
 //! allowed, a skipped one never) or that each event arrived exactly once (no crash happens
 //! in the case, so nothing may be delivered twice either).
 
-use crate::fixtures::{Deposited, raw, raw_events, task_stream};
+use crate::fixtures::{Deposited, feed_positions, raw, raw_events, task_stream};
 use eventsource::prelude::*;
 use eventsource::store::{EventStore, StreamId, SubscriptionStore};
 use eventsource::subscription::{
@@ -187,20 +187,6 @@ async fn append_events<S: Store>(store: &S, count: u64) -> u64 {
 
 fn positions(seen: &Mutex<Seen>) -> Vec<u64> {
     seen.lock().unwrap().positions.clone()
-}
-
-/// Every position of the feed, in order (a store's positions increase but need not be
-/// consecutive).
-async fn feed_positions<S: Store>(store: &S) -> Vec<u64> {
-    let mut all = Vec::new();
-    loop {
-        let after = all.last().copied().unwrap_or(0);
-        let page = store.read_all(after, 1000).await.expect("read_all");
-        if page.is_empty() {
-            return all;
-        }
-        all.extend(page.iter().map(|r| r.position));
-    }
 }
 
 /// At-least-once and exactly-once here: no crash, so each of 10,000 stored and 10 live

@@ -3,38 +3,16 @@
 //! schema. The read model ends with every event exactly once (its key is the event's
 //! position, so an event applied twice would fail and be parked).
 
-use eventsource::prelude::*;
 use eventsource::store::SubscriptionStore;
 use eventsource::store::sqlite::rusqlite::Connection;
 use eventsource::subscription::{SubscriptionOptions, SubscriptionRunner};
 use eventsource_tests::board::{CREATE_BOARD, SqliteBoard};
-use eventsource_tests::fixtures::{raw_events, task_stream};
+use eventsource_tests::fixtures::append_task_events;
 use eventsource_tests::process::ChildProcess;
 use eventsource_tests::sqlite::TempSqliteStore;
 use std::time::{Duration, Instant};
 
 const PROJECTOR: &str = env!("CARGO_BIN_EXE_board_projector");
-
-async fn append(store: &impl EventStore, count: u64) -> Vec<u64> {
-    let mut left = count;
-    while left > 0 {
-        let batch = left.min(100);
-        store
-            .append(&task_stream(), ExpectedVersion::NoStream, raw_events(batch))
-            .await
-            .unwrap();
-        left -= batch;
-    }
-    let mut positions = Vec::new();
-    loop {
-        let after = positions.last().copied().unwrap_or(0);
-        let page = store.read_all(after, 1000).await.unwrap();
-        if page.is_empty() {
-            return positions;
-        }
-        positions.extend(page.iter().map(|r| r.position));
-    }
-}
 
 /// Polls `count` until it reaches `at_least`.
 async fn until_at_least(what: &str, at_least: usize, count: impl AsyncFn() -> usize) -> usize {
@@ -75,7 +53,7 @@ async fn sqlite_projection_killed_mid_catch_up_resumes_and_ends_exactly_once() {
         .unwrap()
         .execute_batch(CREATE_BOARD)
         .unwrap();
-    let feed = append(&store, 2_000).await;
+    let feed = append_task_events(&store, 2_000, 100).await;
 
     let mut projector = ChildProcess::start(PROJECTOR, &["sqlite", path.to_str().unwrap(), "1"]);
     projector
@@ -129,7 +107,7 @@ async fn postgres_two_processes_take_turns_and_the_board_ends_exactly_once() {
         .batch_execute(&CREATE_BOARD.replace("board", &table))
         .await
         .unwrap();
-    let feed = append(&store, 1_500).await;
+    let feed = append_task_events(&store, 1_500, 100).await;
     let rows = async || -> Vec<(u64, u32)> {
         let sql = format!("SELECT position, process FROM {table} ORDER BY position");
         client

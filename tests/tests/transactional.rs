@@ -11,7 +11,7 @@ use eventsource::subscription::{
     SubscriptionHandle, SubscriptionOptions, SubscriptionRunner, TransactionalStore, rebuild,
 };
 use eventsource_tests::board::{CREATE_BOARD, SqliteBoard};
-use eventsource_tests::fixtures::{raw_events, task_stream};
+use eventsource_tests::fixtures::{append_task_events, raw_events, task_stream};
 use eventsource_tests::sqlite::TempSqliteStore;
 use std::num::NonZeroUsize;
 use std::time::Duration;
@@ -36,27 +36,6 @@ fn options() -> SubscriptionOptions {
         )
 }
 
-async fn append(store: &impl EventStore, count: u64) -> Vec<u64> {
-    let mut left = count;
-    while left > 0 {
-        let batch = left.min(50);
-        store
-            .append(&task_stream(), ExpectedVersion::NoStream, raw_events(batch))
-            .await
-            .unwrap();
-        left -= batch;
-    }
-    let mut positions = Vec::new();
-    loop {
-        let after = positions.last().copied().unwrap_or(0);
-        let page = store.read_all(after, 1000).await.unwrap();
-        if page.is_empty() {
-            return positions;
-        }
-        positions.extend(page.iter().map(|r| r.position));
-    }
-}
-
 async fn live_at<P>(handle: &mut SubscriptionHandle<P>, position: u64) {
     let status = tokio::time::timeout(
         Duration::from_secs(60),
@@ -69,7 +48,7 @@ async fn live_at<P>(handle: &mut SubscriptionHandle<P>, position: u64) {
 
 async fn every_event_takes_effect_once_with_its_checkpoint<H: Harness>(h: H) {
     let store = h.store();
-    let feed = append(&store, 1_000).await;
+    let feed = append_task_events(&store, 1_000, 50).await;
     let mut runner = SubscriptionRunner::new(store.clone());
     let mut handle = runner
         .start_transactional(h.board(None), options())
@@ -87,7 +66,7 @@ async fn every_event_takes_effect_once_with_its_checkpoint<H: Harness>(h: H) {
 
 async fn a_failing_event_rolls_back_its_batch_and_only_it_is_parked<H: Harness>(h: H) {
     let store = h.store();
-    let feed = append(&store, 300).await;
+    let feed = append_task_events(&store, 300, 50).await;
     let failing = feed[142];
     let mut runner = SubscriptionRunner::new(store.clone());
     let mut handle = runner
@@ -110,14 +89,14 @@ async fn a_failing_event_rolls_back_its_batch_and_only_it_is_parked<H: Harness>(
 
 async fn a_restart_resumes_after_the_committed_batch<H: Harness>(h: H) {
     let store = h.store();
-    append(&store, 120).await;
+    append_task_events(&store, 120, 50).await;
     let mut runner = SubscriptionRunner::new(store.clone());
     let mut handle = runner
         .start_transactional(h.board(None), options())
         .unwrap();
     live_at(&mut handle, store.head_position().await.unwrap()).await;
     handle.stop().await.unwrap();
-    let feed = append(&store, 30).await;
+    let feed = append_task_events(&store, 30, 50).await;
     let mut handle = runner
         .start_transactional(h.board(None), options())
         .unwrap();
@@ -133,7 +112,7 @@ async fn a_restart_resumes_after_the_committed_batch<H: Harness>(h: H) {
 
 async fn rebuild_clears_the_read_model_and_replays_it<H: Harness>(h: H) {
     let store = h.store();
-    let feed = append(&store, 80).await;
+    let feed = append_task_events(&store, 80, 50).await;
     let mut runner = SubscriptionRunner::new(store.clone());
     let mut handle = runner
         .start_transactional(h.board(None), options())
@@ -177,7 +156,7 @@ async fn concurrent_writers_while_live_take_effect_exactly_once<H: Harness>(h: H
     for writer in writers {
         writer.await.unwrap();
     }
-    let feed = append(&store, 0).await;
+    let feed = append_task_events(&store, 0, 50).await;
     assert_eq!(feed.len(), 400);
     live_at(&mut handle, *feed.last().unwrap()).await;
     handle.stop().await.unwrap();

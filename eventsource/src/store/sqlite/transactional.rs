@@ -45,45 +45,48 @@ impl<P: SqliteProjection> TransactionalStore<P> for SqliteEventStore {
         events: Vec<RecordedEvent>,
         checkpoint: u64,
     ) -> BoxFuture<'_, (Option<P>, Result<(), BatchFailure>)> {
-        let slot: Slot<P> = Arc::new(Mutex::new(Some(projection)));
-        let job_slot = Arc::clone(&slot);
         Box::pin(async move {
-            let result = self
-                .db
-                .write(move |connection| {
-                    let Some(mut projection) = take(&job_slot) else {
-                        return Err(lost());
-                    };
-                    let outcome = commit(connection, &mut projection, &events, checkpoint);
-                    put_back(&job_slot, projection);
-                    outcome
+            let (projection, result) = self
+                .with_projection(projection, move |connection, projection| {
+                    commit(connection, projection, &events, checkpoint)
                 })
                 .await;
             let result = match result {
                 Ok(outcome) => outcome,
                 Err(error) => Err(BatchFailure::Store(error)),
             };
-            (take(&slot), result)
+            (projection, result)
         })
     }
 
     fn rebuild(&self, projection: P) -> BoxFuture<'_, (Option<P>, Result<()>)> {
+        Box::pin(self.with_projection(projection, clear))
+    }
+}
+
+impl SqliteEventStore {
+    /// Runs `job` with the projection on the writing connection's thread, and hands the
+    /// projection back (`None` only if the job panicked with it).
+    async fn with_projection<P, T, F>(&self, projection: P, job: F) -> (Option<P>, Result<T>)
+    where
+        P: Send + 'static,
+        T: Send + 'static,
+        F: FnOnce(&mut Connection, &mut P) -> Result<T> + Send + 'static,
+    {
         let slot: Slot<P> = Arc::new(Mutex::new(Some(projection)));
         let job_slot = Arc::clone(&slot);
-        Box::pin(async move {
-            let result = self
-                .db
-                .write(move |connection| {
-                    let Some(mut projection) = take(&job_slot) else {
-                        return Err(lost());
-                    };
-                    let outcome = clear(connection, &mut projection);
-                    put_back(&job_slot, projection);
-                    outcome
-                })
-                .await;
-            (take(&slot), result)
-        })
+        let result = self
+            .db
+            .write(move |connection| {
+                let Some(mut projection) = take(&job_slot) else {
+                    return Err(lost());
+                };
+                let outcome = job(connection, &mut projection);
+                put_back(&job_slot, projection);
+                outcome
+            })
+            .await;
+        (take(&slot), result)
     }
 }
 
