@@ -28,6 +28,7 @@
 //! died. Use it for in-process notifications; use subscriptions for anything that must see
 //! every event (read models, integrations).
 
+mod core;
 mod options;
 mod parked;
 mod projection;
