@@ -582,3 +582,58 @@ pub async fn second_subscription_of_the_same_name_is_refused<S: Store>(store: S)
     handle.stop().await.unwrap();
     runner.shutdown().await;
 }
+
+/// A feed row that cannot be read (the backend's test corrupted the row at `corrupt`;
+/// `head` is the feed's last position) is parked with its typed error, the word
+/// `error_mentions` in it, and the subscription goes on to the head.
+pub async fn unreadable_row_is_parked_and_skipped<S: Store>(
+    store: S,
+    corrupt: u64,
+    head: u64,
+    error_mentions: &str,
+) {
+    let mut runner = SubscriptionRunner::new(store.clone());
+    let (recorder, seen) = Recorder::new();
+    let mut handle = runner.start(recorder, options()).unwrap();
+    live_at(&mut handle, head).await;
+    assert!(!positions(&seen).contains(&corrupt));
+    let parked = store.parked("recorder").await.unwrap();
+    assert_eq!(parked.len(), 1, "{parked:?}");
+    assert_eq!(
+        (parked[0].position, parked[0].stream.as_ref()),
+        (corrupt, None)
+    );
+    assert!(
+        parked[0].error.contains(error_mentions),
+        "{}",
+        parked[0].error
+    );
+    handle.stop().await.unwrap();
+    runner.shutdown().await;
+}
+
+/// With [`OnFailure::Stop`] the same row stops the subscription at it, its checkpoint at
+/// `before` (the position before the row).
+pub async fn unreadable_row_stops_the_subscription_with_the_stop_policy<S: Store>(
+    store: S,
+    corrupt: u64,
+    before: u64,
+    error_mentions: &str,
+) {
+    let mut runner = SubscriptionRunner::new(store.clone());
+    let (recorder, _) = Recorder::new();
+    let handle = runner
+        .start(recorder, options().on_failure(OnFailure::Stop))
+        .unwrap();
+    match tokio::time::timeout(PATIENCE, handle.join()).await.unwrap() {
+        Err(Error::SubscriptionStopped {
+            position, reason, ..
+        }) => {
+            assert_eq!(position, corrupt);
+            assert!(reason.contains(error_mentions), "{reason}");
+        }
+        other => panic!("expected SubscriptionStopped, got {:?}", other.map(|_| ())),
+    }
+    assert_eq!(store.checkpoint("recorder").await.unwrap(), Some(before));
+    runner.shutdown().await;
+}

@@ -50,6 +50,28 @@ fn pg_error(error: &Error) -> &tokio_postgres::Error {
     }
 }
 
+/// Appends three events to a new stream and corrupts the metadata of the second (an
+/// object whose value is not a string); returns the three records as appended.
+async fn store_with_corrupt_metadata_at_version_two(store: &PgTestStore) -> Vec<RecordedEvent> {
+    let records = store
+        .append(&task_stream(), ExpectedVersion::NoStream, raw_events(3))
+        .await
+        .unwrap()
+        .records;
+    admin_of(store)
+        .await
+        .execute(
+            &format!(
+                "UPDATE \"{}\".events SET metadata = '{{\"n\": 1}}' WHERE version = 2",
+                store.schema_name()
+            ),
+            &[],
+        )
+        .await
+        .unwrap();
+    records
+}
+
 async fn admin_of(store: &PgTestStore) -> tokio_postgres::Client {
     admin(store.config()).await.expect("admin connection")
 }
@@ -910,23 +932,8 @@ async fn read_feed_hands_over_a_corrupt_row_and_read_all_still_fails_on_it() {
     let Some(store) = pg_store().await else {
         return;
     };
-    let stream = task_stream();
-    let records = store
-        .append(&stream, ExpectedVersion::NoStream, raw_events(3))
-        .await
-        .unwrap()
-        .records;
-    admin_of(&store)
-        .await
-        .execute(
-            &format!(
-                "UPDATE \"{}\".events SET metadata = '{{\"n\": 1}}' WHERE version = 2",
-                store.schema_name()
-            ),
-            &[],
-        )
-        .await
-        .unwrap();
+    let records = store_with_corrupt_metadata_at_version_two(&store).await;
+    let stream = records[0].stream.clone();
     let entries = store.store().read_feed(0, 10).await.unwrap();
     assert_eq!(entries.len(), 3, "{entries:?}");
     match &entries[..] {
@@ -1289,80 +1296,38 @@ mod one_owner_per_subscription {
 /// skipped), or stops it at the row with the stop policy.
 mod corrupt_rows_in_the_feed {
     use super::*;
-    use eventsource::store::SubscriptionStore;
-    use eventsource::subscription::{OnFailure, SubscriptionOptions, SubscriptionRunner};
-    use eventsource_tests::subscription_suite::Recorder;
+    use eventsource_tests::subscription_suite;
 
-    async fn store_with_a_corrupt_second_event() -> Option<(PgTestStore, u64, u64)> {
+    /// Three events, the second with corrupt metadata: the store, the three positions.
+    async fn store_with_a_corrupt_second_event() -> Option<(PgTestStore, [u64; 3])> {
         let store = pg_store().await?;
-        let records = store
-            .append(&task_stream(), ExpectedVersion::NoStream, raw_events(3))
-            .await
-            .unwrap()
-            .records;
-        admin_of(&store)
-            .await
-            .execute(
-                &format!(
-                    "UPDATE \"{}\".events SET metadata = '{{\"n\": 1}}' WHERE version = 2",
-                    store.schema_name()
-                ),
-                &[],
-            )
-            .await
-            .unwrap();
-        Some((store, records[1].position, records[2].position))
-    }
-
-    fn options() -> SubscriptionOptions {
-        SubscriptionOptions::new().poll_interval(Duration::from_millis(100))
+        let records = store_with_corrupt_metadata_at_version_two(&store).await;
+        let positions = [
+            records[0].position,
+            records[1].position,
+            records[2].position,
+        ];
+        Some((store, positions))
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn is_parked_with_its_error_and_skipped() {
-        let Some((store, corrupt, head)) = store_with_a_corrupt_second_event().await else {
+        let Some((store, [_, corrupt, head])) = store_with_a_corrupt_second_event().await else {
             return;
         };
-        let mut runner = SubscriptionRunner::new(store.clone());
-        let (recorder, seen) = Recorder::new();
-        let mut handle = runner.start(recorder, options()).unwrap();
-        let status = tokio::time::timeout(
-            Duration::from_secs(30),
-            handle.wait_for(|s| s.is_live() && s.position == head),
-        )
-        .await
-        .unwrap();
-        assert!(status.is_live(), "{status:?}");
-        assert_eq!(seen.lock().unwrap().positions.len(), 2);
-        let parked = store.parked("recorder").await.unwrap();
-        assert_eq!(parked.len(), 1, "{parked:?}");
-        assert_eq!(
-            (parked[0].position, parked[0].stream.as_ref()),
-            (corrupt, None)
-        );
-        assert!(parked[0].error.contains("corrupt"), "{}", parked[0].error);
-        handle.stop().await.unwrap();
-        runner.shutdown().await;
+        subscription_suite::unreadable_row_is_parked_and_skipped(store, corrupt, head, "corrupt")
+            .await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn stops_the_subscription_with_the_stop_policy() {
-        let Some((store, corrupt, _)) = store_with_a_corrupt_second_event().await else {
+        let Some((store, [before, corrupt, _])) = store_with_a_corrupt_second_event().await else {
             return;
         };
-        let mut runner = SubscriptionRunner::new(store.clone());
-        let (recorder, _) = Recorder::new();
-        let handle = runner
-            .start(recorder, options().on_failure(OnFailure::Stop))
-            .unwrap();
-        let result = tokio::time::timeout(Duration::from_secs(30), handle.join())
-            .await
-            .unwrap();
-        match result {
-            Err(Error::SubscriptionStopped { position, .. }) => assert_eq!(position, corrupt),
-            other => panic!("expected SubscriptionStopped, got {:?}", other.map(|_| ())),
-        }
-        runner.shutdown().await;
+        subscription_suite::unreadable_row_stops_the_subscription_with_the_stop_policy(
+            store, corrupt, before, "corrupt",
+        )
+        .await;
     }
 }
 

@@ -556,10 +556,8 @@ mod corrupt_rows {
 /// its typed error (and skipped, or the subscription stops at it).
 mod corrupt_rows_in_the_feed {
     use super::*;
-    use eventsource::store::{FeedEntry, SubscriptionStore};
-    use eventsource::subscription::{OnFailure, SubscriptionOptions, SubscriptionRunner};
-    use eventsource_tests::subscription_suite::Recorder;
-    use std::time::Duration;
+    use eventsource::store::FeedEntry;
+    use eventsource_tests::subscription_suite;
 
     async fn store_with_a_corrupt_second_event() -> (TempSqliteStore, u64, u64) {
         let store = TempSqliteStore::new().await.unwrap();
@@ -586,57 +584,23 @@ mod corrupt_rows_in_the_feed {
         (store, positions[1], positions[2])
     }
 
-    fn options() -> SubscriptionOptions {
-        SubscriptionOptions::new().poll_interval(Duration::from_millis(100))
-    }
-
-    #[tokio::test]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn is_parked_with_its_error_and_skipped() {
         let (store, corrupt, head) = store_with_a_corrupt_second_event().await;
-        let mut runner = SubscriptionRunner::new(store.clone());
-        let (recorder, _) = Recorder::new();
-        let mut handle = runner.start(recorder, options()).unwrap();
-        let status = tokio::time::timeout(
-            Duration::from_secs(30),
-            handle.wait_for(|s| s.is_live() && s.position == head),
-        )
-        .await
-        .unwrap();
-        assert!(status.is_live(), "{status:?}");
-        let parked = store.parked("recorder").await.unwrap();
-        assert_eq!(parked.len(), 1, "{parked:?}");
-        assert_eq!(parked[0].position, corrupt);
-        assert_eq!(parked[0].stream, None);
-        assert!(parked[0].error.contains("event_id"), "{}", parked[0].error);
-        handle.stop().await.unwrap();
-        runner.shutdown().await;
+        subscription_suite::unreadable_row_is_parked_and_skipped(store, corrupt, head, "event_id")
+            .await;
     }
 
-    #[tokio::test]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn stops_the_subscription_with_the_stop_policy() {
         let (store, corrupt, _) = store_with_a_corrupt_second_event().await;
-        let mut runner = SubscriptionRunner::new(store.clone());
-        let (recorder, _) = Recorder::new();
-        let handle = runner
-            .start(recorder, options().on_failure(OnFailure::Stop))
-            .unwrap();
-        let result = tokio::time::timeout(Duration::from_secs(30), handle.join())
-            .await
-            .unwrap();
-        match result {
-            Err(Error::SubscriptionStopped {
-                position, reason, ..
-            }) => {
-                assert_eq!(position, corrupt);
-                assert!(reason.contains("event_id"), "{reason}");
-            }
-            other => panic!("expected SubscriptionStopped, got {:?}", other.map(|_| ())),
-        }
-        assert_eq!(
-            store.checkpoint("recorder").await.unwrap(),
-            Some(corrupt - 1)
-        );
-        runner.shutdown().await;
+        subscription_suite::unreadable_row_stops_the_subscription_with_the_stop_policy(
+            store,
+            corrupt,
+            corrupt - 1,
+            "event_id",
+        )
+        .await;
     }
 }
 
