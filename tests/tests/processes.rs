@@ -13,6 +13,7 @@ use eventsource_tests::sqlite::TempSqliteStore;
 use std::time::{Duration, Instant};
 
 const PROJECTOR: &str = env!("CARGO_BIN_EXE_board_projector");
+const SNAPSHOT_WORKER: &str = env!("CARGO_BIN_EXE_snapshot_worker");
 
 /// Polls `count` until it reaches `at_least`.
 async fn until_at_least(what: &str, at_least: usize, count: impl AsyncFn() -> usize) -> usize {
@@ -171,4 +172,49 @@ async fn postgres_two_processes_take_turns_and_the_board_ends_exactly_once() {
         "{last_of_first:?} < {first_of_second:?}"
     );
     assert!(store.parked("board").await.unwrap().is_empty());
+}
+
+/// A snapshot worker in a process of its own snapshots the aggregates this process's
+/// writers save past the threshold; the writers (which take no snapshot) then load from
+/// those snapshots.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_worker_process_snapshots_what_this_process_writes() {
+    use eventsource::SnapshotStore;
+    use eventsource::prelude::*;
+    use eventsource_tests::fixtures::{Account, Deposited};
+
+    let store = TempSqliteStore::new().await.unwrap();
+    let path = store.dir().join("events.db");
+    let snapshots = store.snapshots();
+    let writers = Repository::<Account, _>::new(store.clone())
+        .with_snapshots(snapshots.clone(), SnapshotPolicy::manual());
+    let mut worker = ChildProcess::start(SNAPSHOT_WORKER, &[path.to_str().unwrap()]);
+    worker.wait_for_line("live", Duration::from_secs(30)).await;
+
+    let (crossing, short) = (Uuid::now_v7(), Uuid::now_v7());
+    let mut account = writers.create_new(crossing);
+    account.record(vec![Deposited { amount: 1 }; 25]);
+    writers.save(&mut account).await.unwrap();
+    let mut account = writers.create_new(short);
+    account.record(vec![Deposited { amount: 1 }; 9]);
+    writers.save(&mut account).await.unwrap();
+
+    let stream = eventsource::StreamId::new("Account", crossing.to_string());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let snapshot = loop {
+        if let Some(snapshot) = snapshots.load(&stream).await.unwrap() {
+            break snapshot;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no snapshot from the worker process"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(snapshot.version, 25);
+    let short_stream = eventsource::StreamId::new("Account", short.to_string());
+    assert_eq!(snapshots.load(&short_stream).await.unwrap(), None);
+    let loaded = writers.load(crossing).await.unwrap();
+    assert_eq!((loaded.version(), loaded.balance), (25, 25));
+    worker.kill();
 }
