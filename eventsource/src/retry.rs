@@ -85,6 +85,58 @@ impl RetryPolicy {
     }
 }
 
+/// The attempts of one operation under a [`RetryPolicy`]: the one rule every retry loop
+/// of the crate follows (retry a retryable failure while attempts are left, after the
+/// backoff).
+#[derive(Debug)]
+pub(crate) struct Attempts {
+    policy: RetryPolicy,
+    made: u32,
+    jitter: bool,
+}
+
+impl Attempts {
+    /// The attempts made so far, the current one included.
+    pub(crate) fn made(&self) -> u32 {
+        self.made
+    }
+
+    /// After a failed attempt: `false` when the failure is not worth retrying or no
+    /// attempt is left; otherwise waits the backoff and returns `true`.
+    pub(crate) async fn retry(&mut self, retryable: bool) -> bool {
+        if !retryable || self.made >= self.policy.attempts() {
+            return false;
+        }
+        let delay = if self.jitter {
+            self.policy.jittered_delay_before_retry(self.made)
+        } else {
+            self.policy.delay_before_retry(self.made)
+        };
+        tokio::time::sleep(delay).await;
+        self.made += 1;
+        true
+    }
+}
+
+impl RetryPolicy {
+    /// The first attempt of an operation, backing off by the exact delays.
+    pub(crate) fn start(self) -> Attempts {
+        Attempts {
+            policy: self,
+            made: 1,
+            jitter: false,
+        }
+    }
+
+    /// The first attempt of an operation, backing off with jitter.
+    pub(crate) fn start_jittered(self) -> Attempts {
+        Attempts {
+            jitter: true,
+            ..self.start()
+        }
+    }
+}
+
 impl Default for RetryPolicy {
     /// Three attempts, 10 ms then 20 ms apart.
     fn default() -> Self {

@@ -5,6 +5,7 @@ use super::Repository;
 use crate::aggregate::{Aggregate, IntoEvents};
 use crate::error::Error;
 use crate::repository::UpdateError;
+use crate::retry::Attempts;
 use crate::root::AggregateRoot;
 use crate::store::EventStore;
 
@@ -112,11 +113,11 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
     where
         R: IntoEvents<A>,
     {
-        let mut attempt = 1;
+        let mut attempts = self.retry.start_jittered();
         loop {
             let mut root = self.start(&id, existence).await?;
             root.execute(&command).map_err(UpdateError::Rejected)?;
-            if let Some(saved) = self.finish(root, &mut attempt).await? {
+            if let Some(saved) = self.finish(root, &mut attempts).await? {
                 return Ok(saved);
             }
         }
@@ -131,12 +132,12 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
     where
         R: IntoEvents<A>,
     {
-        let mut attempt = 1;
+        let mut attempts = self.retry.start_jittered();
         loop {
             let mut root = self.start(&id, existence).await?;
             let decided = command(root.state()).await.map_err(UpdateError::Rejected)?;
             root.record(decided);
-            if let Some(saved) = self.finish(root, &mut attempt).await? {
+            if let Some(saved) = self.finish(root, &mut attempts).await? {
                 return Ok(saved);
             }
         }
@@ -163,31 +164,29 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
     async fn finish(
         &self,
         mut root: AggregateRoot<A>,
-        attempt: &mut u32,
+        attempts: &mut Attempts,
     ) -> Result<Option<AggregateRoot<A>>, Error> {
-        let retry = self.retry;
         match self.save(&mut root).await {
             Ok(()) => {
-                if *attempt > 1 {
+                if attempts.made() > 1 {
                     tracing::info!(
                         stream = %root.stream(),
-                        retries = *attempt - 1,
+                        retries = attempts.made() - 1,
                         "command saved after conflicts"
                     );
                 }
                 Ok(Some(root))
             }
-            Err(error) if error.is_conflict() && *attempt < retry.attempts() => {
-                tracing::debug!(attempt = *attempt, error = %error, "conflict; retrying the command");
-                tokio::time::sleep(retry.jittered_delay_before_retry(*attempt)).await;
-                *attempt += 1;
-                Ok(None)
-            }
             Err(error) => {
-                if error.is_conflict() {
+                let conflict = error.is_conflict();
+                tracing::debug!(attempt = attempts.made(), error = %error, "saving the command failed");
+                if attempts.retry(conflict).await {
+                    return Ok(None);
+                }
+                if conflict {
                     tracing::warn!(
                         stream = %root.stream(),
-                        attempts = *attempt,
+                        attempts = attempts.made(),
                         "command gave up after conflicts"
                     );
                 }

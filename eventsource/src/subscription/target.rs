@@ -77,23 +77,22 @@ impl<P: Projection> Plain<P> {
         core: &Core<S>,
         record: &RecordedEvent,
     ) -> Result<(), (HandleError, u32)> {
-        let retry = core.options.retry;
-        let mut attempt = 1;
+        let mut attempts = core.options.retry.start();
         loop {
             match self.0.handle(record).await {
                 Ok(()) => return Ok(()),
-                Err(error) if error.is_retryable() && attempt < retry.attempts() => {
+                Err(error) => {
                     tracing::debug!(
                         subscription = P::NAME,
                         position = record.position,
-                        attempt,
+                        attempt = attempts.made(),
                         %error,
-                        "handler failed; retrying"
+                        "handler failed"
                     );
-                    tokio::time::sleep(retry.delay_before_retry(attempt)).await;
-                    attempt += 1;
+                    if !attempts.retry(error.is_retryable()).await {
+                        return Err((error, attempts.made()));
+                    }
                 }
-                Err(error) => return Err((error, attempt)),
             }
         }
     }
@@ -205,8 +204,7 @@ impl<P: Send + 'static> InTransaction<P> {
             let position = entry.position();
             match entry {
                 FeedEntry::Event(record) if core.wants(&record) => {
-                    let retry = core.options.retry;
-                    let mut attempt = 1;
+                    let mut attempts = core.options.retry.start();
                     loop {
                         match self.commit(core, vec![record.clone()], position).await {
                             Ok(()) => {
@@ -214,23 +212,23 @@ impl<P: Send + 'static> InTransaction<P> {
                                 core.forget_parked(position, progress).await;
                                 break;
                             }
-                            Err(failure) if attempt < retry.attempts() && retryable(&failure) => {
+                            Err(failure) => {
                                 tracing::debug!(
                                     subscription = self.name,
                                     position,
-                                    attempt,
+                                    attempt = attempts.made(),
                                     ?failure,
-                                    "retrying"
+                                    "committing the event failed"
                                 );
-                                tokio::time::sleep(retry.delay_before_retry(attempt)).await;
-                                attempt += 1;
-                            }
-                            Err(failure) => {
+                                if attempts.retry(retryable(&failure)).await {
+                                    continue;
+                                }
                                 let error = match failure {
                                     BatchFailure::Handler { error, .. } => error.to_string(),
                                     BatchFailure::Store(error) => error.to_string(),
                                 };
-                                core.park(Some(&record), position, error, attempt, progress)
+                                let made = attempts.made();
+                                core.park(Some(&record), position, error, made, progress)
                                     .await?;
                                 break;
                             }
