@@ -1,7 +1,7 @@
 //! A store held together with what must outlive it: a temporary directory, a test schema.
 
 use eventsource::store::{
-    AppendOutcome, AppendSignal, EventRef, ExpectedVersion, FeedEntry, NewEvent, ParkedEvent,
+    AppendOutcome, AppendSignal, EventRef, ExpectedVersion, FeedPage, NewEvent, ParkedEvent,
     RecordedEvent, StreamId, SubscriptionClaim, SubscriptionStore,
 };
 use eventsource::subscription::{BatchFailure, TransactionalStore};
@@ -100,7 +100,7 @@ impl<S: EventStore, G: Send + Sync + 'static> EventStore for Guarded<S, G> {
         self.store.read_all(after_position, limit).await
     }
 
-    async fn read_feed(&self, after_position: u64, limit: usize) -> Result<Vec<FeedEntry>> {
+    async fn read_feed(&self, after_position: u64, limit: usize) -> Result<FeedPage> {
         self.store.read_feed(after_position, limit).await
     }
 

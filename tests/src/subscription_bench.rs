@@ -493,7 +493,7 @@ pub async fn phases<S: Store>(
     events: u64,
     rounds: usize,
 ) -> Phases {
-    use eventsource::store::FeedEntry;
+    use eventsource::store::FeedItem;
     use eventsource::subscription::{SubscriptionState, SubscriptionStatus};
     #[derive(Clone, Copy, PartialEq)]
     enum Step {
@@ -516,17 +516,28 @@ pub async fn phases<S: Store>(
         });
         let started = Instant::now();
         let mut counter = Counter::default();
+        let mut reused: Option<eventsource::store::RecordedEvent> = None;
         let (mut after, mut since) = (0, 0);
         loop {
             let entries = store.read_feed(after, batch_size).await.expect("read_feed");
-            let Some(last) = entries.last() else { break };
-            after = last.position();
+            let Some(last) = entries.last_position() else {
+                break;
+            };
+            after = last;
             if step == Step::Read {
                 std::hint::black_box(&entries);
                 continue;
             }
-            for entry in &entries {
-                if let FeedEntry::Event(record) = entry {
+            for entry in entries.iter() {
+                if let FeedItem::Event(event) = entry {
+                    // Reusing one record's buffers, as the subscription does.
+                    let record = match &mut reused {
+                        Some(record) => {
+                            event.copy_into(record);
+                            &*record
+                        }
+                        None => reused.insert(event.to_record()),
+                    };
                     counter.handle(record).await.expect("handle");
                     since += 1;
                     if step != Step::Handle && since == 100 {

@@ -934,7 +934,7 @@ async fn read_feed_hands_over_a_corrupt_row_and_read_all_still_fails_on_it() {
     };
     let records = store_with_corrupt_metadata_at_version_two(&store).await;
     let stream = records[0].stream.clone();
-    let entries = store.store().read_feed(0, 10).await.unwrap();
+    let entries = store.store().read_feed(0, 10).await.unwrap().into_entries();
     assert_eq!(entries.len(), 3, "{entries:?}");
     match &entries[..] {
         [
@@ -957,7 +957,8 @@ async fn read_feed_hands_over_a_corrupt_row_and_read_all_still_fails_on_it() {
         .store()
         .read_feed(records[1].position, 10)
         .await
-        .unwrap();
+        .unwrap()
+        .into_entries();
     assert!(matches!(&after[..], [FeedEntry::Event(r)] if *r == records[2]));
     let result = store.read_all(0, 10).await;
     assert!(

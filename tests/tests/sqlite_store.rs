@@ -571,7 +571,7 @@ mod corrupt_rows_in_the_feed {
             )
             .unwrap();
         assert_eq!(changed, 1);
-        let entries = store.read_feed(0, 10).await.unwrap();
+        let entries = store.read_feed(0, 10).await.unwrap().into_entries();
         let positions: Vec<u64> = entries.iter().map(FeedEntry::position).collect();
         assert_eq!(positions.len(), 3);
         assert!(matches!(entries[0], FeedEntry::Event(_)));

@@ -2,7 +2,8 @@
 //! time (`Box<dyn DynEventStore>`).
 
 use super::EventStore;
-use super::record::{AppendOutcome, EventRef, FeedEntry, NewEvent, RecordedEvent};
+use super::feed_page::FeedPage;
+use super::record::{AppendOutcome, EventRef, NewEvent, RecordedEvent};
 use super::signal::AppendSignal;
 use crate::error::{Error, Result};
 use crate::future::BoxFuture;
@@ -81,11 +82,7 @@ pub trait DynEventStore: Send + Sync + 'static {
     ) -> BoxFuture<'_, Result<Vec<RecordedEvent>>>;
 
     /// [`EventStore::read_feed`].
-    fn read_feed_dyn(
-        &self,
-        after_position: u64,
-        limit: usize,
-    ) -> BoxFuture<'_, Result<Vec<FeedEntry>>>;
+    fn read_feed_dyn(&self, after_position: u64, limit: usize) -> BoxFuture<'_, Result<FeedPage>>;
 
     /// [`EventStore::head_position`].
     fn head_position_dyn(&self) -> BoxFuture<'_, Result<u64>>;
@@ -134,11 +131,7 @@ impl<S: EventStore> DynEventStore for S {
         Box::pin(self.read_all(after_position, limit))
     }
 
-    fn read_feed_dyn(
-        &self,
-        after_position: u64,
-        limit: usize,
-    ) -> BoxFuture<'_, Result<Vec<FeedEntry>>> {
+    fn read_feed_dyn(&self, after_position: u64, limit: usize) -> BoxFuture<'_, Result<FeedPage>> {
         Box::pin(self.read_feed(after_position, limit))
     }
 
@@ -234,7 +227,7 @@ macro_rules! forward_to_dyn {
                 (**self).read_all_dyn(after_position, limit).await
             }
 
-            async fn read_feed(&self, after_position: u64, limit: usize) -> Result<Vec<FeedEntry>> {
+            async fn read_feed(&self, after_position: u64, limit: usize) -> Result<FeedPage> {
                 (**self).read_feed_dyn(after_position, limit).await
             }
 

@@ -3,6 +3,7 @@
 
 use super::EventStore;
 use super::backend::{self, BatchIdentity, classify_batch};
+use super::feed_page::{FeedPage, RecordRef};
 use super::record::{AppendOutcome, EventRef, NewEvent, RecordedEvent};
 use super::signal::{AppendNotifier, AppendSignal};
 use super::subscriptions::InMemorySubscriptionState;
@@ -185,6 +186,17 @@ impl EventStore for InMemoryEventStore {
             .take(limit)
             .map(|record| RecordedEvent::clone(record))
             .collect())
+    }
+
+    async fn read_feed(&self, after_position: u64, limit: usize) -> Result<FeedPage> {
+        let log = self.lock();
+        let start = usize::try_from(after_position).unwrap_or(usize::MAX);
+        let events = log.events.iter().skip(start).take(limit);
+        let mut page = FeedPage::with_capacity(events.len(), 0);
+        for record in events {
+            page.push_event(RecordRef::from(&**record));
+        }
+        Ok(page)
     }
 
     async fn head_position(&self) -> Result<u64> {

@@ -19,6 +19,7 @@
 
 pub mod backend;
 mod erased;
+mod feed_page;
 mod memory;
 #[cfg(feature = "postgres")]
 pub mod postgres;
@@ -31,6 +32,7 @@ mod subscriptions;
 
 pub use crate::stream::{ExpectedVersion, StreamId};
 pub use erased::DynEventStore;
+pub use feed_page::{FeedItem, FeedPage, RecordRef};
 pub use memory::InMemoryEventStore;
 pub use record::{AppendOutcome, EventRef, FeedEntry, NewEvent, RecordedEvent};
 pub use signal::{AppendNotifier, AppendSignal};
@@ -126,9 +128,9 @@ pub trait EventStore: Send + Sync + 'static {
         &self,
         after_position: u64,
         limit: usize,
-    ) -> impl Future<Output = Result<Vec<FeedEntry>>> + Send {
+    ) -> impl Future<Output = Result<FeedPage>> + Send {
         let read = self.read_all(after_position, limit);
-        async move { Ok(read.await?.into_iter().map(FeedEntry::Event).collect()) }
+        async move { Ok(FeedPage::from(read.await?)) }
     }
 
     /// The position of the newest event of the global feed that readers can see; 0 when
@@ -210,7 +212,7 @@ impl<S: EventStore> EventStore for std::sync::Arc<S> {
         &self,
         after_position: u64,
         limit: usize,
-    ) -> impl Future<Output = Result<Vec<FeedEntry>>> + Send {
+    ) -> impl Future<Output = Result<FeedPage>> + Send {
         (**self).read_feed(after_position, limit)
     }
 

@@ -6,7 +6,8 @@ use super::options::{CheckpointEvery, OnFailure, StartFrom, SubscriptionOptions}
 use super::status::{SubscriptionState, SubscriptionStatus};
 use crate::error::{Error, Result};
 use crate::store::{
-    AppendSignal, EventStore, ParkedEvent, RecordedEvent, SubscriptionClaim, SubscriptionStore,
+    AppendSignal, EventStore, ParkedEvent, RecordRef, RecordedEvent, SubscriptionClaim,
+    SubscriptionStore,
 };
 use crate::time::now_micros;
 use std::collections::BTreeSet;
@@ -128,15 +129,15 @@ where
     }
 
     /// Does the projection want this event (a handler, and the options' filters)?
-    pub(super) fn wants(&self, record: &RecordedEvent) -> bool {
+    pub(super) fn wants(&self, record: &RecordRef<'_>) -> bool {
         let listed = |types: &Option<Vec<String>>, value: &str| {
             types
                 .as_ref()
                 .is_none_or(|types| types.iter().any(|t| t == value))
         };
-        self.event_types.contains(&record.event_type.as_str())
-            && listed(&self.options.aggregate_types, &record.stream.aggregate_type)
-            && listed(&self.options.event_types, &record.event_type)
+        self.event_types.contains(&record.event_type)
+            && listed(&self.options.aggregate_types, record.aggregate_type)
+            && listed(&self.options.event_types, record.event_type)
     }
 
     /// Parks what could not be handled; with [`OnFailure::Stop`] the subscription then

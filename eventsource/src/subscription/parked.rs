@@ -31,6 +31,7 @@ where
         let entry = store
             .read_feed(parked.position.saturating_sub(1), 1)
             .await?
+            .into_entries()
             .into_iter()
             .find(|entry| entry.position() == parked.position);
         let error = match entry {

@@ -97,7 +97,7 @@ where
         projection: P,
         options: SubscriptionOptions,
     ) -> Result<SubscriptionHandle<P>> {
-        self.spawn(Plain(projection), options, |projection, result| {
+        self.spawn(Plain::new(projection), options, |projection, result| {
             result.map(|()| projection)
         })
     }

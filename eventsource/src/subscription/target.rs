@@ -9,11 +9,25 @@ use super::worker::{Core, Progress, Stopped, Target};
 use crate::aggregate::Aggregate;
 use crate::codec::EventSet;
 use crate::snapshot::{SnapshotMode, Snapshottable};
-use crate::store::{EventStore, FeedEntry, RecordedEvent, SubscriptionStore};
+use crate::store::{EventStore, FeedItem, FeedPage, RecordRef, RecordedEvent, SubscriptionStore};
+use crate::stream::StreamId;
 use std::str::FromStr;
 
 /// A [`Projection`], fed one event at a time.
-pub(super) struct Plain<P>(pub(super) P);
+pub(super) struct Plain<P> {
+    projection: P,
+    /// The event handed to the handler, its buffers reused from one event to the next.
+    record: Option<RecordedEvent>,
+}
+
+impl<P> Plain<P> {
+    pub(super) fn new(projection: P) -> Self {
+        Plain {
+            projection,
+            record: None,
+        }
+    }
+}
 
 impl<S, P> Target<S> for Plain<P>
 where
@@ -33,27 +47,28 @@ where
     async fn deliver_batch(
         &mut self,
         core: &mut Core<S>,
-        entries: Vec<FeedEntry>,
+        entries: FeedPage,
         progress: &mut Progress,
     ) -> Result<(), Stopped> {
-        for entry in entries {
+        for entry in entries.iter() {
             if core.stop_requested() {
                 break;
             }
             let position = entry.position();
             match entry {
-                FeedEntry::Event(record) if core.wants(&record) => {
-                    match self.handle_with_retries(core, &record).await {
+                FeedItem::Event(event) if core.wants(&event) => {
+                    let record = reuse(&mut self.record, event);
+                    match handle_with_retries(&mut self.projection, core, record).await {
                         Ok(()) => core.forget_parked(position, progress).await,
                         Err((error, attempts)) => {
                             let error = error.to_string();
-                            core.park(Some(&record), position, error, attempts, progress)
+                            core.park(Some(record), position, error, attempts, progress)
                                 .await?;
                         }
                     }
                 }
-                FeedEntry::Event(_) => {}
-                FeedEntry::Unreadable { error, .. } => {
+                FeedItem::Event(_) => {}
+                FeedItem::Unreadable { error, .. } => {
                     core.park(None, position, error.to_string(), 0, progress)
                         .await?;
                 }
@@ -67,31 +82,40 @@ where
     }
 
     fn finish(self) -> P {
-        self.0
+        self.projection
     }
 }
 
-impl<P: Projection> Plain<P> {
-    async fn handle_with_retries<S>(
-        &mut self,
-        core: &Core<S>,
-        record: &RecordedEvent,
-    ) -> Result<(), (HandleError, u32)> {
-        let mut attempts = core.options.retry.start();
-        loop {
-            match self.0.handle(record).await {
-                Ok(()) => return Ok(()),
-                Err(error) => {
-                    tracing::debug!(
-                        subscription = P::NAME,
-                        position = record.position,
-                        attempt = attempts.made(),
-                        %error,
-                        "handler failed"
-                    );
-                    if !attempts.retry(error.is_retryable()).await {
-                        return Err((error, attempts.made()));
-                    }
+/// `event` in `slot`, reusing the buffers of the event before it.
+fn reuse<'s>(slot: &'s mut Option<RecordedEvent>, event: RecordRef<'_>) -> &'s RecordedEvent {
+    match slot {
+        Some(record) => {
+            event.copy_into(record);
+            record
+        }
+        None => slot.insert(event.to_record()),
+    }
+}
+
+async fn handle_with_retries<S, P: Projection>(
+    projection: &mut P,
+    core: &Core<S>,
+    record: &RecordedEvent,
+) -> Result<(), (HandleError, u32)> {
+    let mut attempts = core.options.retry.start();
+    loop {
+        match projection.handle(record).await {
+            Ok(()) => return Ok(()),
+            Err(error) => {
+                tracing::debug!(
+                    subscription = P::NAME,
+                    position = record.position,
+                    attempt = attempts.made(),
+                    %error,
+                    "handler failed"
+                );
+                if !attempts.retry(error.is_retryable()).await {
+                    return Err((error, attempts.made()));
                 }
             }
         }
@@ -128,18 +152,16 @@ where
     async fn deliver_batch(
         &mut self,
         core: &mut Core<S>,
-        entries: Vec<FeedEntry>,
+        entries: FeedPage,
         progress: &mut Progress,
     ) -> Result<(), Stopped> {
-        let last = entries
-            .last()
-            .map_or(progress.position, FeedEntry::position);
-        let readable = entries.iter().all(|e| matches!(e, FeedEntry::Event(_)));
+        let last = entries.last_position().unwrap_or(progress.position);
+        let readable = entries.iter().all(|e| matches!(e, FeedItem::Event(_)));
         if readable && !core.stop_requested() {
             let wanted: Vec<RecordedEvent> = entries
                 .iter()
                 .filter_map(|entry| match entry {
-                    FeedEntry::Event(record) if core.wants(record) => Some(record.clone()),
+                    FeedItem::Event(event) if core.wants(&event) => Some(event.to_record()),
                     _ => None,
                 })
                 .collect();
@@ -194,16 +216,17 @@ impl<P: Send + 'static> InTransaction<P> {
     async fn deliver_one_by_one<S: TransactionalStore<P>>(
         &mut self,
         core: &mut Core<S>,
-        entries: Vec<FeedEntry>,
+        entries: FeedPage,
         progress: &mut Progress,
     ) -> Result<(), Stopped> {
-        for entry in entries {
+        for entry in entries.iter() {
             if core.stop_requested() {
                 break;
             }
             let position = entry.position();
             match entry {
-                FeedEntry::Event(record) if core.wants(&record) => {
+                FeedItem::Event(event) if core.wants(&event) => {
+                    let record = event.to_record();
                     let mut attempts = core.options.retry.start();
                     loop {
                         match self.commit(core, vec![record.clone()], position).await {
@@ -235,8 +258,8 @@ impl<P: Send + 'static> InTransaction<P> {
                         }
                     }
                 }
-                FeedEntry::Event(_) => {}
-                FeedEntry::Unreadable { error, .. } => {
+                FeedItem::Event(_) => {}
+                FeedItem::Unreadable { error, .. } => {
                     core.park(None, position, error.to_string(), 0, progress)
                         .await?;
                 }
@@ -280,7 +303,7 @@ where
     async fn deliver_batch(
         &mut self,
         core: &mut Core<St>,
-        entries: Vec<FeedEntry>,
+        entries: FeedPage,
         progress: &mut Progress,
     ) -> Result<(), Stopped> {
         // The repository's own policy is manual (the worker alone snapshots); its
@@ -289,14 +312,16 @@ where
             .repository
             .snapshot_policy()
             .with_mode(SnapshotMode::Sync);
-        for entry in entries {
+        for entry in entries.iter() {
             let position = entry.position();
-            if let FeedEntry::Event(record) = entry
-                && record.stream.aggregate_type == A::TYPE
-                && core.wants(&record)
-                && policy.should_snapshot(&record.stream, record.version - 1, record.version)
+            if let FeedItem::Event(event) = entry
+                && event.aggregate_type == A::TYPE
+                && core.wants(&event)
             {
-                self.crossed.insert(record.stream.aggregate_id);
+                let stream = StreamId::new(event.aggregate_type, event.aggregate_id);
+                if policy.should_snapshot(&stream, event.version - 1, event.version) {
+                    self.crossed.insert(stream.aggregate_id);
+                }
             }
             progress.advance(position);
         }

@@ -5,7 +5,7 @@
 pub(super) use super::core::{Core, Progress, Stopped};
 use super::status::SubscriptionState;
 use crate::error::Result;
-use crate::store::{EventStore, FeedEntry, SubscriptionClaim, SubscriptionStore};
+use crate::store::{EventStore, FeedPage, SubscriptionClaim, SubscriptionStore};
 use std::future::Future;
 use tracing::Instrument;
 
@@ -22,12 +22,12 @@ pub(super) trait Target<S>: Send + 'static {
     /// The stored event type names the projection handles.
     fn event_types(&self) -> &'static [&'static str];
 
-    /// Delivers one batch of feed entries, moving `progress` past each entry it is done
+    /// Delivers one page of feed entries, moving `progress` past each entry it is done
     /// with.
     fn deliver_batch(
         &mut self,
         core: &mut Core<S>,
-        entries: Vec<FeedEntry>,
+        entries: FeedPage,
         progress: &mut Progress,
     ) -> impl Future<Output = Result<(), Stopped>> + Send;
 
@@ -108,12 +108,12 @@ where
                     continue;
                 }
             };
-            let Some((first, last)) = entries.first().zip(entries.last()) else {
+            let Some((first, last)) = entries.first_position().zip(entries.last_position()) else {
                 core.caught_up(&mut progress).await;
                 core.wait_for_appends(signal.as_mut()).await;
                 continue;
             };
-            let (first, last, count) = (first.position(), last.position(), entries.len());
+            let count = entries.len();
             let span = tracing::info_span!(
                 "eventsource.subscription.batch",
                 subscription = name,

@@ -5,7 +5,7 @@ use super::errors::backend;
 use super::rows::decode_event;
 use super::schema::SchemaName;
 use crate::error::{Error, Result};
-use crate::store::{FeedEntry, StreamId};
+use crate::store::{FeedEntry, FeedPage, StreamId};
 use deadpool_postgres::Object;
 use std::time::{Duration, Instant};
 use tokio_postgres::Row;
@@ -81,7 +81,7 @@ pub(super) async fn read(
     max_wait: Duration,
     after: i64,
     limit: i64,
-) -> Result<Vec<FeedEntry>> {
+) -> Result<FeedPage> {
     let statement = client.prepare_cached(&sql.page).await.map_err(backend)?;
     let rows = client
         .query(&statement, &[&after, &limit, &xid_offset])
@@ -93,7 +93,7 @@ pub(super) async fn read(
             .last
             .is_some_and(|last| last > after && last >= page.horizon);
     if !behind {
-        return Ok(page.events);
+        return Ok(FeedPage::from(page.events));
     }
     let target = page.last.unwrap_or(0);
     wait_for_horizon(client, sql, xid_offset, target, max_wait).await?;
@@ -101,7 +101,7 @@ pub(super) async fn read(
         .query(&statement, &[&after, &limit, &xid_offset])
         .await
         .map_err(backend)?;
-    Ok(Page::decode(&rows)?.events)
+    Ok(FeedPage::from(Page::decode(&rows)?.events))
 }
 
 fn rows_wanted(limit: i64) -> usize {

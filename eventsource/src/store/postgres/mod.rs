@@ -143,7 +143,7 @@ pub use tokio_postgres;
 
 use super::backend;
 use super::{
-    AppendOutcome, AppendSignal, EventRef, EventStore, ExpectedVersion, FeedEntry, NewEvent,
+    AppendOutcome, AppendSignal, EventRef, EventStore, ExpectedVersion, FeedPage, NewEvent,
     RecordedEvent, StreamId,
 };
 use crate::error::{Error, Result};
@@ -340,15 +340,15 @@ impl EventStore for PostgresEventStore {
     }
 
     async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
-        backend::readable(self.read_feed(after_position, limit).await?)
+        backend::readable(self.read_feed(after_position, limit).await?.into_entries())
     }
 
-    async fn read_feed(&self, after_position: u64, limit: usize) -> Result<Vec<FeedEntry>> {
+    async fn read_feed(&self, after_position: u64, limit: usize) -> Result<FeedPage> {
         let Ok(after) = i64::try_from(after_position) else {
-            return Ok(Vec::new());
+            return Ok(FeedPage::new());
         };
         if limit == 0 {
-            return Ok(Vec::new());
+            return Ok(FeedPage::new());
         }
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let client = self.client().await?;

@@ -6,7 +6,8 @@ use super::rows::{self, EVENT_COLUMNS, uuid_text};
 use crate::error::{Error, Result};
 use crate::store::backend::{self as kit, BatchIdentity, classify_batch};
 use crate::store::{
-    AppendOutcome, EventRef, ExpectedVersion, FeedEntry, NewEvent, RecordedEvent, StreamId,
+    AppendOutcome, EventRef, ExpectedVersion, FeedPage, NewEvent, RecordRef, RecordedEvent,
+    StreamId,
 };
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior, params};
@@ -265,39 +266,59 @@ pub(super) fn read_feed(
     connection: &Connection,
     after_position: u64,
     limit: usize,
-) -> Result<Vec<FeedEntry>> {
+) -> Result<FeedPage> {
     if limit == 0 {
-        return Ok(Vec::new());
+        return Ok(FeedPage::new());
     }
     let sql = format!(
         "SELECT {EVENT_COLUMNS}, e.aggregate_type, e.aggregate_id FROM eventsource_events e \
          WHERE e.position > ?1 ORDER BY e.position LIMIT ?2"
     );
     let mut statement = connection.prepare_cached(&sql).map_err(backend)?;
+    // Room for a page of small events; the buffers grow for larger ones.
+    let expected = limit.min(PAGE_ROWS_RESERVED);
+    let mut page = FeedPage::with_capacity(expected, expected * PAGE_TEXT_PER_ROW);
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let mut found = statement
         .query(params![to_sql_int(after_position), limit])
         .map_err(backend)?;
-    let mut records = Vec::new();
     while let Some(row) = found.next().map_err(backend)? {
-        records.push(feed_entry(row)?);
+        push_feed_row(row, &mut page)?;
     }
-    Ok(records)
+    Ok(page)
 }
 
-/// One feed row: the event, or the typed reason it cannot be read. Only a failure to read
-/// the row at all (or its position) fails the read.
-fn feed_entry(row: &rusqlite::Row<'_>) -> Result<FeedEntry> {
+/// Rows a feed page makes room for before it reads (more grow the page).
+const PAGE_ROWS_RESERVED: usize = 4096;
+/// Text bytes a feed page makes room for per row: stream, event type, a small payload.
+const PAGE_TEXT_PER_ROW: usize = 96;
+
+/// Adds one feed row to `page`: the event, or the typed reason it cannot be read. Only a
+/// failure to read the row at all fails the read.
+fn push_feed_row(row: &rusqlite::Row<'_>, page: &mut FeedPage) -> Result<()> {
     let position = match row.get_ref(0).map_err(backend)? {
         ValueRef::Integer(p) => u64::try_from(p).unwrap_or(0),
         _ => 0,
     };
-    let record = rows::stream_of(row, position).and_then(|stream| rows::record(row, stream, 0));
-    Ok(match record {
-        Ok(record) => FeedEntry::Event(record),
-        Err(error @ Error::Corrupt { .. }) => FeedEntry::Unreadable { position, error },
+    let read = rows::stream_of(row, position).and_then(|(aggregate_type, aggregate_id)| {
+        rows::event_cells(row, aggregate_type, aggregate_id, 0)
+            .map(|cells| (aggregate_type, aggregate_id, cells))
+    });
+    match read {
+        Ok((aggregate_type, aggregate_id, cells)) => page.push_event(RecordRef {
+            position: cells.position,
+            aggregate_type,
+            aggregate_id,
+            version: cells.version,
+            event_type: cells.event_type,
+            schema_version: cells.schema_version,
+            payload: cells.payload,
+            metadata: &cells.metadata,
+        }),
+        Err(error @ Error::Corrupt { .. }) => page.push_unreadable(position, error),
         Err(other) => return Err(other),
-    })
+    }
+    Ok(())
 }
 
 /// The newest feed position; 0 for an empty store.

@@ -99,7 +99,7 @@ pub use snapshots::SqliteSnapshotStore;
 use crate::error::Result;
 use crate::store::backend;
 use crate::store::{
-    AppendNotifier, AppendOutcome, AppendSignal, EventRef, EventStore, ExpectedVersion, FeedEntry,
+    AppendNotifier, AppendOutcome, AppendSignal, EventRef, EventStore, ExpectedVersion, FeedPage,
     NewEvent, RecordedEvent, StreamId,
 };
 use connection::Database;
@@ -232,10 +232,10 @@ impl EventStore for SqliteEventStore {
     }
 
     async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
-        backend::readable(self.read_feed(after_position, limit).await?)
+        backend::readable(self.read_feed(after_position, limit).await?.into_entries())
     }
 
-    async fn read_feed(&self, after_position: u64, limit: usize) -> Result<Vec<FeedEntry>> {
+    async fn read_feed(&self, after_position: u64, limit: usize) -> Result<FeedPage> {
         self.db
             .read(move |connection| events::read_feed(connection, after_position, limit))
             .await

@@ -21,37 +21,48 @@ pub(super) const EVENT_COLUMNS: &str = "e.position, e.version, e.event_id, e.eve
 /// The index of the first column after [`EVENT_COLUMNS`].
 pub(super) const STREAM_COLUMNS_AT: usize = 10;
 
-/// Reads one row of `stream`. `expected_version` names the event in an error when the
-/// stored version itself is unreadable.
-pub(super) fn record(
-    row: &Row<'_>,
-    stream: StreamId,
+/// An event row's cells (in [`EVENT_COLUMNS`] order), its texts borrowed from the row.
+pub(super) struct EventCells<'r> {
+    pub(super) position: u64,
+    pub(super) version: u64,
+    pub(super) event_type: &'r str,
+    pub(super) schema_version: u32,
+    pub(super) payload: &'r str,
+    pub(super) metadata: EventMetadata,
+}
+
+/// Reads the event columns of a row of the stream `aggregate_type`/`aggregate_id`.
+/// `expected_version` names the event in an error when the stored version itself is
+/// unreadable.
+pub(super) fn event_cells<'r>(
+    row: &'r Row<'r>,
+    aggregate_type: &str,
+    aggregate_id: &str,
     expected_version: u64,
-) -> Result<RecordedEvent> {
+) -> Result<EventCells<'r>> {
     let mut cell = Cells {
         row,
-        stream: &stream,
+        aggregate_type,
+        aggregate_id,
         version: expected_version,
         event_type: None,
     };
     cell.version = cell.unsigned(1, "version")?;
     let position = cell.unsigned(0, "position")?;
-    cell.event_type = Some(cell.text(3, "event_type")?);
+    let event_type = cell.text(3, "event_type")?;
+    cell.event_type = Some(event_type);
     let event_id = cell.uuid(2, "event_id")?;
     let schema_version = cell.unsigned(4, "schema_version")?;
     let schema_version = u32::try_from(schema_version)
         .map_err(|_| cell.corrupt(format!("schema_version {schema_version} is out of range")))?;
-    let payload = cell.text(5, "payload")?.to_owned();
+    let payload = cell.text(5, "payload")?;
     let correlation_id = cell.optional_uuid(6, "correlation_id")?;
     let causation_id = cell.optional_uuid(7, "causation_id")?;
     let extra = cell.extra(8)?;
     let occurred_at = from_micros(cell.integer(9, "occurred_at")?);
-    let version = cell.version;
-    let event_type = cell.event_type.unwrap_or_default().to_owned();
-    Ok(RecordedEvent {
+    Ok(EventCells {
         position,
-        stream,
-        version,
+        version: cell.version,
         event_type,
         schema_version,
         payload,
@@ -65,16 +76,41 @@ pub(super) fn record(
     })
 }
 
+/// Reads one row of `stream`. `expected_version` names the event in an error when the
+/// stored version itself is unreadable.
+pub(super) fn record(
+    row: &Row<'_>,
+    stream: StreamId,
+    expected_version: u64,
+) -> Result<RecordedEvent> {
+    let cells = event_cells(
+        row,
+        &stream.aggregate_type,
+        &stream.aggregate_id,
+        expected_version,
+    )?;
+    Ok(RecordedEvent {
+        position: cells.position,
+        version: cells.version,
+        event_type: cells.event_type.to_owned(),
+        schema_version: cells.schema_version,
+        payload: cells.payload.to_owned(),
+        metadata: cells.metadata,
+        stream,
+    })
+}
+
 /// Reads a replay row (`version, event_type, schema_version, payload`) of `stream`,
 /// borrowing its text from the row.
 pub(super) fn event_ref<'a>(
     row: &'a Row<'a>,
-    stream: &'a StreamId,
+    stream: &StreamId,
     expected_version: u64,
 ) -> Result<EventRef<'a>> {
     let mut cell = Cells {
         row,
-        stream,
+        aggregate_type: &stream.aggregate_type,
+        aggregate_id: &stream.aggregate_id,
         version: expected_version,
         event_type: None,
     };
@@ -92,9 +128,9 @@ pub(super) fn event_ref<'a>(
     })
 }
 
-/// Reads the stream's type and id of a `read_all` row; `position` names the row in an
-/// error, since its stream is what is unreadable.
-pub(super) fn stream_of(row: &Row<'_>, position: u64) -> Result<StreamId> {
+/// Reads the stream's type and id of a feed row; `position` names the row in an error,
+/// since its stream is what is unreadable.
+pub(super) fn stream_of<'r>(row: &'r Row<'r>, position: u64) -> Result<(&'r str, &'r str)> {
     let text = |index| match row.get_ref(index) {
         Ok(ValueRef::Text(bytes)) => std::str::from_utf8(bytes).ok(),
         _ => None,
@@ -102,19 +138,20 @@ pub(super) fn stream_of(row: &Row<'_>, position: u64) -> Result<StreamId> {
     if let (Some(aggregate_type), Some(aggregate_id)) =
         (text(STREAM_COLUMNS_AT), text(STREAM_COLUMNS_AT + 1))
     {
-        return Ok(StreamId::new(aggregate_type, aggregate_id));
+        return Ok((aggregate_type, aggregate_id));
     }
     // The slow path, only for a bad row: name what is wrong.
-    let unknown = StreamId::new("<unreadable>", format!("at feed position {position}"));
+    let unknown = format!("at feed position {position}");
     let cell = Cells {
         row,
-        stream: &unknown,
+        aggregate_type: "<unreadable>",
+        aggregate_id: &unknown,
         version: 0,
         event_type: None,
     };
     let aggregate_type = cell.text(STREAM_COLUMNS_AT, "aggregate_type")?;
     let aggregate_id = cell.text(STREAM_COLUMNS_AT + 1, "aggregate_id")?;
-    Ok(StreamId::new(aggregate_type, aggregate_id))
+    Ok((aggregate_type, aggregate_id))
 }
 
 /// Reads a snapshot row (`version, schema_version, state, taken_at`) of `stream`; an
@@ -122,7 +159,8 @@ pub(super) fn stream_of(row: &Row<'_>, position: u64) -> Result<StreamId> {
 pub(super) fn snapshot(row: &Row<'_>, stream: StreamId) -> Result<Snapshot> {
     let mut cell = Cells {
         row,
-        stream: &stream,
+        aggregate_type: &stream.aggregate_type,
+        aggregate_id: &stream.aggregate_id,
         version: 0,
         event_type: None,
     };
@@ -178,21 +216,22 @@ pub(super) fn stream_version(stream: &StreamId, value: ValueRef<'_>) -> Result<u
 }
 
 /// The cells of one row, with what is known so far to name it in an error.
-struct Cells<'a> {
+struct Cells<'a, 's> {
     row: &'a Row<'a>,
-    stream: &'a StreamId,
+    aggregate_type: &'s str,
+    aggregate_id: &'s str,
     version: u64,
     event_type: Option<&'a str>,
 }
 
-impl<'a> Cells<'a> {
+impl<'a> Cells<'a, '_> {
     fn corrupt(&self, reason: String) -> Error {
         let reason = match &self.event_type {
             Some(event_type) => format!("event type `{event_type}`: {reason}"),
             None => reason,
         };
         Error::Corrupt {
-            stream: self.stream.clone(),
+            stream: StreamId::new(self.aggregate_type, self.aggregate_id),
             version: self.version,
             reason,
         }

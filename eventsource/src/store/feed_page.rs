@@ -1,0 +1,379 @@
+//! [`FeedPage`]: a page of the global feed as [`EventStore::read_feed`](super::EventStore::read_feed)
+//! hands it over — every text of the page in one buffer, so that reading a page costs a
+//! few allocations, not several per event.
+
+use super::record::{FeedEntry, RecordedEvent};
+use crate::error::Error;
+use crate::event::EventMetadata;
+use crate::stream::StreamId;
+
+/// A page of the global feed, in position order: events, and rows that cannot be read
+/// (see [`FeedEntry::Unreadable`]).
+///
+/// The texts of all its events (stream, event type, payload) live in one buffer; each
+/// event is seen through a borrowed [`RecordRef`]. [`FeedPage::into_entries`] turns the
+/// page into owned [`FeedEntry`] values.
+///
+/// ```
+/// use eventsource::store::{FeedItem, FeedPage, RecordRef};
+/// use eventsource::EventMetadata;
+///
+/// let metadata = EventMetadata::new();
+/// let mut page = FeedPage::new();
+/// page.push_event(RecordRef {
+///     position: 7,
+///     aggregate_type: "Task",
+///     aggregate_id: "t-1",
+///     version: 1,
+///     event_type: "TaskCreated",
+///     schema_version: 1,
+///     payload: r#"{"title":"Write docs"}"#,
+///     metadata: &metadata,
+/// });
+/// assert_eq!((page.len(), page.last_position()), (1, Some(7)));
+/// let Some(FeedItem::Event(event)) = page.iter().next() else { panic!() };
+/// assert_eq!((event.aggregate_id, event.payload), ("t-1", r#"{"title":"Write docs"}"#));
+/// assert_eq!(event.to_record().stream.aggregate_type, "Task");
+/// ```
+#[derive(Debug, Default)]
+pub struct FeedPage {
+    text: String,
+    rows: Vec<Row>,
+}
+
+#[derive(Debug)]
+enum Row {
+    Event(EventRow),
+    Unreadable { position: u64, error: Error },
+}
+
+/// An event of the page: its numbers and metadata, and where its texts are in the
+/// page's buffer (aggregate type, aggregate id, event type, payload, one after another).
+#[derive(Debug)]
+struct EventRow {
+    position: u64,
+    version: u64,
+    schema_version: u32,
+    start: usize,
+    ends: [usize; 4],
+    metadata: EventMetadata,
+}
+
+/// A stored event borrowed from a [`FeedPage`] (or from a [`RecordedEvent`]): the same
+/// fields, the texts as `&str`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RecordRef<'a> {
+    /// Position in the global feed.
+    pub position: u64,
+    /// The stream's aggregate type.
+    pub aggregate_type: &'a str,
+    /// The stream's aggregate id.
+    pub aggregate_id: &'a str,
+    /// Version in the stream.
+    pub version: u64,
+    /// The stored type name.
+    pub event_type: &'a str,
+    /// The schema version of the payload.
+    pub schema_version: u32,
+    /// The JSON payload.
+    pub payload: &'a str,
+    /// Event id, time, correlation and causation, extra pairs.
+    pub metadata: &'a EventMetadata,
+}
+
+impl RecordRef<'_> {
+    /// The event as an owned [`RecordedEvent`].
+    pub fn to_record(&self) -> RecordedEvent {
+        RecordedEvent {
+            position: self.position,
+            stream: StreamId::new(self.aggregate_type, self.aggregate_id),
+            version: self.version,
+            event_type: self.event_type.to_owned(),
+            schema_version: self.schema_version,
+            payload: self.payload.to_owned(),
+            metadata: self.metadata.clone(),
+        }
+    }
+
+    /// Overwrites `record` with this event, reusing its strings' buffers: a loop that
+    /// hands events over one at a time allocates only when an event is longer than every
+    /// one before it.
+    pub fn copy_into(&self, record: &mut RecordedEvent) {
+        fn set(target: &mut String, text: &str) {
+            target.clear();
+            target.push_str(text);
+        }
+        record.position = self.position;
+        set(&mut record.stream.aggregate_type, self.aggregate_type);
+        set(&mut record.stream.aggregate_id, self.aggregate_id);
+        record.version = self.version;
+        set(&mut record.event_type, self.event_type);
+        record.schema_version = self.schema_version;
+        set(&mut record.payload, self.payload);
+        record.metadata.clone_from(self.metadata);
+    }
+}
+
+impl<'a> From<&'a RecordedEvent> for RecordRef<'a> {
+    fn from(record: &'a RecordedEvent) -> Self {
+        RecordRef {
+            position: record.position,
+            aggregate_type: &record.stream.aggregate_type,
+            aggregate_id: &record.stream.aggregate_id,
+            version: record.version,
+            event_type: &record.event_type,
+            schema_version: record.schema_version,
+            payload: &record.payload,
+            metadata: &record.metadata,
+        }
+    }
+}
+
+/// One entry of a [`FeedPage`], borrowed.
+#[derive(Debug, Clone, Copy)]
+pub enum FeedItem<'a> {
+    /// A readable event.
+    Event(RecordRef<'a>),
+    /// The row at `position` cannot be read: the typed error names what is wrong.
+    Unreadable {
+        /// The row's position in the feed.
+        position: u64,
+        /// What is wrong with it.
+        error: &'a Error,
+    },
+}
+
+impl FeedItem<'_> {
+    /// The entry's position in the feed.
+    pub fn position(&self) -> u64 {
+        match self {
+            FeedItem::Event(event) => event.position,
+            FeedItem::Unreadable { position, .. } => *position,
+        }
+    }
+}
+
+impl FeedPage {
+    /// An empty page.
+    pub fn new() -> Self {
+        FeedPage::default()
+    }
+
+    /// An empty page with room for `events` events whose texts take `text_bytes` bytes.
+    pub fn with_capacity(events: usize, text_bytes: usize) -> Self {
+        FeedPage {
+            text: String::with_capacity(text_bytes),
+            rows: Vec::with_capacity(events),
+        }
+    }
+
+    /// Adds an event after the others (the caller keeps position order).
+    pub fn push_event(&mut self, event: RecordRef<'_>) {
+        let start = self.text.len();
+        let mut ends = [0; 4];
+        for (end, text) in ends.iter_mut().zip([
+            event.aggregate_type,
+            event.aggregate_id,
+            event.event_type,
+            event.payload,
+        ]) {
+            self.text.push_str(text);
+            *end = self.text.len();
+        }
+        self.rows.push(Row::Event(EventRow {
+            position: event.position,
+            version: event.version,
+            schema_version: event.schema_version,
+            start,
+            ends,
+            metadata: event.metadata.clone(),
+        }));
+    }
+
+    /// Adds a row at `position` that cannot be read, with what is wrong with it.
+    pub fn push_unreadable(&mut self, position: u64, error: Error) {
+        self.rows.push(Row::Unreadable { position, error });
+    }
+
+    /// Adds an owned entry.
+    pub fn push_entry(&mut self, entry: FeedEntry) {
+        match entry {
+            FeedEntry::Event(record) => self.push_event((&record).into()),
+            FeedEntry::Unreadable { position, error } => self.push_unreadable(position, error),
+        }
+    }
+
+    /// The number of entries (events and unreadable rows).
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True when the page holds no entry: the reader is at the head of the feed.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The entries in position order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = FeedItem<'_>> + '_ {
+        self.rows.iter().map(|row| self.item(row))
+    }
+
+    /// The entry at `index`.
+    pub fn get(&self, index: usize) -> Option<FeedItem<'_>> {
+        self.rows.get(index).map(|row| self.item(row))
+    }
+
+    /// The position of the first entry.
+    pub fn first_position(&self) -> Option<u64> {
+        self.rows.first().map(row_position)
+    }
+
+    /// The position of the last entry: where the next page starts after.
+    pub fn last_position(&self) -> Option<u64> {
+        self.rows.last().map(row_position)
+    }
+
+    /// The entries as owned values.
+    pub fn into_entries(self) -> Vec<FeedEntry> {
+        let FeedPage { text, rows } = self;
+        let page = FeedPage {
+            text,
+            rows: Vec::new(),
+        };
+        rows.into_iter()
+            .map(|row| match row {
+                Row::Event(event) => FeedEntry::Event(page.event(&event).to_record()),
+                Row::Unreadable { position, error } => FeedEntry::Unreadable { position, error },
+            })
+            .collect()
+    }
+
+    fn item<'a>(&'a self, row: &'a Row) -> FeedItem<'a> {
+        match row {
+            Row::Event(event) => FeedItem::Event(self.event(event)),
+            Row::Unreadable { position, error } => FeedItem::Unreadable {
+                position: *position,
+                error,
+            },
+        }
+    }
+
+    fn event<'a>(&'a self, event: &'a EventRow) -> RecordRef<'a> {
+        let [a, b, c, d] = event.ends;
+        // The spans were cut at `str` boundaries when the texts were pushed.
+        let text = |from: usize, to: usize| self.text.get(from..to).unwrap_or_default();
+        RecordRef {
+            position: event.position,
+            aggregate_type: text(event.start, a),
+            aggregate_id: text(a, b),
+            version: event.version,
+            event_type: text(b, c),
+            schema_version: event.schema_version,
+            payload: text(c, d),
+            metadata: &event.metadata,
+        }
+    }
+}
+
+fn row_position(row: &Row) -> u64 {
+    match row {
+        Row::Event(event) => event.position,
+        Row::Unreadable { position, .. } => *position,
+    }
+}
+
+impl From<Vec<RecordedEvent>> for FeedPage {
+    fn from(records: Vec<RecordedEvent>) -> Self {
+        let text_bytes = records.iter().map(text_len).sum();
+        let mut page = FeedPage::with_capacity(records.len(), text_bytes);
+        for record in &records {
+            page.push_event(record.into());
+        }
+        page
+    }
+}
+
+impl From<Vec<FeedEntry>> for FeedPage {
+    fn from(entries: Vec<FeedEntry>) -> Self {
+        let mut page = FeedPage::new();
+        for entry in entries {
+            page.push_entry(entry);
+        }
+        page
+    }
+}
+
+fn text_len(record: &RecordedEvent) -> usize {
+    record.stream.aggregate_type.len()
+        + record.stream.aggregate_id.len()
+        + record.event_type.len()
+        + record.payload.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(position: u64, id: &str, payload: &str) -> RecordedEvent {
+        RecordedEvent {
+            position,
+            stream: StreamId::new("Tâche", id),
+            version: position,
+            event_type: "Créée".into(),
+            schema_version: 2,
+            payload: payload.into(),
+            metadata: EventMetadata::new(),
+        }
+    }
+
+    #[test]
+    fn a_page_gives_back_every_entry_as_it_was_pushed() {
+        let first = record(1, "t-1", r#"{"titre":"é"}"#);
+        let third = record(3, "t-22", "{}");
+        let mut page = FeedPage::new();
+        page.push_event((&first).into());
+        page.push_unreadable(2, Error::backend("bad row"));
+        page.push_event((&third).into());
+        assert_eq!(page.len(), 3);
+        assert_eq!(
+            (page.first_position(), page.last_position()),
+            (Some(1), Some(3))
+        );
+        let positions: Vec<u64> = page.iter().map(|item| item.position()).collect();
+        assert_eq!(positions, [1, 2, 3]);
+        assert!(matches!(
+            page.get(1),
+            Some(FeedItem::Unreadable { position: 2, .. })
+        ));
+        match page.into_entries().as_slice() {
+            [
+                FeedEntry::Event(a),
+                FeedEntry::Unreadable { position: 2, error },
+                FeedEntry::Event(c),
+            ] => {
+                assert_eq!((a, c), (&first, &third));
+                assert!(error.to_string().contains("bad row"), "{error}");
+            }
+            other => panic!("expected event, unreadable, event: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn copying_into_a_record_overwrites_every_field() {
+        let long = record(1, "a-much-longer-aggregate-id", r#"{"n":123456789}"#);
+        let short = record(2, "b", "{}");
+        let mut target = long.clone();
+        RecordRef::from(&short).copy_into(&mut target);
+        assert_eq!(target, short);
+        RecordRef::from(&long).copy_into(&mut target);
+        assert_eq!(target, long);
+    }
+
+    #[test]
+    fn an_empty_page_has_no_positions() {
+        let page = FeedPage::from(Vec::<RecordedEvent>::new());
+        assert!(page.is_empty());
+        assert_eq!((page.first_position(), page.last_position()), (None, None));
+        assert!(page.get(0).is_none());
+    }
+}
