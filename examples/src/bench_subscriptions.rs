@@ -60,8 +60,8 @@
 use eventsource::InMemoryEventStore;
 use eventsource_tests::sqlite::TempSqliteStore;
 use eventsource_tests::subscription_bench::{
-    DEFAULT_EVENTS, Figures, Settings, Store, format_phases, format_table, measure, phases,
-    raw_in_memory, raw_sqlite, raw_sqlite_connection,
+    DEFAULT_EVENTS, Figures, RawColumns, Settings, Store, format_phases, format_table, measure,
+    phases, raw_in_memory, raw_sqlite, raw_sqlite_connection,
 };
 use std::time::Duration;
 
@@ -92,7 +92,15 @@ async fn main() {
             "in-memory",
             "read_all pages + serde_json",
             &store,
-            || raw_in_memory(&store, 500),
+            |columns| {
+                let store = store.clone();
+                async move {
+                    match columns {
+                        RawColumns::Envelope => Some(raw_in_memory(&store, 500).await),
+                        RawColumns::Narrow => None,
+                    }
+                }
+            },
             Duration::from_millis(5),
             settings,
         )
@@ -113,11 +121,11 @@ async fn main() {
             "SQLite (synchronous=FULL)",
             "rusqlite SELECT + serde_json",
             &store,
-            || {
+            |columns| {
                 // Opened at the first round, once the seeded table exists.
                 let connection = connection.get_or_insert_with(|| raw_sqlite_connection(&path));
-                let read = raw_sqlite(connection);
-                async move { read }
+                let read = raw_sqlite(connection, columns);
+                async move { Some(read) }
             },
             Duration::from_millis(5),
             settings,
@@ -141,7 +149,12 @@ async fn main() {
                     "PostgreSQL",
                     "tokio-postgres SELECT + serde_json",
                     &store,
-                    || eventsource_tests::subscription_bench::raw_postgres(&client, &schema),
+                    |columns| {
+                        let read = eventsource_tests::subscription_bench::raw_postgres(
+                            &client, &schema, columns,
+                        );
+                        async move { Some(read.await) }
+                    },
                     Duration::from_millis(25),
                     settings,
                 )

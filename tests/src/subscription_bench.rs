@@ -15,7 +15,7 @@
 //!   (the handler sends `Instant::now()` over a channel, paired by the event's number).
 
 use eventsource::prelude::*;
-use eventsource::store::sqlite::rusqlite::Connection;
+use eventsource::store::sqlite::rusqlite::{Connection, Row};
 use eventsource::store::{NewEvent, StreamId, SubscriptionStore};
 use eventsource::subscription::{
     CheckpointEvery, StartFrom, SubscriptionOptions, SubscriptionRunner,
@@ -176,52 +176,141 @@ pub fn raw_sqlite_connection(path: &Path) -> Connection {
     connection
 }
 
-/// The raw read of the SQLite feed: one plain `SELECT position, event_type, payload ...
-/// ORDER BY position` of every event, each payload decoded.
-pub fn raw_sqlite(connection: &Connection) -> (u64, Duration) {
+/// What a raw feed read takes of each row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawColumns {
+    /// Every column of the envelope a handler sees (stream, version, position, event id,
+    /// type, schema version, payload, time, correlation and causation ids, extra pairs),
+    /// each decoded into a plain Rust value: the texts borrowed, the ids parsed, the
+    /// payload decoded into [`Ticked`]. The catch-up target is measured against it.
+    Envelope,
+    /// Only the position, the event type and the payload (decoded): the least a reader
+    /// can take. Shown beside the target, for scale.
+    Narrow,
+}
+
+impl RawColumns {
+    /// How the table names the read.
+    pub fn describe(self) -> &'static str {
+        match self {
+            RawColumns::Envelope => "every envelope column",
+            RawColumns::Narrow => "position, event type, payload",
+        }
+    }
+}
+
+/// The envelope columns of the raw reads, in the order [`decode_envelope`] takes them.
+const ENVELOPE_COLUMNS: &str = "position, aggregate_type, aggregate_id, version, event_id, \
+     event_type, schema_version, payload, correlation_id, causation_id";
+
+/// The decoded values of an envelope row, kept from the optimiser.
+#[allow(clippy::too_many_arguments)]
+fn keep_envelope(
+    numbers: [i64; 3],
+    texts: [&str; 3],
+    event_id: Uuid,
+    ids: [Option<Uuid>; 2],
+    occurred_at: std::time::SystemTime,
+    extra: &str,
+    payload: &str,
+) {
+    std::hint::black_box((numbers, texts, event_id, ids, occurred_at));
+    if extra != "{}" {
+        let pairs: std::collections::BTreeMap<String, String> =
+            serde_json::from_str(extra).expect("extra pairs");
+        std::hint::black_box(pairs);
+    }
+    std::hint::black_box(decode(payload));
+}
+
+/// The raw read of the SQLite feed: one plain rusqlite `SELECT ... ORDER BY position` of
+/// every event with the `columns` asked for, each row decoded.
+pub fn raw_sqlite(connection: &Connection, columns: RawColumns) -> (u64, Duration) {
     let started = Instant::now();
-    let mut select = connection
-        .prepare_cached(
-            "SELECT position, event_type, payload FROM eventsource_events ORDER BY position",
-        )
-        .expect("prepare");
+    let sql = match columns {
+        RawColumns::Envelope => format!(
+            "SELECT {ENVELOPE_COLUMNS}, extra, occurred_at FROM eventsource_events \
+             ORDER BY position"
+        ),
+        RawColumns::Narrow => {
+            "SELECT position, event_type, payload FROM eventsource_events ORDER BY position"
+                .to_owned()
+        }
+    };
+    let mut select = connection.prepare_cached(&sql).expect("prepare");
     let mut rows = select.query([]).expect("select");
     let mut read = 0u64;
+    fn text<'r>(row: &'r Row<'_>, i: usize) -> &'r str {
+        row.get_ref(i).expect("text").as_str().expect("text")
+    }
+    fn uuid(row: &Row<'_>, i: usize) -> Option<Uuid> {
+        let text = row.get_ref(i).expect("id").as_str_or_null().expect("id")?;
+        Some(Uuid::try_parse(text).expect("a UUID"))
+    }
     while let Some(row) = rows.next().expect("row") {
         let position: i64 = row.get(0).expect("position");
-        let event_type = row.get_ref(1).expect("type").as_str().expect("text");
-        let payload = row.get_ref(2).expect("payload").as_str().expect("text");
-        std::hint::black_box((position, event_type));
-        std::hint::black_box(decode(payload));
+        if columns == RawColumns::Narrow {
+            std::hint::black_box((position, text(row, 1)));
+            std::hint::black_box(decode(text(row, 2)));
+        } else {
+            let version: i64 = row.get(3).expect("version");
+            let schema_version: i64 = row.get(6).expect("schema_version");
+            let micros: i64 = row.get(11).expect("occurred_at");
+            let occurred_at = std::time::UNIX_EPOCH
+                + Duration::from_micros(u64::try_from(micros).expect("a time"));
+            keep_envelope(
+                [position, version, schema_version],
+                [text(row, 1), text(row, 2), text(row, 5)],
+                uuid(row, 4).expect("an event id"),
+                [uuid(row, 8), uuid(row, 9)],
+                occurred_at,
+                text(row, 10),
+                text(row, 7),
+            );
+        }
         read += 1;
     }
     (read, started.elapsed())
 }
 
-/// The raw read of the PostgreSQL feed: one plain tokio-postgres `SELECT position,
-/// event_type, payload ... ORDER BY position` of every event of `schema`, each payload
-/// decoded.
+/// The raw read of the PostgreSQL feed: one plain tokio-postgres `SELECT ... ORDER BY
+/// position` of every event of `schema` with the `columns` asked for, each row decoded
+/// (the extra pairs read as `metadata::text`).
 #[cfg(feature = "postgres")]
 pub async fn raw_postgres(
     client: &eventsource::store::postgres::tokio_postgres::Client,
     schema: &str,
+    columns: RawColumns,
 ) -> (u64, Duration) {
     let started = Instant::now();
-    let rows = client
-        .query(
-            &format!(
-                "SELECT position, event_type, payload FROM \"{schema}\".events ORDER BY position"
-            ),
-            &[],
-        )
-        .await
-        .expect("select");
+    let sql = match columns {
+        RawColumns::Envelope => format!(
+            "SELECT {ENVELOPE_COLUMNS}, metadata::text, occurred_at FROM \"{schema}\".events \
+             ORDER BY position"
+        ),
+        RawColumns::Narrow => format!(
+            "SELECT position, event_type, payload FROM \"{schema}\".events ORDER BY position"
+        ),
+    };
+    let rows = client.query(&sql, &[]).await.expect("select");
     let mut read = 0u64;
     for row in &rows {
-        let (position, event_type, payload): (i64, &str, &str) =
-            (row.get(0), row.get(1), row.get(2));
-        std::hint::black_box((position, event_type));
-        std::hint::black_box(decode(payload));
+        let position: i64 = row.get(0);
+        if columns == RawColumns::Narrow {
+            let (event_type, payload): (&str, &str) = (row.get(1), row.get(2));
+            std::hint::black_box((position, event_type));
+            std::hint::black_box(decode(payload));
+        } else {
+            keep_envelope(
+                [position, row.get(3), row.get(6)],
+                [row.get(1), row.get(2), row.get(5)],
+                row.get(4),
+                [row.get(8), row.get(9)],
+                row.get(11),
+                row.get::<_, Option<&str>>(10).unwrap_or("{}"),
+                row.get(7),
+            );
+        }
         read += 1;
     }
     (read, started.elapsed())
@@ -300,8 +389,10 @@ pub struct Figures {
     pub events: u64,
     /// Median catch-up rate (events/s) per batch size in [`BATCH_SIZES`].
     pub catch_up: Vec<(usize, f64)>,
-    /// Median raw feed-read rate (events/s).
+    /// Median raw feed-read rate (events/s), every envelope column.
     pub raw: f64,
+    /// Median raw rate of the narrow read ([`RawColumns::Narrow`]), where the store has one.
+    pub narrow: Option<f64>,
     /// Live latencies, append returned to handler ran.
     pub latencies: Vec<Duration>,
     /// The target for the median latency.
@@ -322,27 +413,35 @@ pub struct Settings {
 }
 
 /// Measures one backend: seeds `store` with `settings.events` ticks, then in each round
-/// runs `raw` (the raw feed read of the same rows; it returns the events read and the
-/// time) and a catch-up per batch size, then the live latency.
+/// runs `raw` (the raw feed read of the same rows with the columns asked for; it returns
+/// the events read and the time, `None` when the store has no such read) for each of
+/// [`RawColumns`], and a catch-up per batch size; then the live latency.
 pub async fn measure<S, F>(
     name: &str,
     raw_kind: &str,
     store: &S,
-    mut raw: impl FnMut() -> F,
+    mut raw: impl FnMut(RawColumns) -> F,
     latency_target: Duration,
     settings: Settings,
 ) -> Figures
 where
     S: Store,
-    F: Future<Output = (u64, Duration)>,
+    F: Future<Output = Option<(u64, Duration)>>,
 {
     let head = seed(store, settings.events).await;
     let mut raw_times = Vec::new();
+    let mut narrow_times = Vec::new();
     let mut ours = vec![Vec::new(); BATCH_SIZES.len()];
     for _ in 0..settings.rounds {
-        let (read, time) = raw().await;
-        assert_eq!(read, settings.events, "the raw read reads every event");
-        raw_times.push(time);
+        for (columns, times) in [
+            (RawColumns::Envelope, &mut raw_times),
+            (RawColumns::Narrow, &mut narrow_times),
+        ] {
+            if let Some((read, time)) = raw(columns).await {
+                assert_eq!(read, settings.events, "the raw read reads every event");
+                times.push(time);
+            }
+        }
         for (batch, times) in BATCH_SIZES.iter().zip(&mut ours) {
             times.push(catch_up(store, *batch, head, settings.events).await);
         }
@@ -358,6 +457,7 @@ where
             .map(|(batch, times)| (*batch, rate(settings.events, median(times))))
             .collect(),
         raw: rate(settings.events, median(&raw_times)),
+        narrow: (!narrow_times.is_empty()).then(|| rate(settings.events, median(&narrow_times))),
         latencies,
         latency_target,
     }
@@ -400,7 +500,12 @@ pub fn format_table(figures: &[Figures]) -> String {
                     thousands(f.events as f64)
                 ),
                 format!("{} events/s", thousands(*ours)),
-                format!("{} events/s ({})", thousands(f.raw), f.raw_kind),
+                format!(
+                    "{} events/s ({}, {})",
+                    thousands(f.raw),
+                    f.raw_kind,
+                    RawColumns::Envelope.describe()
+                ),
                 format!(
                     "{:.0}% of raw ({} ≥ {:.0}%)",
                     100.0 * ratio,
@@ -411,6 +516,24 @@ pub fn format_table(figures: &[Figures]) -> String {
                     },
                     100.0 * CATCH_UP_TARGET
                 ),
+            ]);
+        }
+        if let Some(narrow) = f.narrow {
+            let ratios: Vec<String> = f
+                .catch_up
+                .iter()
+                .map(|(batch, ours)| format!("{:.0}% ({batch})", 100.0 * ours / narrow))
+                .collect();
+            rows.push([
+                format!("{}: the narrow raw read, for scale", f.store),
+                String::new(),
+                format!(
+                    "{} events/s ({}, {})",
+                    thousands(narrow),
+                    f.raw_kind,
+                    RawColumns::Narrow.describe()
+                ),
+                format!("catch-up at {} of it", ratios.join(", ")),
             ]);
         }
         let p50 = median(&f.latencies);

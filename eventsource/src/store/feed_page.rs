@@ -39,6 +39,7 @@ use crate::stream::StreamId;
 pub struct FeedPage {
     text: String,
     rows: Vec<Row>,
+    head: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -164,7 +165,19 @@ impl FeedPage {
         FeedPage {
             text: String::with_capacity(text_bytes),
             rows: Vec::with_capacity(events),
+            head: None,
         }
+    }
+
+    /// Notes the newest position of the feed when the page was read (at or after its last
+    /// entry): readers learn how far behind they are without asking again.
+    pub fn set_head(&mut self, head: u64) {
+        self.head = Some(head);
+    }
+
+    /// The newest position of the feed when the page was read, if the store noted it.
+    pub fn head(&self) -> Option<u64> {
+        self.head
     }
 
     /// Adds an event after the others (the caller keeps position order).
@@ -235,10 +248,11 @@ impl FeedPage {
 
     /// The entries as owned values.
     pub fn into_entries(self) -> Vec<FeedEntry> {
-        let FeedPage { text, rows } = self;
+        let FeedPage { text, rows, head } = self;
         let page = FeedPage {
             text,
             rows: Vec::new(),
+            head,
         };
         rows.into_iter()
             .map(|row| match row {

@@ -196,6 +196,7 @@ impl EventStore for InMemoryEventStore {
         for record in events {
             page.push_event(RecordRef::from(&**record));
         }
+        page.set_head(log.events.len() as u64);
         Ok(page)
     }
 

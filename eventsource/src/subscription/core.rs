@@ -245,10 +245,15 @@ where
         });
     }
 
-    /// After a full batch: learn the head, and leave live mode when far behind.
-    pub(super) async fn maybe_fell_behind(&mut self, progress: &Progress) {
-        let Ok(head) = self.store.head_position().await else {
-            return;
+    /// After a full batch: learn the head (from the page when its store noted it), and
+    /// leave live mode when far behind.
+    pub(super) async fn maybe_fell_behind(&mut self, progress: &Progress, head: Option<u64>) {
+        let head = match head {
+            Some(head) => head,
+            None => match self.store.head_position().await {
+                Ok(head) => head,
+                Err(_) => return,
+            },
         };
         let behind = head.saturating_sub(progress.position) > self.options.batch_size.get() as u64;
         let was_live = self.status.borrow().state == SubscriptionState::Live;

@@ -113,7 +113,7 @@ where
                 core.wait_for_appends(signal.as_mut()).await;
                 continue;
             };
-            let count = entries.len();
+            let (count, head) = (entries.len(), entries.head());
             let span = tracing::info_span!(
                 "eventsource.subscription.batch",
                 subscription = name,
@@ -146,7 +146,7 @@ where
                 s.head = s.head.max(position);
             });
             if count == batch_size {
-                core.maybe_fell_behind(&progress).await;
+                core.maybe_fell_behind(&progress, head).await;
             }
         }
         core.store_checkpoint(&mut progress).await;

@@ -2,10 +2,10 @@
 //! horizon of transactions still running (see the [module docs](super) for why).
 
 use super::errors::backend;
-use super::rows::decode_event;
+use super::rows::event_cells;
 use super::schema::SchemaName;
 use crate::error::{Error, Result};
-use crate::store::{FeedEntry, FeedPage, StreamId};
+use crate::store::{FeedPage, RecordRef};
 use deadpool_postgres::Object;
 use std::time::{Duration, Instant};
 use tokio_postgres::Row;
@@ -29,6 +29,7 @@ fn horizon_expr(offset_param: &str) -> String {
 /// The feed's statements, written once per store for its schema.
 pub(super) struct FeedSql {
     page: String,
+    bounds: String,
     horizon: String,
     head: String,
 }
@@ -37,28 +38,36 @@ impl FeedSql {
     pub(super) fn new(schema_ident: &str) -> Self {
         FeedSql {
             page: page_sql(schema_ident),
+            bounds: bounds_sql(schema_ident),
             horizon: horizon_sql(),
             head: format!("SELECT coalesce(max(position), 0) FROM {schema_ident}.events"),
         }
     }
 }
 
-/// `$1` after, `$2` limit, `$3` offset. One row per event, or one row of nulls when there
-/// is none; every row also carries the horizon and the newest visible position, taken from
-/// the same snapshot as the events.
+/// `$1` after, `$2` limit, `$3` offset. One row per event; every row also carries the
+/// horizon and the newest visible position, taken from the same snapshot as the events.
+/// Both are scalar subqueries, computed once per statement.
 fn page_sql(schema_ident: &str) -> String {
     let horizon = horizon_expr("$3");
     format!(
-        "SELECT h.horizon, h.last, e.position, e.version, e.event_id, e.event_type, \
+        "SELECT ({horizon_select}) AS horizon, \
+           (SELECT max(position) FROM {schema_ident}.events) AS last, \
+           e.position, e.version, e.event_id, e.event_type, \
            e.schema_version, e.payload, e.occurred_at, e.correlation_id, e.causation_id, \
            e.metadata::text, e.aggregate_type, e.aggregate_id \
-         FROM (SELECT {horizon} AS horizon, \
-                 (SELECT max(position) FROM {schema_ident}.events) AS last) AS h \
-         LEFT JOIN LATERAL (\
-           SELECT * FROM {schema_ident}.events \
-           WHERE position > $1 AND position < h.horizon \
-           ORDER BY position LIMIT $2) AS e ON true \
-         ORDER BY e.position"
+         FROM {schema_ident}.events e \
+         WHERE e.position > $1 AND e.position < ({horizon_select}) \
+         ORDER BY e.position LIMIT $2",
+        horizon_select = format_args!("SELECT {horizon}")
+    )
+}
+
+/// `$1` offset: the horizon and the newest position, for a page that found no event.
+fn bounds_sql(schema_ident: &str) -> String {
+    format!(
+        "SELECT {}, (SELECT max(position) FROM {schema_ident}.events)",
+        horizon_expr("$1")
     )
 }
 
@@ -68,7 +77,7 @@ fn horizon_sql() -> String {
 }
 
 /// Entries after position `after`, at most `limit`, all below the horizon: each an event,
-/// or [`FeedEntry::Unreadable`] for a row that does not decode.
+/// or [`FeedEntry::Unreadable`](crate::store::FeedEntry::Unreadable) for a row that does not decode.
 ///
 /// If events are committed above the horizon when the read starts (an older transaction
 /// is still running), waits up to `max_wait` for the horizon to pass the newest of them,
@@ -87,13 +96,13 @@ pub(super) async fn read(
         .query(&statement, &[&after, &limit, &xid_offset])
         .await
         .map_err(backend)?;
-    let page = Page::decode(&rows)?;
+    let page = read_page(client, sql, xid_offset, &rows).await?;
     let behind = page.events.len() < rows_wanted(limit)
         && page
             .last
             .is_some_and(|last| last > after && last >= page.horizon);
     if !behind {
-        return Ok(FeedPage::from(page.events));
+        return Ok(page.events);
     }
     let target = page.last.unwrap_or(0);
     wait_for_horizon(client, sql, xid_offset, target, max_wait).await?;
@@ -101,7 +110,26 @@ pub(super) async fn read(
         .query(&statement, &[&after, &limit, &xid_offset])
         .await
         .map_err(backend)?;
-    Ok(FeedPage::from(Page::decode(&rows)?.events))
+    Ok(read_page(client, sql, xid_offset, &rows).await?.events)
+}
+
+/// The page of `rows`; when there are none, the horizon and the newest position come from
+/// a query of their own.
+async fn read_page(client: &Object, sql: &FeedSql, xid_offset: i64, rows: &[Row]) -> Result<Page> {
+    let mut page = Page::decode(rows)?;
+    if rows.is_empty() {
+        let statement = client.prepare_cached(&sql.bounds).await.map_err(backend)?;
+        let row = client
+            .query_one(&statement, &[&xid_offset])
+            .await
+            .map_err(backend)?;
+        page.horizon = row.try_get(0).map_err(backend)?;
+        page.last = row.try_get(1).map_err(backend)?;
+        if let Some(last) = page.last.and_then(|last| u64::try_from(last).ok()) {
+            page.events.set_head(last);
+        }
+    }
+    Ok(page)
 }
 
 fn rows_wanted(limit: i64) -> usize {
@@ -111,7 +139,7 @@ fn rows_wanted(limit: i64) -> usize {
 struct Page {
     horizon: i64,
     last: Option<i64>,
-    events: Vec<FeedEntry>,
+    events: FeedPage,
 }
 
 impl Page {
@@ -119,31 +147,51 @@ impl Page {
         let mut page = Page {
             horizon: 0,
             last: None,
-            events: Vec::with_capacity(rows.len()),
+            events: FeedPage::with_capacity(rows.len(), rows.len() * PAGE_TEXT_PER_ROW),
         };
         for row in rows {
             page.horizon = row.try_get(0).map_err(backend)?;
             page.last = row.try_get(1).map_err(backend)?;
-            let position: Option<i64> = row.try_get(2).map_err(backend)?;
-            let Some(position) = position else {
-                continue;
-            };
-            let stream = StreamId::new(
-                row.try_get::<_, String>(12).map_err(backend)?,
-                row.try_get::<_, String>(13).map_err(backend)?,
-            );
-            page.events.push(match decode_event(row, 2, stream) {
-                Ok(record) => FeedEntry::Event(record),
+            let position: i64 = row.try_get(2).map_err(backend)?;
+            let read = stream_of(row).and_then(|(aggregate_type, aggregate_id)| {
+                event_cells(row, 2, aggregate_type, aggregate_id)
+                    .map(|cells| (aggregate_type, aggregate_id, cells))
+            });
+            match read {
+                Ok((aggregate_type, aggregate_id, cells)) => page.events.push_event(RecordRef {
+                    position: cells.position,
+                    aggregate_type,
+                    aggregate_id,
+                    version: cells.version,
+                    event_type: cells.event_type,
+                    schema_version: cells.schema_version,
+                    payload: cells.payload,
+                    metadata: &cells.metadata,
+                }),
                 Err(error @ (Error::Corrupt { .. } | Error::Decode { .. })) => {
                     // A negative position is corrupt too; 0 keeps it before every real one.
                     let position = u64::try_from(position).unwrap_or(0);
-                    FeedEntry::Unreadable { position, error }
+                    page.events.push_unreadable(position, error);
                 }
                 Err(other) => return Err(other),
-            });
+            }
+        }
+        if let Some(last) = page.last.and_then(|last| u64::try_from(last).ok()) {
+            page.events.set_head(last);
         }
         Ok(page)
     }
+}
+
+/// Text bytes a feed page makes room for per row: stream, event type, a small payload.
+const PAGE_TEXT_PER_ROW: usize = 96;
+
+/// The stream's type and id of a feed row (its columns 12 and 13).
+fn stream_of(row: &Row) -> Result<(&str, &str)> {
+    Ok((
+        row.try_get(12).map_err(backend)?,
+        row.try_get(13).map_err(backend)?,
+    ))
 }
 
 /// The newest stored position; 0 for an empty store.

@@ -32,44 +32,72 @@ pub(super) async fn decode_rows<T, const N: usize>(
     Ok(decoded)
 }
 
+/// An event row's columns (of [`EVENT_COLUMNS`](super::sql::EVENT_COLUMNS)), its texts
+/// borrowed from the row.
+pub(super) struct EventCells<'r> {
+    pub(super) position: u64,
+    pub(super) version: u64,
+    pub(super) event_type: &'r str,
+    pub(super) schema_version: u32,
+    pub(super) payload: &'r str,
+    pub(super) metadata: EventMetadata,
+}
+
 /// Reads the event columns of [`EVENT_COLUMNS`](super::sql::EVENT_COLUMNS) starting at
-/// column `at`.
-pub(super) fn decode_event(row: &Row, at: usize, stream: StreamId) -> Result<RecordedEvent> {
-    let position: i64 = column(row, at, &stream, 0, "position")?;
-    let version: i64 = column(row, at + 1, &stream, 0, "version")?;
+/// column `at`, of a row of the stream `aggregate_type`/`aggregate_id`.
+pub(super) fn event_cells<'r>(
+    row: &'r Row,
+    at: usize,
+    aggregate_type: &str,
+    aggregate_id: &str,
+) -> Result<EventCells<'r>> {
+    let bad = |version: u64, reason: String| Error::Corrupt {
+        stream: StreamId::new(aggregate_type, aggregate_id),
+        version,
+        reason,
+    };
+    fn get<'r, T: FromSql<'r>>(
+        row: &'r Row,
+        index: usize,
+        name: &str,
+        version: u64,
+        bad: impl Fn(u64, String) -> Error,
+    ) -> Result<T> {
+        row.try_get(index)
+            .map_err(|e| bad(version, format!("unreadable column `{name}`: {e}")))
+    }
+    let position: i64 = get(row, at, "position", 0, bad)?;
+    let version: i64 = get(row, at + 1, "version", 0, bad)?;
     let Ok(version) = u64::try_from(version) else {
-        return Err(corrupt(&stream, 0, format!("negative version {version}")));
+        return Err(bad(0, format!("negative version {version}")));
     };
     let position = u64::try_from(position)
-        .map_err(|_| corrupt(&stream, version, format!("negative position {position}")))?;
-    let event_id: Uuid = column(row, at + 2, &stream, version, "event_id")?;
-    let event_type: String = column(row, at + 3, &stream, version, "event_type")?;
-    let schema_version: i64 = column(row, at + 4, &stream, version, "schema_version")?;
+        .map_err(|_| bad(version, format!("negative position {position}")))?;
+    let event_id: Uuid = get(row, at + 2, "event_id", version, bad)?;
+    let event_type: &str = get(row, at + 3, "event_type", version, bad)?;
+    let schema_version: i64 = get(row, at + 4, "schema_version", version, bad)?;
     let schema_version = u32::try_from(schema_version).map_err(|_| {
-        corrupt(
-            &stream,
+        bad(
             version,
             format!("schema version {schema_version} out of range"),
         )
     })?;
-    let payload: String = column(row, at + 5, &stream, version, "payload")?;
-    let occurred_at: SystemTime = column(row, at + 6, &stream, version, "occurred_at")?;
-    let correlation_id: Option<Uuid> = column(row, at + 7, &stream, version, "correlation_id")?;
-    let causation_id: Option<Uuid> = column(row, at + 8, &stream, version, "causation_id")?;
-    let metadata: Option<&str> = column(row, at + 9, &stream, version, "metadata")?;
+    let payload: &str = get(row, at + 5, "payload", version, bad)?;
+    let occurred_at: SystemTime = get(row, at + 6, "occurred_at", version, bad)?;
+    let correlation_id: Option<Uuid> = get(row, at + 7, "correlation_id", version, bad)?;
+    let causation_id: Option<Uuid> = get(row, at + 8, "causation_id", version, bad)?;
+    let metadata: Option<&str> = get(row, at + 9, "metadata", version, bad)?;
     let extra = match metadata {
         None | Some("{}") => BTreeMap::new(),
         Some(metadata) => serde_json::from_str(metadata).map_err(|e| {
-            corrupt(
-                &stream,
+            bad(
                 version,
                 format!("metadata is not a JSON object of strings: {e}"),
             )
         })?,
     };
-    Ok(RecordedEvent {
+    Ok(EventCells {
         position,
-        stream,
         version,
         event_type,
         schema_version,
@@ -81,6 +109,21 @@ pub(super) fn decode_event(row: &Row, at: usize, stream: StreamId) -> Result<Rec
             causation_id,
             extra,
         },
+    })
+}
+
+/// Reads the event columns of [`EVENT_COLUMNS`](super::sql::EVENT_COLUMNS) starting at
+/// column `at`, as an owned record of `stream`.
+pub(super) fn decode_event(row: &Row, at: usize, stream: StreamId) -> Result<RecordedEvent> {
+    let cells = event_cells(row, at, &stream.aggregate_type, &stream.aggregate_id)?;
+    Ok(RecordedEvent {
+        position: cells.position,
+        version: cells.version,
+        event_type: cells.event_type.to_owned(),
+        schema_version: cells.schema_version,
+        payload: cells.payload.to_owned(),
+        metadata: cells.metadata,
+        stream,
     })
 }
 

@@ -285,6 +285,10 @@ pub(super) fn read_feed(
     while let Some(row) = found.next().map_err(backend)? {
         push_feed_row(row, &mut page)?;
     }
+    drop(found);
+    // Outside a transaction each statement reads its own snapshot: the head comes after
+    // the page's rows, so it is never before its last entry.
+    page.set_head(head_position_of(connection)?);
     Ok(page)
 }
 
@@ -322,7 +326,7 @@ fn push_feed_row(row: &rusqlite::Row<'_>, page: &mut FeedPage) -> Result<()> {
 }
 
 /// The newest feed position; 0 for an empty store.
-pub(super) fn head_position_of(connection: &mut Connection) -> Result<u64> {
+pub(super) fn head_position_of(connection: &Connection) -> Result<u64> {
     let head: Option<i64> = connection
         .prepare_cached("SELECT max(position) FROM eventsource_events")
         .and_then(|mut statement| statement.query_row([], |row| row.get(0)))

@@ -242,7 +242,9 @@ impl EventStore for SqliteEventStore {
     }
 
     async fn head_position(&self) -> Result<u64> {
-        self.db.read(events::head_position_of).await
+        self.db
+            .read(|connection| events::head_position_of(connection))
+            .await
     }
 
     async fn append_signal(&self) -> Result<Option<AppendSignal>> {
