@@ -156,8 +156,9 @@ pub enum Error {
     Config(String),
 
     /// The backend failed (I/O, connection, database error). It displays the whole chain
-    /// of causes, so that what the server said is in the message (a PostgreSQL client's
-    /// own message is only "db error").
+    /// of causes, so that what the server said is in the message: for PostgreSQL the
+    /// severity, the SQLSTATE and the server's message (`ERROR 23505: duplicate key ...`),
+    /// led by `connection lost: ` when the session is gone.
     #[error("event store backend error: {}", Chain(.0.as_ref()))]
     Backend(#[source] BoxError),
 }
@@ -220,18 +221,63 @@ struct Chain<'a>(&'a (dyn std::error::Error + 'static));
 
 impl std::fmt::Display for Chain<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut shown = self.0.to_string();
-        f.write_str(&shown)?;
-        let mut source = self.0.source();
-        while let Some(error) = source {
+        let mut shown = String::new();
+        let mut cause = Some(self.0);
+        while let Some(error) = cause {
+            #[cfg(feature = "postgres")]
+            if let Some(postgres) = error.downcast_ref::<tokio_postgres::Error>() {
+                if !shown.is_empty() {
+                    f.write_str(": ")?;
+                }
+                return show_postgres(postgres, f);
+            }
             let text = error.to_string();
-            if !shown.contains(&text) {
+            if shown.is_empty() {
+                f.write_str(&text)?;
+            } else if !shown.contains(&text) {
                 write!(f, ": {text}")?;
             }
             shown = text;
-            source = error.source();
+            cause = error.source();
         }
         Ok(())
+    }
+}
+
+/// A PostgreSQL driver error as a reader needs it: the server's severity, SQLSTATE and
+/// message (with its detail and hint) in place of the driver's bare "db error", and
+/// "connection lost" first when the session is gone.
+#[cfg(feature = "postgres")]
+fn show_postgres(
+    error: &tokio_postgres::Error,
+    f: &mut std::fmt::Formatter<'_>,
+) -> std::fmt::Result {
+    let code = error.code().map(|c| c.code()).unwrap_or_default();
+    let fatal = error
+        .as_db_error()
+        .is_some_and(|db| matches!(db.severity(), "FATAL" | "PANIC"));
+    let io = std::error::Error::source(error).is_some_and(|c| c.is::<std::io::Error>());
+    if error.is_closed() || io || fatal || code.starts_with("08") || code.starts_with("57P") {
+        f.write_str("connection lost: ")?;
+    }
+    match error.as_db_error() {
+        Some(db) => {
+            write!(f, "{} {}: {}", db.severity(), code, db.message())?;
+            if let Some(detail) = db.detail() {
+                write!(f, " (detail: {detail})")?;
+            }
+            if let Some(hint) = db.hint() {
+                write!(f, " (hint: {hint})")?;
+            }
+            Ok(())
+        }
+        None => {
+            write!(f, "{error}")?;
+            match std::error::Error::source(error) {
+                Some(cause) => write!(f, ": {cause}"),
+                None => Ok(()),
+            }
+        }
     }
 }
 

@@ -601,8 +601,14 @@ async fn killed_connection_mid_batch_writes_nothing_and_the_pool_recovers() {
     assert!(killed);
 
     let error = append.await.unwrap().expect_err("the killed append fails");
-    // Closed, shut down by the administrator, or reset: any of them, as a typed error.
+    // Closed, shut down by the administrator, or reset: any of them, as a typed error
+    // that says so.
     pg_error(&error);
+    let shown = error.to_string();
+    assert!(
+        shown.starts_with("event store backend error: connection lost: "),
+        "{shown}"
+    );
     assert_eq!(store.stream_version(&stream).await.unwrap(), 0);
     assert!(store.read_stream(&stream, 0).await.unwrap().is_empty());
     assert!(store.read_all(0, usize::MAX).await.unwrap().is_empty());
@@ -1349,8 +1355,9 @@ async fn a_server_error_displays_what_the_server_said() {
         .expect_err("an id of 10 kB exceeds the index's row size");
     let shown = error.to_string();
     assert!(shown.contains("index row"), "{shown}");
+    // The severity and SQLSTATE (54000, program limit exceeded) lead the server's message.
     assert!(
-        shown.starts_with("event store backend error: db error: "),
+        shown.starts_with("event store backend error: ERROR 54000: index row "),
         "{shown}"
     );
 }
