@@ -134,6 +134,7 @@ mod codec;
 mod error;
 mod event;
 mod future;
+pub mod lock;
 mod publish;
 mod repository;
 mod retry;
@@ -151,6 +152,7 @@ pub use error::{BoxError, DecodeError, Error, Result};
 pub use event::{DomainEvent, EventContext, EventMetadata};
 pub use future::BoxFuture;
 pub use publish::EventPublisher;
+pub use repository::locking::{Locked, LockingRepository};
 pub use repository::{Repository, UpdateError};
 pub use retry::RetryPolicy;
 pub use root::{AggregateRoot, PendingEvent};
@@ -371,8 +373,8 @@ pub mod prelude {
     pub use crate::SqliteEventStore;
     pub use crate::{
         Aggregate, AggregateRoot, DomainEvent, EventContext, EventStore, ExpectedVersion,
-        InMemoryEventBus, InMemoryEventStore, InMemorySnapshotStore, Projection, Repository,
-        SnapshotMode, SnapshotPolicy, UpdateError, apply, event, projection,
+        InMemoryEventBus, InMemoryEventStore, InMemorySnapshotStore, LockingRepository, Projection,
+        Repository, SnapshotMode, SnapshotPolicy, UpdateError, apply, event, projection,
     };
     pub use serde::{Deserialize, Serialize};
     pub use uuid::Uuid;

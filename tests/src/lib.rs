@@ -6,6 +6,7 @@ pub mod board;
 pub mod conformance;
 pub mod fixtures;
 pub mod guarded;
+pub mod locking;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "postgres")]

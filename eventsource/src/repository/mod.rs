@@ -2,6 +2,7 @@
 //! concurrency, and publishes what was saved.
 
 mod commands;
+pub mod locking;
 mod replay;
 
 use crate::aggregate::Aggregate;

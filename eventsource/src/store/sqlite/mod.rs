@@ -84,6 +84,7 @@ mod config;
 mod connection;
 mod error;
 mod events;
+mod locks;
 mod migrations;
 mod rows;
 mod snapshots;
@@ -91,6 +92,7 @@ mod subscriptions;
 mod transactional;
 
 pub use config::{SqliteConfig, Synchronous, Threading};
+pub use locks::{LOCK_FILES, SqliteLocks};
 /// The SQLite client this store is built with, for transactional projections
 /// ([`SqliteProjection`](crate::subscription::SqliteProjection)).
 pub use rusqlite;
