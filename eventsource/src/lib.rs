@@ -152,6 +152,7 @@ pub use error::{BoxError, DecodeError, Error, Result};
 pub use event::{DomainEvent, EventContext, EventMetadata};
 pub use future::BoxFuture;
 pub use publish::EventPublisher;
+pub use repository::caching::{CacheOptions, CacheStats, CachingRepository};
 pub use repository::locking::{Locked, LockingRepository};
 pub use repository::{Repository, UpdateError};
 pub use retry::RetryPolicy;
@@ -372,9 +373,10 @@ pub mod prelude {
     #[cfg(feature = "sqlite")]
     pub use crate::SqliteEventStore;
     pub use crate::{
-        Aggregate, AggregateRoot, DomainEvent, EventContext, EventStore, ExpectedVersion,
-        InMemoryEventBus, InMemoryEventStore, InMemorySnapshotStore, LockingRepository, Projection,
-        Repository, SnapshotMode, SnapshotPolicy, UpdateError, apply, event, projection,
+        Aggregate, AggregateRoot, CachingRepository, DomainEvent, EventContext, EventStore,
+        ExpectedVersion, InMemoryEventBus, InMemoryEventStore, InMemorySnapshotStore,
+        LockingRepository, Projection, Repository, SnapshotMode, SnapshotPolicy, UpdateError,
+        apply, event, projection,
     };
     pub use serde::{Deserialize, Serialize};
     pub use uuid::Uuid;

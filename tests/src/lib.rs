@@ -4,6 +4,7 @@
 
 pub mod board;
 pub mod conformance;
+pub mod counting;
 pub mod fixtures;
 pub mod guarded;
 pub mod locking;

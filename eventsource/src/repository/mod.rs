@@ -1,6 +1,7 @@
 //! [`Repository`]: loads aggregates from their events, saves new events with optimistic
 //! concurrency, and publishes what was saved.
 
+pub mod caching;
 mod commands;
 pub mod locking;
 mod replay;
