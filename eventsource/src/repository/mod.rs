@@ -6,6 +6,7 @@ mod commands;
 mod history;
 pub mod locking;
 mod replay;
+pub mod state_stored;
 
 use crate::aggregate::Aggregate;
 use crate::error::{Error, Result};

@@ -131,6 +131,7 @@ mod rows;
 mod schema;
 mod snapshots;
 mod sql;
+mod states;
 mod subscriptions;
 mod transactional;
 
@@ -141,6 +142,7 @@ pub use locks::{DEFAULT_LOCK_CONNECTIONS, PostgresLocks};
 pub use notify::FeedWakeups;
 pub use schema::{DEFAULT_SCHEMA, SchemaName};
 pub use snapshots::PostgresSnapshotStore;
+pub use states::PostgresStateStore;
 pub use tokio_postgres;
 
 use super::backend;

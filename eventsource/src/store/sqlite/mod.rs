@@ -88,6 +88,7 @@ mod locks;
 mod migrations;
 mod rows;
 mod snapshots;
+mod states;
 mod subscriptions;
 mod transactional;
 
@@ -97,6 +98,7 @@ pub use locks::{LOCK_FILES, SqliteLocks};
 /// ([`SqliteProjection`](crate::subscription::SqliteProjection)).
 pub use rusqlite;
 pub use snapshots::SqliteSnapshotStore;
+pub use states::SqliteStateStore;
 
 use crate::error::Result;
 use crate::store::backend;
