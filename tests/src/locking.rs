@@ -37,37 +37,17 @@ pub async fn deposit_under_locks<S>(
 where
     S: EventStore + Clone,
 {
-    let runs = Arc::new(AtomicU64::new(0));
-    let workers: Vec<_> = (0..tasks)
-        .map(|_| {
-            let (repo, runs) = (repo.clone(), Arc::clone(&runs));
-            tokio::spawn(async move {
-                let mut failed = 0;
-                for _ in 0..commands {
-                    let result = repo
-                        .create_or_update(id, |_| {
-                            runs.fetch_add(1, Ordering::Relaxed);
-                            Ok::<_, Infallible>(Deposited { amount: 1 })
-                        })
-                        .await;
-                    if let Err(error) = result {
-                        eprintln!("a locked command failed: {error}");
-                        failed += 1;
-                    }
-                }
-                failed
-            })
-        })
-        .collect();
-    let mut failed = 0;
-    for worker in workers {
-        failed += worker.await.unwrap_or(commands);
-    }
-    Contended {
-        saved: tasks * commands - failed,
-        runs: runs.load(Ordering::Relaxed),
-        failed,
-    }
+    let repo = repo.clone();
+    contend(tasks, commands, move |runs| {
+        let repo = repo.clone();
+        async move {
+            repo.create_or_update(id, counted(&runs))
+                .await
+                .map(drop)
+                .map_err(|error| error.to_string())
+        }
+    })
+    .await
 }
 
 /// The same workload through optimistic [`Repository::create_or_update`] (for the
@@ -81,20 +61,43 @@ pub async fn deposit_optimistically<S>(
 where
     S: EventStore + Clone,
 {
+    let repo = repo.clone();
+    contend(tasks, commands, move |runs| {
+        let repo = repo.clone();
+        async move {
+            repo.create_or_update(id, counted(&runs))
+                .await
+                .map(drop)
+                .map_err(|error| error.to_string())
+        }
+    })
+    .await
+}
+
+/// A one-cent deposit that counts its runs.
+fn counted(runs: &Arc<AtomicU64>) -> impl Fn(&Account) -> Result<Deposited, Infallible> + use<> {
+    let runs = Arc::clone(runs);
+    move |_| {
+        runs.fetch_add(1, Ordering::Relaxed);
+        Ok(Deposited { amount: 1 })
+    }
+}
+
+/// Runs `command` `commands` times on each of `tasks` tasks; it is handed the run counter.
+async fn contend<F, Fut>(tasks: u64, commands: u64, command: F) -> Contended
+where
+    F: Fn(Arc<AtomicU64>) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Result<(), String>> + Send,
+{
     let runs = Arc::new(AtomicU64::new(0));
     let workers: Vec<_> = (0..tasks)
         .map(|_| {
-            let (repo, runs) = (repo.clone(), Arc::clone(&runs));
+            let (command, runs) = (command.clone(), Arc::clone(&runs));
             tokio::spawn(async move {
                 let mut failed = 0;
                 for _ in 0..commands {
-                    let result = repo
-                        .create_or_update(id, |_| {
-                            runs.fetch_add(1, Ordering::Relaxed);
-                            Ok::<_, Infallible>(Deposited { amount: 1 })
-                        })
-                        .await;
-                    if result.is_err() {
+                    if let Err(error) = command(Arc::clone(&runs)).await {
+                        eprintln!("a command failed: {error}");
                         failed += 1;
                     }
                 }
