@@ -147,6 +147,29 @@ pub enum Error {
         reason: String,
     },
 
+    /// An aggregate's lock was not granted in time
+    /// ([`LockingRepository`](crate::LockingRepository)): another holder kept it longer.
+    /// Nothing was written.
+    #[error("timed out after {waited:?} waiting for the lock of {stream}")]
+    LockTimeout {
+        /// The aggregate's stream.
+        stream: StreamId,
+        /// How long the caller waited.
+        waited: std::time::Duration,
+    },
+
+    /// [`Repository::load_at`](crate::Repository::load_at) asked for a version the stream
+    /// does not have: it is shorter, or the version is 0.
+    #[error("{stream} has no version {requested}: its current version is {current}")]
+    NoSuchVersion {
+        /// The aggregate's stream.
+        stream: StreamId,
+        /// The version asked for.
+        requested: u64,
+        /// The stream's version when it was read.
+        current: u64,
+    },
+
     /// The store's database schema is not one this version of the library can use.
     #[error("incompatible store schema: {0}")]
     Schema(String),

@@ -134,11 +134,13 @@ mod codec;
 mod error;
 mod event;
 mod future;
+pub mod lock;
 mod publish;
 mod repository;
 mod retry;
 mod root;
 pub mod snapshot;
+pub mod state;
 pub mod store;
 mod stream;
 pub mod subscription;
@@ -151,6 +153,9 @@ pub use error::{BoxError, DecodeError, Error, Result};
 pub use event::{DomainEvent, EventContext, EventMetadata};
 pub use future::BoxFuture;
 pub use publish::EventPublisher;
+pub use repository::caching::{CacheOptions, CacheStats, CachingRepository};
+pub use repository::locking::{Locked, LockingRepository};
+pub use repository::state_stored::StateStoredRepository;
 pub use repository::{Repository, UpdateError};
 pub use retry::RetryPolicy;
 pub use root::{AggregateRoot, PendingEvent};
@@ -370,9 +375,10 @@ pub mod prelude {
     #[cfg(feature = "sqlite")]
     pub use crate::SqliteEventStore;
     pub use crate::{
-        Aggregate, AggregateRoot, DomainEvent, EventContext, EventStore, ExpectedVersion,
-        InMemoryEventBus, InMemoryEventStore, InMemorySnapshotStore, Projection, Repository,
-        SnapshotMode, SnapshotPolicy, UpdateError, apply, event, projection,
+        Aggregate, AggregateRoot, CachingRepository, DomainEvent, EventContext, EventStore,
+        ExpectedVersion, InMemoryEventBus, InMemoryEventStore, InMemorySnapshotStore,
+        LockingRepository, Projection, Repository, SnapshotMode, SnapshotPolicy, UpdateError,
+        apply, event, projection,
     };
     pub use serde::{Deserialize, Serialize};
     pub use uuid::Uuid;

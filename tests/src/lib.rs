@@ -4,8 +4,10 @@
 
 pub mod board;
 pub mod conformance;
+pub mod counting;
 pub mod fixtures;
 pub mod guarded;
+pub mod locking;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "postgres")]

@@ -1,8 +1,12 @@
 //! [`Repository`]: loads aggregates from their events, saves new events with optimistic
 //! concurrency, and publishes what was saved.
 
+pub mod caching;
 mod commands;
+mod history;
+pub mod locking;
 mod replay;
+pub mod state_stored;
 
 use crate::aggregate::Aggregate;
 use crate::error::{Error, Result};
@@ -248,7 +252,7 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
                 return Ok(root);
             }
             let replay = self
-                .replay(&stream, AggregateRoot::<A>::new(id), None)
+                .replay(&stream, AggregateRoot::<A>::new(id), None, None)
                 .await?;
             let root = replay.root;
             if root.version() == 0 {
@@ -275,7 +279,7 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
             return Ok(None);
         };
         let root = AggregateRoot::from_state(id.clone(), version, state);
-        let replay = self.replay(stream, root, Some(version)).await?;
+        let replay = self.replay(stream, root, Some(version), None).await?;
         if replay.anchor_seen {
             return Ok(Some(replay.root));
         }
@@ -290,12 +294,14 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
     /// Applies the stream's events after `root`'s version to `root`, as the store hands
     /// them over. With an `anchor` (a snapshot's version) the event at that version is read
     /// too, and checked rather than applied: finding it proves the stream reaches the
-    /// snapshot (a snapshot ahead of its stream is never trusted).
+    /// snapshot (a snapshot ahead of its stream is never trusted). Events after `until`
+    /// are passed over.
     async fn replay(
         &self,
         stream: &StreamId,
         root: AggregateRoot<A>,
         anchor: Option<u64>,
+        until: Option<u64>,
     ) -> Result<Replay<A>> {
         let after = anchor.map_or(root.version(), |version| version.saturating_sub(1));
         let replay = Replay {
@@ -303,6 +309,7 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
             stream: stream.clone(),
             anchor,
             anchor_seen: false,
+            until,
         };
         self.store
             .replay_stream(stream, after, replay, Replay::apply)

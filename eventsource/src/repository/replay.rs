@@ -15,10 +15,16 @@ pub(super) struct Replay<A: Aggregate> {
     /// A snapshot's version: its event is expected first, and checked, not applied.
     pub(super) anchor: Option<u64>,
     pub(super) anchor_seen: bool,
+    /// The last version to apply ([`load_at`](super::Repository::load_at)); later events
+    /// are passed over.
+    pub(super) until: Option<u64>,
 }
 
 impl<A: Aggregate> Replay<A> {
     pub(super) fn apply(&mut self, event: EventRef<'_>) -> Result<()> {
+        if self.until.is_some_and(|until| event.version > until) {
+            return Ok(());
+        }
         if !self.anchor_seen && self.anchor == Some(event.version) {
             self.anchor_seen = true;
             return Ok(());

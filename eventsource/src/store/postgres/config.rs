@@ -168,7 +168,7 @@ pub(super) struct StoreParts {
     pub(super) xid_offset: i64,
 }
 
-fn make_pool(config: tokio_postgres::Config, max: Option<usize>) -> Result<Pool> {
+pub(super) fn make_pool(config: tokio_postgres::Config, max: Option<usize>) -> Result<Pool> {
     let manager = Manager::from_config(
         config,
         NoTls,

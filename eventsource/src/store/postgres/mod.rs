@@ -123,6 +123,7 @@ mod claims;
 mod config;
 mod errors;
 mod feed;
+mod locks;
 mod migrations;
 mod notify;
 mod reads;
@@ -130,15 +131,18 @@ mod rows;
 mod schema;
 mod snapshots;
 mod sql;
+mod states;
 mod subscriptions;
 mod transactional;
 
 pub use config::{DEFAULT_FEED_WAIT, PostgresConfig};
 pub use deadpool_postgres;
 pub use feed::BATCH_LIMIT;
+pub use locks::{DEFAULT_LOCK_CONNECTIONS, PostgresLocks};
 pub use notify::FeedWakeups;
 pub use schema::{DEFAULT_SCHEMA, SchemaName};
 pub use snapshots::PostgresSnapshotStore;
+pub use states::PostgresStateStore;
 pub use tokio_postgres;
 
 use super::backend;

@@ -84,17 +84,21 @@ mod config;
 mod connection;
 mod error;
 mod events;
+mod locks;
 mod migrations;
 mod rows;
 mod snapshots;
+mod states;
 mod subscriptions;
 mod transactional;
 
 pub use config::{SqliteConfig, Synchronous, Threading};
+pub use locks::{LOCK_FILES, SqliteLocks};
 /// The SQLite client this store is built with, for transactional projections
 /// ([`SqliteProjection`](crate::subscription::SqliteProjection)).
 pub use rusqlite;
 pub use snapshots::SqliteSnapshotStore;
+pub use states::SqliteStateStore;
 
 use crate::error::Result;
 use crate::store::backend;

@@ -1,0 +1,299 @@
+//! [`CachingRepository`]: a bounded cache of loaded aggregates in front of a
+//! [`Repository`], safe with optimistic concurrency and with other writers.
+
+mod stats;
+
+pub use stats::CacheStats;
+
+use super::{Repository, UpdateError};
+use crate::aggregate::{Aggregate, IntoEvents};
+use crate::error::{Error, Result};
+use crate::root::AggregateRoot;
+use crate::store::EventStore;
+use moka::notification::RemovalCause;
+use moka::ops::compute::Op;
+use moka::sync::Cache;
+use stats::Counters;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A cached aggregate: its state as of a saved version.
+struct Entry<A> {
+    version: u64,
+    state: A,
+}
+
+/// How much an aggregate's state weighs in the cache.
+type Weigher<A> = Arc<dyn Fn(&A) -> u32 + Send + Sync>;
+
+/// How big the cache of a [`CachingRepository`] is and how long an entry may stay unused.
+pub struct CacheOptions<A> {
+    capacity: u64,
+    time_to_idle: Option<Duration>,
+    weigher: Option<Weigher<A>>,
+}
+
+impl<A> CacheOptions<A> {
+    /// At most `capacity` aggregates (or, with [`weigh`](Self::weigh), that much weight).
+    pub fn new(capacity: u64) -> Self {
+        CacheOptions {
+            capacity,
+            time_to_idle: None,
+            weigher: None,
+        }
+    }
+
+    /// Drops an entry that was neither loaded nor saved for `idle`.
+    pub fn time_to_idle(mut self, idle: Duration) -> Self {
+        self.time_to_idle = Some(idle);
+        self
+    }
+
+    /// Bounds the cache by the sum of `weigh(state)` instead of the number of entries
+    /// (a large aggregate counting for more than a small one).
+    pub fn weigh(mut self, weigh: impl Fn(&A) -> u32 + Send + Sync + 'static) -> Self {
+        self.weigher = Some(Arc::new(weigh));
+        self
+    }
+}
+
+/// A [`Repository`] that keeps recently used aggregates in memory, so that loading a hot
+/// aggregate reads nothing from the store.
+///
+/// The cache is [moka](https://docs.rs/moka)'s: bounded by count or weight, with a
+/// time-to-idle, concurrent reads that take no global lock, and an eviction policy
+/// (TinyLFU) that keeps hot aggregates when a scan of cold ones passes through.
+///
+/// The bounds are applied by the cache's housekeeping, which runs as it is used (and when
+/// [`stats`](Self::stats) is read): for a moment after a save the cache may hold more than
+/// its capacity.
+///
+/// An entry may be stale: another repository, process or machine may have saved since.
+/// That is safe because every save is still an optimistic append at the version the
+/// aggregate was loaded at: a stale entry makes the append fail with
+/// [`Error::Conflict`], the entry is dropped, and [`update`](Self::update) reloads from
+/// the store and decides again. No update is ever lost; what a stale entry can do is make
+/// [`load`](Self::load) return an older state (read through
+/// [`repository`](Self::repository) for the newest).
+///
+/// ```
+/// # use eventsource::prelude::*;
+/// # use eventsource::CacheOptions;
+/// # use std::convert::Infallible;
+/// # #[event] pub struct Deposited { pub amount: i64 }
+/// # #[derive(Aggregate, Default, Clone)]
+/// # #[aggregate(events(Deposited))]
+/// # pub struct Account { balance: i64 }
+/// # #[apply] impl Account { fn deposited(&mut self, e: &Deposited) { self.balance += e.amount; } }
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let repo = Repository::<Account, _>::new(InMemoryEventStore::new())
+///     .caching(CacheOptions::new(10_000));
+/// let id = Uuid::now_v7();
+/// repo.create_or_update(id, |_| Ok::<_, Infallible>(Deposited { amount: 5 })).await?;
+/// let account = repo.load(id).await?; // from the cache: the save put it there
+/// assert_eq!(account.balance, 5);
+/// assert_eq!(repo.stats().hits, 1);
+/// # Ok(()) }
+/// # tokio::runtime::Runtime::new().unwrap().block_on(demo()).unwrap();
+/// ```
+pub struct CachingRepository<A: Aggregate + Clone, S: EventStore> {
+    repository: Repository<A, S>,
+    cache: Cache<String, Arc<Entry<A>>>,
+    counters: Arc<Counters>,
+}
+
+impl<A: Aggregate + Clone, S: EventStore + Clone> Clone for CachingRepository<A, S> {
+    /// A clone shares the cache and its counters.
+    fn clone(&self) -> Self {
+        CachingRepository {
+            repository: self.repository.clone(),
+            cache: self.cache.clone(),
+            counters: Arc::clone(&self.counters),
+        }
+    }
+}
+
+impl<A: Aggregate + Clone, S: EventStore> fmt::Debug for CachingRepository<A, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CachingRepository")
+            .field("repository", &self.repository)
+            .field("stats", &self.counters.read(self.cache.entry_count()))
+            .finish()
+    }
+}
+
+impl<A: Aggregate + Clone, S: EventStore> Repository<A, S> {
+    /// This repository behind a cache of loaded aggregates (see [`CachingRepository`]).
+    pub fn caching(self, options: CacheOptions<A>) -> CachingRepository<A, S> {
+        CachingRepository::new(self, options)
+    }
+}
+
+impl<A: Aggregate + Clone, S: EventStore> CachingRepository<A, S> {
+    /// `repository` behind a cache made as `options` say.
+    pub fn new(repository: Repository<A, S>, options: CacheOptions<A>) -> Self {
+        let counters = Arc::new(Counters::default());
+        let listener = Arc::clone(&counters);
+        let mut builder = Cache::builder()
+            .max_capacity(options.capacity)
+            .eviction_listener(move |id: Arc<String>, _, cause: RemovalCause| {
+                if cause.was_evicted() {
+                    let evictions = Counters::count(&listener.evictions);
+                    tracing::debug!(aggregate_type = A::TYPE, aggregate_id = %id, ?cause, evictions, "cache eviction");
+                }
+            });
+        if let Some(idle) = options.time_to_idle {
+            builder = builder.time_to_idle(idle);
+        }
+        if let Some(weigh) = options.weigher {
+            builder = builder.weigher(move |_: &String, entry: &Arc<Entry<A>>| weigh(&entry.state));
+        }
+        CachingRepository {
+            repository,
+            cache: builder.build(),
+            counters,
+        }
+    }
+
+    /// The repository that reads and writes the store.
+    pub fn repository(&self) -> &Repository<A, S> {
+        &self.repository
+    }
+
+    /// The counters since the repository was made (its clones share them).
+    pub fn stats(&self) -> CacheStats {
+        self.cache.run_pending_tasks();
+        self.counters.read(self.cache.entry_count())
+    }
+
+    /// Drops the aggregate's entry: its next load reads the store.
+    pub fn evict(&self, id: &A::Id) {
+        self.cache.invalidate(&id.to_string());
+    }
+
+    /// The aggregate from the cache, or loaded from the store (and cached) on a miss.
+    /// The cached state may be older than the store's; a save from it conflicts (see the
+    /// type's docs). Errors as [`Repository::load`].
+    pub async fn load(&self, id: A::Id) -> Result<AggregateRoot<A>> {
+        let key = id.to_string();
+        if let Some(entry) = self.cache.get(&key) {
+            let hits = Counters::count(&self.counters.hits);
+            tracing::trace!(aggregate_type = A::TYPE, aggregate_id = %key, version = entry.version, hits, "cache hit");
+            return Ok(AggregateRoot::from_state(
+                id,
+                entry.version,
+                entry.state.clone(),
+            ));
+        }
+        let misses = Counters::count(&self.counters.misses);
+        tracing::trace!(aggregate_type = A::TYPE, aggregate_id = %key, misses, "cache miss");
+        let root = self.repository.load(id).await?;
+        self.keep(key, &root);
+        Ok(root)
+    }
+
+    /// [`load`](Self::load), or a new aggregate at version 0 (not cached) when the id has
+    /// no events.
+    pub async fn load_or_create(&self, id: A::Id) -> Result<AggregateRoot<A>> {
+        match self.load(id.clone()).await {
+            Err(Error::NotFound { .. }) => Ok(self.repository.create_new(id)),
+            other => other,
+        }
+    }
+
+    /// Saves like [`Repository::save`] and caches the saved aggregate. A conflict (the
+    /// aggregate was stale) drops its entry and is returned; so is any other failure
+    /// (whether the append committed is then unknown).
+    pub async fn save(&self, root: &mut AggregateRoot<A>) -> Result<()> {
+        if !root.has_pending_events() {
+            return Ok(());
+        }
+        let key = root.id().to_string();
+        match self.repository.save(root).await {
+            Ok(()) => {
+                self.keep(key, root);
+                Ok(())
+            }
+            Err(error) => {
+                self.cache.invalidate(&key);
+                if error.is_conflict() {
+                    let stale_conflicts = Counters::count(&self.counters.stale_conflicts);
+                    tracing::debug!(stream = %root.stream(), stale_conflicts, "stale aggregate: its cache entry is dropped");
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// Runs `command` on the aggregate (from the cache when it is there) and saves what
+    /// it decided; a conflict — a stale entry, or another writer — drops the entry, and
+    /// the command runs again on the aggregate reloaded from the store, as the
+    /// repository's [retry policy](Repository::with_retry) allows. A new id is
+    /// [`Error::NotFound`].
+    pub async fn update<R, E>(
+        &self,
+        id: A::Id,
+        command: impl Fn(&A) -> Result<R, E>,
+    ) -> Result<AggregateRoot<A>, UpdateError<E>>
+    where
+        R: IntoEvents<A>,
+    {
+        self.run(id, false, command).await
+    }
+
+    /// [`update`](Self::update), on a new aggregate when the id has no events.
+    pub async fn create_or_update<R, E>(
+        &self,
+        id: A::Id,
+        command: impl Fn(&A) -> Result<R, E>,
+    ) -> Result<AggregateRoot<A>, UpdateError<E>>
+    where
+        R: IntoEvents<A>,
+    {
+        self.run(id, true, command).await
+    }
+
+    async fn run<R, E>(
+        &self,
+        id: A::Id,
+        or_create: bool,
+        command: impl Fn(&A) -> Result<R, E>,
+    ) -> Result<AggregateRoot<A>, UpdateError<E>>
+    where
+        R: IntoEvents<A>,
+    {
+        let mut attempts = self.repository.retry.start_jittered();
+        loop {
+            let mut root = if or_create {
+                self.load_or_create(id.clone()).await?
+            } else {
+                self.load(id.clone()).await?
+            };
+            root.execute(&command).map_err(UpdateError::Rejected)?;
+            match self.save(&mut root).await {
+                Ok(()) => return Ok(root),
+                Err(error) => {
+                    if !attempts.retry(error.is_conflict()).await {
+                        return Err(error.into());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Caches `root`, unless a newer version of it is cached already (two saves that
+    /// finish together may reach the cache in either order).
+    fn keep(&self, key: String, root: &AggregateRoot<A>) {
+        let version = root.version();
+        self.cache
+            .entry(key)
+            .and_compute_with(|cached| match cached {
+                Some(cached) if cached.value().version >= version => Op::Nop,
+                _ => Op::Put(Arc::new(Entry {
+                    version,
+                    state: root.state().clone(),
+                })),
+            });
+    }
+}

@@ -1,0 +1,147 @@
+//! [`SqliteStateStore`]: aggregate states in a table of a SQLite store's database.
+
+use super::SqliteEventStore;
+use super::connection::Database;
+use super::error::backend;
+use crate::error::{Error, Result};
+use crate::future::BoxFuture;
+use crate::state::{StateStore, StoredState, conflict};
+use crate::stream::StreamId;
+use rusqlite::{OptionalExtension, params};
+use std::fmt;
+use std::sync::Arc;
+
+/// Made on first use by [`SqliteEventStore::state_store`]; not one of the event store's
+/// numbered migrations, as the event store never reads it.
+const CREATE: &str = "CREATE TABLE IF NOT EXISTS eventsource_states (
+    aggregate_type TEXT NOT NULL,
+    aggregate_id TEXT NOT NULL,
+    version INTEGER NOT NULL CHECK (version > 0),
+    schema_version INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (aggregate_type, aggregate_id)
+) WITHOUT ROWID";
+
+const INSERT: &str = "INSERT INTO eventsource_states \
+     (aggregate_type, aggregate_id, version, schema_version, state) VALUES (?1, ?2, ?3, ?4, ?5) \
+     ON CONFLICT (aggregate_type, aggregate_id) DO NOTHING";
+
+const UPDATE: &str = "UPDATE eventsource_states SET version = ?3, schema_version = ?4, state = ?5 \
+     WHERE aggregate_type = ?1 AND aggregate_id = ?2 AND version = ?6";
+
+const SELECT: &str = "SELECT version, schema_version, state FROM eventsource_states \
+     WHERE aggregate_type = ?1 AND aggregate_id = ?2";
+
+/// Aggregate states in the `eventsource_states` table of a SQLite store's database (one
+/// row per aggregate: type, id, version, state schema version, state as JSON). It shares
+/// the event store's connections; several processes may use one file, and of two saves at
+/// one version exactly one wins (each save is one statement under SQLite's write lock).
+#[derive(Clone)]
+pub struct SqliteStateStore {
+    db: Arc<Database>,
+}
+
+impl fmt::Debug for SqliteStateStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStateStore").finish_non_exhaustive()
+    }
+}
+
+impl SqliteEventStore {
+    /// The state store of this database, for a
+    /// [`StateStoredRepository`](crate::StateStoredRepository); creates its table if
+    /// needed.
+    pub async fn state_store(&self) -> Result<SqliteStateStore> {
+        self.db
+            .write(|connection| connection.execute_batch(CREATE).map_err(backend))
+            .await?;
+        Ok(SqliteStateStore {
+            db: Arc::clone(&self.db),
+        })
+    }
+}
+
+fn to_i64(stream: &StreamId, version: u64) -> Result<i64> {
+    i64::try_from(version).map_err(|_| {
+        Error::Config(format!(
+            "version {version} of {stream} is beyond what the store can keep"
+        ))
+    })
+}
+
+impl StateStore for SqliteStateStore {
+    fn load<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<Option<StoredState>>> {
+        let stream = stream.clone();
+        Box::pin(self.db.read(move |connection| {
+            let row = connection
+                .prepare_cached(SELECT)
+                .and_then(|mut select| {
+                    select
+                        .query_row(params![stream.aggregate_type, stream.aggregate_id], |row| {
+                            Ok((
+                                row.get::<_, i64>(0)?,
+                                row.get::<_, i64>(1)?,
+                                row.get::<_, String>(2)?,
+                            ))
+                        })
+                        .optional()
+                })
+                .map_err(backend)?;
+            let Some((version, schema_version, state)) = row else {
+                return Ok(None);
+            };
+            let corrupt = |what: &str| Error::Corrupt {
+                stream: stream.clone(),
+                version: u64::try_from(version).unwrap_or(0),
+                reason: format!("the stored state's {what} is out of range"),
+            };
+            Ok(Some(StoredState {
+                version: u64::try_from(version).map_err(|_| corrupt("version"))?,
+                schema_version: u32::try_from(schema_version)
+                    .map_err(|_| corrupt("schema version"))?,
+                state,
+                stream,
+            }))
+        }))
+    }
+
+    fn save<'a>(&'a self, state: &'a StoredState, expected: u64) -> BoxFuture<'a, Result<()>> {
+        let state = state.clone();
+        Box::pin(self.db.write(move |connection| {
+            let stream = &state.stream;
+            let (version, expected_at) = (to_i64(stream, state.version)?, to_i64(stream, expected)?);
+            let sql = if expected == 0 { INSERT } else { UPDATE };
+            let changed = connection
+                .prepare_cached(sql)
+                .and_then(|mut statement| {
+                    let values = params![
+                        stream.aggregate_type,
+                        stream.aggregate_id,
+                        version,
+                        state.schema_version,
+                        state.state,
+                        expected_at,
+                    ];
+                    if expected == 0 {
+                        statement.execute(&values[..5])
+                    } else {
+                        statement.execute(values)
+                    }
+                })
+                .map_err(backend)?;
+            if changed == 1 {
+                return Ok(());
+            }
+            let actual: Option<i64> = connection
+                .prepare_cached("SELECT version FROM eventsource_states WHERE aggregate_type = ?1 AND aggregate_id = ?2")
+                .and_then(|mut select| {
+                    select
+                        .query_row(params![stream.aggregate_type, stream.aggregate_id], |row| row.get(0))
+                        .optional()
+                })
+                .map_err(backend)?;
+            let actual = actual.and_then(|v| u64::try_from(v).ok()).unwrap_or(0);
+            Err(conflict(stream, expected, actual))
+        }))
+    }
+}
