@@ -1,7 +1,7 @@
 //! A store that counts its reads, to prove what a cache saves.
 
 use eventsource::store::{
-    AppendOutcome, AppendSignal, EventRef, ExpectedVersion, FeedEntry, NewEvent, RecordedEvent,
+    AppendOutcome, AppendSignal, EventRef, ExpectedVersion, FeedPage, NewEvent, RecordedEvent,
     StreamId,
 };
 use eventsource::{EventStore, Result};
@@ -89,7 +89,7 @@ impl<S: EventStore> EventStore for Counting<S> {
         self.store.read_all(after_position, limit).await
     }
 
-    async fn read_feed(&self, after_position: u64, limit: usize) -> Result<Vec<FeedEntry>> {
+    async fn read_feed(&self, after_position: u64, limit: usize) -> Result<FeedPage> {
         self.read();
         self.store.read_feed(after_position, limit).await
     }
