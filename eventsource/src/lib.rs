@@ -127,7 +127,7 @@ extern crate self as eventsource;
 // The layers, lowest first; a module's code imports only from lower layers:
 // time, stream, error, future, retry; event, codec; store (records, the EventStore trait,
 // the backends); aggregate, root; snapshot (the repository side); publish, bus;
-// repository; subscription. `__private` (private.rs) is what the macros' expansions name.
+// repository; subscription; testing and testkit (over everything). `__private` (private.rs) is what the macros' expansions name.
 mod aggregate;
 mod bus;
 mod codec;
@@ -142,6 +142,9 @@ pub mod snapshot;
 pub mod store;
 mod stream;
 pub mod subscription;
+pub mod testing;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 mod time;
 
 pub use aggregate::{Aggregate, AggregateId, ApplyEvent, IntoEvents};

@@ -6,10 +6,10 @@
 
 use eventsource_tests::postgres::pg_store;
 
-eventsource_tests::store_conformance_suite!(async { pg_store().await });
+eventsource::event_store_conformance!(async { pg_store().await });
 
 mod snapshots {
-    eventsource_tests::snapshot_store_conformance_suite!(async {
+    eventsource::snapshot_store_conformance!(async {
         eventsource_tests::postgres::pg_snapshot_store().await
     });
 }
@@ -19,7 +19,7 @@ mod subscriptions {
 }
 
 mod snapshot_behaviour {
-    eventsource_tests::snapshot_behaviour_suite!(eventsource_tests::postgres::pg_backend());
+    eventsource::snapshot_behaviour_conformance!(eventsource_tests::postgres::pg_backend());
 }
 
 use eventsource::prelude::*;
