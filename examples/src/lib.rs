@@ -2,4 +2,5 @@
 //! event store written on the conformance kit (the tutorial "Writing your own event
 //! store").
 
+pub mod fs_store;
 pub mod task;

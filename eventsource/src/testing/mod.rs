@@ -111,7 +111,6 @@ pub use outcome::Outcome;
 pub use saved::Saved;
 
 use crate::aggregate::{Aggregate, IntoEvents};
-use crate::error::Error;
 use crate::event::EventContext;
 use crate::repository::{Repository, UpdateError};
 use crate::store::{EventStore, InMemoryEventStore, RecordedEvent};
@@ -203,10 +202,7 @@ impl<A: Aggregate> Given<A> {
             let given = root.version();
             root.execute(command).map_err(UpdateError::Rejected)?;
             repo.save_with(&mut root, context).await?;
-            Ok(store
-                .read_stream(&root.stream(), given)
-                .await
-                .map_err(Error::from)?)
+            Ok(store.read_stream(&root.stream(), given).await?)
         }
         .await;
         Saved {
