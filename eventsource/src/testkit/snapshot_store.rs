@@ -1,5 +1,5 @@
 //! The snapshot store cases: one async function per rule of
-//! [`SnapshotStore`](crate::SnapshotStore), generic over the store; each function's
+//! [`SnapshotStore`], generic over the store; each function's
 //! one-line doc is the rule. Run them all with
 //! [`snapshot_store_conformance!`](crate::snapshot_store_conformance), or call one.
 

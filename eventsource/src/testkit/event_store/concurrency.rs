@@ -33,8 +33,9 @@ pub async fn two_writers_at_one_version_exactly_one_wins<S: Store>(store: S) {
     }
 }
 
-/// 8 tasks append 200 events each to one stream, retrying on conflict: 1,600 events,
-/// versions 1..=1,600, every event exactly once.
+/// Writers racing on one stream, retrying on conflict, lose no event and store none twice.
+///
+/// 8 tasks append 200 events each: 1,600 events, versions 1..=1,600, each id once.
 pub async fn concurrent_writers_on_one_stream_lose_nothing<S: Store>(store: S) {
     let stream = task_stream();
     let writers: Vec<_> = (0..8u64)
@@ -97,8 +98,9 @@ pub async fn concurrent_writers_on_distinct_streams_never_conflict<S: Store>(sto
     }
 }
 
-/// Two clients retrying the same batch at the same time: it is stored once, and both
-/// succeed (one wrote it, the other is told it was already stored).
+/// One batch retried by two clients at once is stored once, and both succeed.
+///
+/// One of them wrote it; the other is told it was already stored.
 pub async fn concurrent_retries_of_one_batch_store_it_once<S: Store>(store: S) {
     for _ in 0..10 {
         let stream = task_stream();

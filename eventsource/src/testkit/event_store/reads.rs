@@ -47,8 +47,9 @@ pub async fn read_stream_of_missing_stream_is_empty<S: Store>(store: S) {
     );
 }
 
-/// `u64::MAX` as a version or a position reads as "after everything", not as an error
-/// (SQL databases keep signed 64-bit integers).
+/// Reading after `u64::MAX` (version or position) is empty, not an error.
+///
+/// SQL databases keep signed 64-bit integers: the bound must not overflow.
 pub async fn reads_after_the_largest_version_and_position_are_empty<S: Store>(store: S) {
     let stream = task_stream();
     append(&store, &stream, ExpectedVersion::Any, raw_events(2))
@@ -71,8 +72,9 @@ pub async fn reads_after_the_largest_version_and_position_are_empty<S: Store>(st
     assert!(store.read_all(u64::MAX - 1, 1).await.unwrap().is_empty());
 }
 
-/// `replay_stream` hands over the same events as `read_stream`, in order, after the given
-/// version, and stops at the first error `apply` returns.
+/// `replay_stream` hands over what `read_stream` returns, in order, and stops at an error.
+///
+/// It starts after the given version, and ends at the first error `apply` returns.
 pub async fn replay_stream_feeds_what_read_stream_returns<S: Store>(store: S) {
     let stream = task_stream();
     append(&store, &stream, ExpectedVersion::NoStream, raw_events(5))

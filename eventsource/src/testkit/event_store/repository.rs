@@ -52,8 +52,9 @@ fn assert_decode_error(
     }
 }
 
-/// A payload that is not valid JSON for its type fails the load with the stream, version
-/// and type named; no aggregate is returned.
+/// A payload that does not decode fails the load, naming stream, version and type.
+///
+/// No aggregate is returned.
 pub async fn undecodable_payload_is_a_typed_error<S: Store>(store: S) {
     let (id, stream) =
         task_with_bad_third_event(&store, raw("TaskCompleted", 1, "{not json")).await;
@@ -102,8 +103,9 @@ pub async fn repository_round_trip_through_the_store<S: Store>(store: S) {
     assert_eq!(TaskCreated::EVENT_TYPE, "TaskCreated");
 }
 
-/// Loading an id that only another aggregate type has events for finds nothing: the
-/// stream is (type, id), and the error names the type asked for.
+/// An id with events only under another aggregate type loads as `NotFound` of this type.
+///
+/// A stream is (type, id); the error names the type asked for.
 pub async fn id_of_another_aggregate_type_loads_as_not_found<S: Store>(store: S) {
     let id = Uuid::now_v7();
     let order = StreamId::new("Order", id.to_string());

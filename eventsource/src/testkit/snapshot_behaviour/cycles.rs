@@ -76,8 +76,9 @@ impl AccountV2 {
     }
 }
 
-/// A release that raises the snapshot schema version replays in full once (with a
-/// warning), then stores and uses snapshots of the new version.
+/// A raised snapshot schema version replays in full once, then uses new snapshots.
+///
+/// The first load warns; the next crossing stores a snapshot of the new version.
 pub async fn raising_the_snapshot_version_forces_a_full_replay<E, S>(events: E, snapshots: S)
 where
     E: EventStore + Clone,

@@ -61,8 +61,9 @@ pub async fn a_snapshot_of_another_schema_version_falls_back_to_a_full_replay<E,
     warnings.assert_one_containing("another schema version");
 }
 
-/// A snapshot store that fails is logged and the aggregate replayed from its first event,
-/// even when the backend holds a usable snapshot.
+/// A failing snapshot store is logged, and the aggregate replayed from its first event.
+///
+/// Even when the backend holds a usable snapshot.
 pub async fn a_failing_snapshot_store_falls_back_to_a_full_replay<E, S>(events: E, snapshots: S)
 where
     E: EventStore + Clone,
@@ -102,8 +103,9 @@ pub async fn an_undecodable_snapshot_state_falls_back_to_a_full_replay<E, S>(
     }
 }
 
-/// A snapshot of a version the stream does not reach is ignored; it never makes an
-/// aggregate without events exist.
+/// A snapshot of a version its stream does not reach is ignored.
+///
+/// It never makes an aggregate without events exist.
 pub async fn a_snapshot_ahead_of_its_stream_is_not_trusted<E, S>(events: E, snapshots: S)
 where
     E: EventStore + Clone,
