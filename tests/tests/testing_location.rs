@@ -17,12 +17,11 @@ fn a_failure_is_reported_at_the_callers_line() {
         }
     }));
     let outcome = given::<Task>(()).when(|t| t.complete(Uuid::nil()));
+    let other = TaskCompleted {
+        completed_by: Uuid::max(),
+    };
     let expected_line = line!() + 1;
-    let failed = catch_unwind(AssertUnwindSafe(|| {
-        outcome.then_expect_events(TaskCompleted {
-            completed_by: Uuid::max(),
-        })
-    }));
+    let failed = catch_unwind(AssertUnwindSafe(|| outcome.then_expect_events(other)));
     let _ = std::panic::take_hook();
     assert!(failed.is_err());
     let (file, line) = seen
