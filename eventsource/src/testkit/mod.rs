@@ -73,6 +73,39 @@ impl Runtime {
     }
 }
 
+/// Generates one `#[test]` per case of `$suite`, each running on `$runtime` the case
+/// `$adapt` makes of the case function; what the conformance macros expand to.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __testkit_cases {
+    ($factory:expr; $runtime:ident; $adapt:path; $suite:ident; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                $crate::testkit::run_case(
+                    $crate::testkit::Runtime::$runtime,
+                    ::core::stringify!($case),
+                    async { $factory.await },
+                    $adapt($crate::testkit::$suite::$case),
+                );
+            }
+        )*
+    };
+}
+
+/// A case of one store, as [`run_case`] takes it.
+#[doc(hidden)]
+pub fn one<S, R>(case: impl FnOnce(S) -> R) -> impl FnOnce(S) -> R {
+    case
+}
+
+/// A case of an event store and a snapshot store, as [`run_case`] takes it: the factory
+/// yields the pair.
+#[doc(hidden)]
+pub fn pair<E, S, R>(case: impl FnOnce(E, S) -> R) -> impl FnOnce((E, S)) -> R {
+    move |(events, snapshots)| case(events, snapshots)
+}
+
 /// Runs one case as the conformance macros' tests do: on a fresh `runtime`, awaits
 /// `factory` for the store, then `case` on it. A factory that yields `None` (the backend
 /// is unavailable) skips the case with a `SKIPPED <name>` line on stderr.

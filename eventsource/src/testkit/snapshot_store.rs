@@ -25,7 +25,7 @@ use uuid::Uuid;
 #[macro_export]
 macro_rules! snapshot_store_conformance {
     ($factory:expr) => {
-        $crate::snapshot_store_conformance!(@cases $factory;
+        $crate::__testkit_cases!($factory; MultiThread; $crate::testkit::one; snapshot_store;
             missing_snapshot_loads_as_none,
             saved_snapshot_loads_back_unchanged,
             newer_snapshot_replaces_older,
@@ -36,19 +36,6 @@ macro_rules! snapshot_store_conformance {
             delete_of_missing_snapshot_is_ok,
             large_unicode_state_round_trips,
         );
-    };
-    (@cases $factory:expr; $($case:ident),* $(,)?) => {
-        $(
-            #[test]
-            fn $case() {
-                $crate::testkit::run_case(
-                    $crate::testkit::Runtime::MultiThread,
-                    ::core::stringify!($case),
-                    async { $factory.await },
-                    $crate::testkit::snapshot_store::$case,
-                );
-            }
-        )*
     };
 }
 

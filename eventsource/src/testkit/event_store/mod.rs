@@ -51,7 +51,7 @@ pub use versions::*;
 #[macro_export]
 macro_rules! event_store_conformance {
     ($factory:expr) => {
-        $crate::event_store_conformance!(@cases $factory;
+        $crate::__testkit_cases!($factory; MultiThread; $crate::testkit::one; event_store;
             new_stream_is_at_version_zero,
             append_to_new_stream_numbers_versions_from_one,
             read_stream_returns_events_in_order_with_their_data,
@@ -101,18 +101,5 @@ macro_rules! event_store_conformance {
             id_of_another_aggregate_type_loads_as_not_found,
             replay_stream_feeds_what_read_stream_returns,
         );
-    };
-    (@cases $factory:expr; $($case:ident),* $(,)?) => {
-        $(
-            #[test]
-            fn $case() {
-                $crate::testkit::run_case(
-                    $crate::testkit::Runtime::MultiThread,
-                    ::core::stringify!($case),
-                    async { $factory.await },
-                    $crate::testkit::event_store::$case,
-                );
-            }
-        )*
     };
 }

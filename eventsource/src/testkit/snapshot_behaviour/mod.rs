@@ -57,7 +57,7 @@ pub use probe::SnapshotProbe;
 #[macro_export]
 macro_rules! snapshot_behaviour_conformance {
     ($factory:expr) => {
-        $crate::snapshot_behaviour_conformance!(@cases $factory; CurrentThread;
+        $crate::__testkit_cases!($factory; CurrentThread; $crate::testkit::pair; snapshot_behaviour;
             load_restores_the_snapshot_and_applies_the_events_after_it,
             a_snapshot_with_no_later_events_loads_at_its_version,
             a_snapshot_of_another_schema_version_falls_back_to_a_full_replay,
@@ -86,23 +86,8 @@ macro_rules! snapshot_behaviour_conformance {
             raising_the_snapshot_version_forces_a_full_replay,
             a_custom_snapshot_type_is_stored_and_restored,
         );
-        $crate::snapshot_behaviour_conformance!(@cases $factory; MultiThread;
+        $crate::__testkit_cases!($factory; MultiThread; $crate::testkit::pair; snapshot_behaviour;
             concurrent_loads_agree,
         );
-    };
-    (@cases $factory:expr; $runtime:ident; $($case:ident),* $(,)?) => {
-        $(
-            #[test]
-            fn $case() {
-                $crate::testkit::run_case(
-                    $crate::testkit::Runtime::$runtime,
-                    ::core::stringify!($case),
-                    async { $factory.await },
-                    |(events, snapshots)| {
-                        $crate::testkit::snapshot_behaviour::$case(events, snapshots)
-                    },
-                );
-            }
-        )*
     };
 }
