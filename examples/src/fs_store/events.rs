@@ -131,8 +131,7 @@ impl State {
         if let BatchIdentity::Retry { first_version } =
             backend::classify_batch(stream, expected, &ids, &stored)?
         {
-            let mut records = self.read_stream(stream, first_version - 1)?;
-            records.truncate(events.len());
+            let records = self.read(stream, first_version - 1, events.len())?;
             return Ok(AppendOutcome {
                 records,
                 already_stored: true,
@@ -176,10 +175,15 @@ impl State {
         })
     }
 
-    fn read_stream(&mut self, stream: &StreamId, after_version: u64) -> Result<Vec<RecordedEvent>> {
-        self.index
-            .stream_tail(stream, after_version)
-            .into_iter()
+    /// At most `limit` events of `stream` after `after_version`, read from the log.
+    fn read(
+        &mut self,
+        stream: &StreamId,
+        after_version: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>> {
+        let locations = self.index.stream_tail(stream, after_version);
+        (locations.into_iter().take(limit))
             .map(|location| Ok(self.log.read(location)?.into_record()))
             .collect()
     }
@@ -226,7 +230,7 @@ impl EventStore for FsEventStore {
         after_version: u64,
     ) -> Result<Vec<RecordedEvent>> {
         let stream = stream.clone();
-        self.with_state(move |state| state.read_stream(&stream, after_version))
+        self.with_state(move |state| state.read(&stream, after_version, usize::MAX))
             .await
     }
 
