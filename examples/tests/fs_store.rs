@@ -285,3 +285,50 @@ async fn snapshots_survive_a_reopen_and_a_damaged_one_is_a_typed_error() {
         "{error}"
     );
 }
+
+/// Set in the child process of [`another_process_cannot_open_the_directory_until_it_dies`]:
+/// the directory it holds open.
+const HOLD_DIR: &str = "FS_STORE_TEST_HOLD_DIR";
+
+/// The lock is the operating system's: a store open in another process keeps this one
+/// out, and the process's death (here a kill, as a crash) lets it in.
+#[tokio::test]
+async fn another_process_cannot_open_the_directory_until_it_dies() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    if let Some(dir) = std::env::var_os(HOLD_DIR) {
+        let _store = FsEventStore::open(&dir).await.unwrap();
+        println!("holding the store open");
+        // Until the parent kills this process.
+        let _ = std::io::stdin().read_line(&mut String::new());
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "another_process_cannot_open_the_directory_until_it_dies",
+            "--exact",
+            "--nocapture",
+        ])
+        .env(HOLD_DIR, dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let opened = stdout
+        .lines()
+        .map_while(Result::ok)
+        .any(|line| line.contains("holding the store open"));
+    assert!(opened, "the child process did not open the store");
+
+    let error = FsEventStore::open(dir.path()).await.unwrap_err();
+    assert!(
+        matches!(fs_error(&error), FsError::Locked { .. }),
+        "{error}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    FsEventStore::open(dir.path()).await.unwrap();
+}

@@ -61,7 +61,8 @@
 //! ```
 //!
 //! This module's own run is `examples/tests/fs_store.rs`; a failing case names the rule
-//! in its name and its assertion.
+//! in its name and its assertion. Its other tests truncate and garble the log, and hold
+//! the directory open from a second process.
 //!
 //! ## 4. This store
 //!
