@@ -100,7 +100,13 @@
 //! [`InMemoryEventStore`] keeps events in memory, for tests and single-process programs.
 //! [`SqliteEventStore`] (feature `sqlite`, on by default; SQLite is compiled in) keeps them
 //! in a file, durable and shared by processes: `SqliteEventStore::open("events.db").await?`
-//! gives a store to hand to [`Repository::new`]. Both pass the same conformance suite.
+//! gives a store to hand to [`Repository::new`]. Both pass the same conformance suite,
+//! published for the authors of other stores as `eventsource::testkit` (feature `testkit`).
+//!
+//! # Testing
+//!
+//! [`testing`] checks an aggregate's decisions without a store: given past events, when
+//! a command, then expect these events, an error or a state.
 //!
 //! # The rules the macros check at compile time
 //!
@@ -127,7 +133,8 @@ extern crate self as eventsource;
 // The layers, lowest first; a module's code imports only from lower layers:
 // time, stream, error, future, retry; event, codec; store (records, the EventStore trait,
 // the backends); aggregate, root; snapshot (the repository side); publish, bus;
-// repository; subscription. `__private` (private.rs) is what the macros' expansions name.
+// repository; subscription; testing and testkit (over all of them). `__private` (private.rs)
+// is what the macros' expansions name.
 mod aggregate;
 mod bus;
 mod codec;
@@ -144,6 +151,9 @@ pub mod state;
 pub mod store;
 mod stream;
 pub mod subscription;
+pub mod testing;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 mod time;
 
 pub use aggregate::{Aggregate, AggregateId, ApplyEvent, IntoEvents};

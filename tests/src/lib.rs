@@ -1,9 +1,7 @@
-//! Shared test code: domain fixtures and the conformance suites that every
-//! [`EventStore`](eventsource::EventStore) and [`SnapshotStore`](eventsource::SnapshotStore)
-//! backend runs unchanged.
+//! Shared test code: domain fixtures, store factories and the subscription suite. The
+//! store conformance suites are the published kit, `eventsource::testkit`.
 
 pub mod board;
-pub mod conformance;
 pub mod counting;
 pub mod fixtures;
 pub mod guarded;
@@ -13,9 +11,7 @@ pub mod postgres;
 #[cfg(feature = "postgres")]
 pub mod postgres_bench;
 pub mod process;
-pub mod snapshot_behaviour;
 pub mod snapshot_bench;
-pub mod snapshot_conformance;
 pub mod subscription_bench;
 pub mod subscription_suite;
 

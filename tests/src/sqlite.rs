@@ -1,4 +1,4 @@
-//! SQLite stores on temporary files, for the conformance suites and the SQLite tests.
+//! SQLite stores on temporary files, for the conformance kit and the SQLite tests.
 
 use crate::guarded::Guarded;
 use eventsource::Result;

@@ -1,15 +1,15 @@
 //! The conformance suites and the snapshot behaviour suite on the in-memory stores.
 
-eventsource_tests::store_conformance_suite!(async { Some(eventsource::InMemoryEventStore::new()) });
+eventsource::event_store_conformance!(async { Some(eventsource::InMemoryEventStore::new()) });
 
 mod snapshots {
-    eventsource_tests::snapshot_store_conformance_suite!(async {
+    eventsource::snapshot_store_conformance!(async {
         Some(eventsource::InMemorySnapshotStore::new())
     });
 }
 
 mod snapshot_behaviour {
-    eventsource_tests::snapshot_behaviour_suite!(async {
+    eventsource::snapshot_behaviour_conformance!(async {
         Some((
             eventsource::InMemoryEventStore::new(),
             eventsource::InMemorySnapshotStore::new(),
@@ -22,7 +22,7 @@ mod dyn_store {
     use eventsource::store::DynEventStore;
     use std::sync::Arc;
 
-    eventsource_tests::store_conformance_suite!(async {
+    eventsource::event_store_conformance!(async {
         Some(Arc::new(eventsource::InMemoryEventStore::new()) as Arc<dyn DynEventStore>)
     });
 }

@@ -3,12 +3,12 @@
 //!
 //! Every behaviour that goes through a backend (the policy and its modes, loading from a
 //! snapshot, every fallback to a full replay, `create_snapshot`) is in the snapshot
-//! behaviour suite, `eventsource_tests::snapshot_behaviour`, which every backend runs (see
+//! behaviour suite, `eventsource::testkit::snapshot_behaviour`, which every backend runs (see
 //! `memory_store.rs` and `sqlite_store.rs`).
 
 use eventsource::prelude::*;
+use eventsource::testkit::snapshot_behaviour::SnapshotProbe;
 use eventsource_tests::fixtures::{Account, deposits};
-use eventsource_tests::snapshot_behaviour::SnapshotProbe;
 
 #[test]
 fn a_new_repository_has_no_snapshot_store_no_threshold_and_sync_mode() {

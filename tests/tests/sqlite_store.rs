@@ -3,7 +3,7 @@
 //! on a fresh database file per case, then what only a database file can show: reopening,
 //! schema upgrades, corrupt rows and a crash mid-append.
 
-eventsource_tests::store_conformance_suite!(async {
+eventsource::event_store_conformance!(async {
     Some(TempSqliteStore::new().await.expect("open a SQLite store"))
 });
 
@@ -18,7 +18,7 @@ mod subscriptions {
 }
 
 mod in_memory {
-    eventsource_tests::store_conformance_suite!(async {
+    eventsource::event_store_conformance!(async {
         Some(
             eventsource::SqliteEventStore::in_memory()
                 .await
@@ -28,7 +28,7 @@ mod in_memory {
 }
 
 mod spawn_blocking {
-    eventsource_tests::store_conformance_suite!(async {
+    eventsource::event_store_conformance!(async {
         Some(
             eventsource_tests::sqlite::TempSqliteStore::with(|config| {
                 config.threading(eventsource::store::sqlite::Threading::SpawnBlocking)
@@ -40,7 +40,7 @@ mod spawn_blocking {
 }
 
 mod snapshots {
-    eventsource_tests::snapshot_store_conformance_suite!(async {
+    eventsource::snapshot_store_conformance!(async {
         Some(
             eventsource_tests::sqlite::TempSqliteStore::new()
                 .await
@@ -51,7 +51,7 @@ mod snapshots {
 }
 
 mod snapshot_behaviour {
-    eventsource_tests::snapshot_behaviour_suite!(async {
+    eventsource::snapshot_behaviour_conformance!(async {
         Some(
             eventsource_tests::sqlite::TempSqliteStore::new()
                 .await

@@ -46,7 +46,8 @@ use std::future::Future;
 
 /// A store of event streams with a global feed.
 ///
-/// Every backend runs the same conformance suite (the `tests` crate). The rules:
+/// Every backend runs the same conformance suite, published as `eventsource::testkit`
+/// (feature `testkit`), which checks these rules and more, one case each. The rules:
 /// - [`append`](Self::append) stores all of the batch or none of it, and only when the
 ///   stream's version satisfies `expected`; otherwise it fails with [`Error::Conflict`]
 ///   carrying the actual version.

@@ -25,7 +25,7 @@ pub struct Snapshot {
 
 /// Stores one snapshot per aggregate.
 ///
-/// Rules every backend follows (the snapshot conformance suite checks them):
+/// Rules every backend follows (the snapshot store cases of `eventsource::testkit` check them):
 /// - [`save`](Self::save) replaces the stream's snapshot only when the new one's version is
 ///   greater than or equal to the stored one's; an older snapshot is silently dropped.
 /// - [`load`](Self::load) returns the stored snapshot, or `None`.

@@ -97,10 +97,17 @@ pub(super) async fn read(
         .await
         .map_err(backend)?;
     let page = read_page(client, sql, xid_offset, &rows).await?;
-    let behind = page.events.len() < rows_wanted(limit)
-        && page
-            .last
-            .is_some_and(|last| last > after && last >= page.horizon);
+    // A page of rows carries the horizon of its own snapshot. An empty page's bounds
+    // come from a later statement, so their horizon may already be past events the page
+    // did not see: any event after `after` means reading again once the horizon passes.
+    let behind = if page.events.is_empty() {
+        page.last.is_some_and(|last| last > after)
+    } else {
+        page.events.len() < rows_wanted(limit)
+            && page
+                .last
+                .is_some_and(|last| last > after && last >= page.horizon)
+    };
     if !behind {
         return Ok(page.events);
     }
@@ -114,7 +121,7 @@ pub(super) async fn read(
 }
 
 /// The page of `rows`; when there are none, the horizon and the newest position come from
-/// a query of their own.
+/// a query of their own (a later snapshot: see the caller).
 async fn read_page(client: &Object, sql: &FeedSql, xid_offset: i64, rows: &[Row]) -> Result<Page> {
     let mut page = Page::decode(rows)?;
     if rows.is_empty() {

@@ -1,17 +1,31 @@
-//! The snapshot store conformance suite: one async function per rule, generic over the
-//! snapshot store. Run it with
-//! [`snapshot_store_conformance_suite!`](crate::snapshot_store_conformance_suite), given an
-//! async expression yielding `Option<store>` (`None`: backend unavailable, cases skipped).
+//! The snapshot store cases: one async function per rule of
+//! [`SnapshotStore`], generic over the store; each function's
+//! one-line doc is the rule. Run them all with
+//! [`snapshot_store_conformance!`](crate::snapshot_store_conformance), or call one.
 
-use eventsource::prelude::*;
-use eventsource::store::StreamId;
-use eventsource::{EventMetadata, Snapshot, SnapshotStore};
+use crate::event::EventMetadata;
+use crate::snapshot::{Snapshot, SnapshotStore};
+use crate::store::StreamId;
+use uuid::Uuid;
 
-/// Generates one `#[tokio::test]` per snapshot conformance case.
+/// Runs every [snapshot store case](crate::testkit::snapshot_store) as a test of its own:
+/// one `#[test]` function per case, named for it, on a two-thread tokio runtime.
+///
+/// `$factory` is an async expression evaluating to `Option<store>`: a fresh
+/// [`SnapshotStore`](crate::SnapshotStore) for each case, or `None` when the backend is
+/// unavailable (the case then prints a `SKIPPED` line and passes).
+///
+/// ```
+/// mod in_memory {
+///     eventsource::snapshot_store_conformance!(async {
+///         Some(eventsource::InMemorySnapshotStore::new())
+///     });
+/// }
+/// ```
 #[macro_export]
-macro_rules! snapshot_store_conformance_suite {
+macro_rules! snapshot_store_conformance {
     ($factory:expr) => {
-        $crate::snapshot_store_conformance_suite!(@cases $factory;
+        $crate::__testkit_cases!($factory; MultiThread; $crate::testkit::one; snapshot_store;
             missing_snapshot_loads_as_none,
             saved_snapshot_loads_back_unchanged,
             newer_snapshot_replaces_older,
@@ -22,17 +36,6 @@ macro_rules! snapshot_store_conformance_suite {
             delete_of_missing_snapshot_is_ok,
             large_unicode_state_round_trips,
         );
-    };
-    (@cases $factory:expr; $($case:ident),* $(,)?) => {
-        $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() {
-                match $factory.await {
-                    Some(store) => $crate::snapshot_conformance::$case(store).await,
-                    None => eprintln!("SKIPPED {}: snapshot store backend unavailable", stringify!($case)),
-                }
-            }
-        )*
     };
 }
 

@@ -1,0 +1,73 @@
+//! Background mode: saves that do not wait for their snapshots.
+
+use super::probe::SnapshotProbe;
+use super::support::*;
+use crate::snapshot::{SnapshotPolicy, SnapshotStore};
+use crate::store::EventStore;
+use crate::testkit::fixtures::deposits;
+use uuid::Uuid;
+
+/// In background mode a save returns while its snapshot write is still held.
+pub async fn background_save_returns_before_the_snapshot_is_written<E, S>(events: E, snapshots: S)
+where
+    E: EventStore + Clone,
+    S: SnapshotStore + Clone,
+{
+    let snapshots = SnapshotProbe::gated(snapshots);
+    let repo = repo_with(
+        &events,
+        snapshots.clone(),
+        SnapshotPolicy::every(2).background(),
+    );
+    let id = Uuid::now_v7();
+    let mut account = repo.create_new(id);
+    account.record(deposits(2));
+    repo.save(&mut account).await.unwrap();
+    account.record(deposits(2));
+    repo.save(&mut account).await.unwrap();
+    tokio::task::yield_now().await;
+
+    // Both writes are held by the gate, yet both saves returned.
+    assert!(snapshots.written().is_empty());
+    assert!(
+        snapshots
+            .inner()
+            .load(&stream_of(id))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    snapshots.open();
+    assert_eq!(repo.wait_for_snapshots().await, 2);
+    let mut written = snapshots.written();
+    written.sort_unstable();
+    assert_eq!(written, [2, 4]);
+    let stored = snapshots.load(&stream_of(id)).await.unwrap().unwrap();
+    assert_eq!(stored.version, 4);
+    assert_eq!(repo.wait_for_snapshots().await, 0);
+}
+
+/// The wait counts the background writes scheduled since the last one, finished or not.
+pub async fn waiting_counts_background_snapshots_that_already_finished<E, S>(
+    events: E,
+    snapshots: S,
+) where
+    E: EventStore + Clone,
+    S: SnapshotStore + Clone,
+{
+    let snapshots = SnapshotProbe::new(snapshots);
+    let repo = repo_with(
+        &events,
+        snapshots.clone(),
+        SnapshotPolicy::every(1).background(),
+    );
+    let mut account = repo.create_new(Uuid::now_v7());
+    for _ in 0..5 {
+        account.record(deposits(1));
+        repo.save(&mut account).await.unwrap();
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(repo.wait_for_snapshots().await, 5);
+    assert_eq!(snapshots.written().len(), 5);
+}
