@@ -825,3 +825,92 @@ async fn a_snapshot_version_beyond_the_databases_integers_is_refused() {
     }
     assert_eq!(snapshots.load(&stream).await.unwrap(), None);
 }
+
+/// A large feed read is split between the two reading connections; the halves make one
+/// page, the same as reading in small pages.
+mod large_feed_reads {
+    use super::*;
+    use eventsource::store::{FeedEntry, FeedItem, RecordedEvent};
+
+    async fn store_with_events(count: u64) -> TempSqliteStore {
+        let store = TempSqliteStore::new().await.unwrap();
+        let mut stored = 0;
+        while stored < count {
+            let batch = (count - stored).min(50);
+            store
+                .append(&task_stream(), ExpectedVersion::NoStream, raw_events(batch))
+                .await
+                .unwrap();
+            stored += batch;
+        }
+        store
+    }
+
+    async fn in_small_pages(
+        store: &TempSqliteStore,
+        after: u64,
+        limit: usize,
+    ) -> Vec<RecordedEvent> {
+        let mut records = Vec::new();
+        let mut position = after;
+        while records.len() < limit {
+            let page = store.read_all(position, 100).await.unwrap();
+            let Some(last) = page.last() else { break };
+            position = last.position;
+            records.extend(page);
+        }
+        records.truncate(limit);
+        records
+    }
+
+    fn events(entries: Vec<FeedEntry>) -> Vec<RecordedEvent> {
+        entries
+            .into_iter()
+            .map(|entry| match entry {
+                FeedEntry::Event(record) => record,
+                FeedEntry::Unreadable { position, error } => {
+                    panic!("unreadable at {position}: {error}")
+                }
+            })
+            .collect()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_split_read_equals_reading_in_small_pages() {
+        let store = store_with_events(3_000).await;
+        for (after, limit) in [(0, 2_500), (0, 4_096), (1_234, 1_024), (2_990, 4_096)] {
+            let page = store.read_feed(after, limit).await.unwrap();
+            assert_eq!(page.head(), Some(3_000));
+            let expected = in_small_pages(&store, after, limit).await;
+            assert_eq!(page.len(), expected.len(), "after {after}, limit {limit}");
+            assert_eq!(
+                events(page.into_entries()),
+                expected,
+                "after {after}, limit {limit}"
+            );
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_unreadable_row_in_the_second_half_keeps_its_place() {
+        let store = store_with_events(3_000).await;
+        let connection = raw_connection(&store.dir().join("events.db"));
+        let changed = connection
+            .execute(
+                "UPDATE eventsource_events SET event_id = 'not-a-uuid' WHERE position = 2000",
+                [],
+            )
+            .unwrap();
+        assert_eq!(changed, 1);
+        let page = store.read_feed(0, 4_096).await.unwrap();
+        assert_eq!(page.len(), 3_000);
+        let unreadable: Vec<u64> = page
+            .iter()
+            .filter(|item| matches!(item, FeedItem::Unreadable { .. }))
+            .map(|item| item.position())
+            .collect();
+        assert_eq!(unreadable, [2000]);
+        let positions: Vec<u64> = page.iter().map(|item| item.position()).collect();
+        assert_eq!(positions, (1..=3_000).collect::<Vec<u64>>());
+    }
+}

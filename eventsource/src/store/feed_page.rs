@@ -216,6 +216,29 @@ impl FeedPage {
         }
     }
 
+    /// Adds the entries of `later`, a page that starts after this one's last entry, and
+    /// takes its head.
+    pub fn extend_with(&mut self, later: FeedPage) {
+        let offset = self.text.len();
+        self.text.push_str(&later.text);
+        self.rows.reserve(later.rows.len());
+        for row in later.rows {
+            self.rows.push(match row {
+                Row::Event(mut event) => {
+                    event.start += offset;
+                    for end in &mut event.ends {
+                        *end += offset;
+                    }
+                    Row::Event(event)
+                }
+                unreadable => unreadable,
+            });
+        }
+        if later.head.is_some() {
+            self.head = later.head;
+        }
+    }
+
     /// The number of entries (events and unreadable rows).
     pub fn len(&self) -> usize {
         self.rows.len()
@@ -229,6 +252,16 @@ impl FeedPage {
     /// The entries in position order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = FeedItem<'_>> + '_ {
         self.rows.iter().map(|row| self.item(row))
+    }
+
+    /// The entries at the indexes of `range` (none past the end).
+    pub fn range(
+        &self,
+        range: std::ops::Range<usize>,
+    ) -> impl ExactSizeIterator<Item = FeedItem<'_>> + '_ {
+        let end = range.end.min(self.rows.len());
+        let rows = self.rows.get(range.start.min(end)..end).unwrap_or_default();
+        rows.iter().map(|row| self.item(row))
     }
 
     /// The entry at `index`.
@@ -381,6 +414,31 @@ mod tests {
         assert_eq!(target, short);
         RecordRef::from(&long).copy_into(&mut target);
         assert_eq!(target, long);
+    }
+
+    #[test]
+    fn a_page_extended_with_a_later_one_reads_as_one() {
+        let records: Vec<RecordedEvent> = (1..=5)
+            .map(|n| record(n, &format!("t-{n}"), &format!("{{\"n\":{n}}}")))
+            .collect();
+        let mut page = FeedPage::from(records[..2].to_vec());
+        let mut later = FeedPage::from(records[2..].to_vec());
+        later.push_unreadable(6, Error::backend("bad row"));
+        later.set_head(9);
+        page.extend_with(later);
+        assert_eq!(
+            (page.len(), page.head(), page.last_position()),
+            (6, Some(9), Some(6))
+        );
+        let events: Vec<RecordedEvent> = page
+            .range(0..5)
+            .map(|item| match item {
+                FeedItem::Event(event) => event.to_record(),
+                FeedItem::Unreadable { position, .. } => panic!("unreadable at {position}"),
+            })
+            .collect();
+        assert_eq!(events, records);
+        assert_eq!(page.range(4..99).len(), 2);
     }
 
     #[test]

@@ -245,8 +245,8 @@ where
         });
     }
 
-    /// After a full batch: learn the head (from the page when its store noted it), and
-    /// leave live mode when far behind.
+    /// Before delivering a page: learn the head (from the page when its store noted it,
+    /// else by asking), and leave live mode when far behind.
     pub(super) async fn maybe_fell_behind(&mut self, progress: &Progress, head: Option<u64>) {
         let head = match head {
             Some(head) => head,

@@ -5,11 +5,11 @@
 use super::projection::{HandleError, Projection};
 use super::snapshots::SnapshotWorker;
 use super::transactional::{BatchFailure, TransactionalStore};
-use super::worker::{Core, Progress, Stopped, Target};
+use super::worker::{Batch, Core, Progress, Stopped, Target};
 use crate::aggregate::Aggregate;
 use crate::codec::EventSet;
 use crate::snapshot::{SnapshotMode, Snapshottable};
-use crate::store::{EventStore, FeedItem, FeedPage, RecordRef, RecordedEvent, SubscriptionStore};
+use crate::store::{EventStore, FeedItem, RecordRef, RecordedEvent, SubscriptionStore};
 use crate::stream::StreamId;
 use std::str::FromStr;
 
@@ -47,10 +47,10 @@ where
     async fn deliver_batch(
         &mut self,
         core: &mut Core<S>,
-        entries: FeedPage,
+        entries: Batch<'_>,
         progress: &mut Progress,
     ) -> Result<(), Stopped> {
-        for entry in entries.iter() {
+        for entry in entries.items() {
             if core.stop_requested() {
                 break;
             }
@@ -152,14 +152,14 @@ where
     async fn deliver_batch(
         &mut self,
         core: &mut Core<S>,
-        entries: FeedPage,
+        entries: Batch<'_>,
         progress: &mut Progress,
     ) -> Result<(), Stopped> {
         let last = entries.last_position().unwrap_or(progress.position);
-        let readable = entries.iter().all(|e| matches!(e, FeedItem::Event(_)));
+        let readable = entries.items().all(|e| matches!(e, FeedItem::Event(_)));
         if readable && !core.stop_requested() {
             let wanted: Vec<RecordedEvent> = entries
-                .iter()
+                .items()
                 .filter_map(|entry| match entry {
                     FeedItem::Event(event) if core.wants(&event) => Some(event.to_record()),
                     _ => None,
@@ -216,10 +216,10 @@ impl<P: Send + 'static> InTransaction<P> {
     async fn deliver_one_by_one<S: TransactionalStore<P>>(
         &mut self,
         core: &mut Core<S>,
-        entries: FeedPage,
+        entries: Batch<'_>,
         progress: &mut Progress,
     ) -> Result<(), Stopped> {
-        for entry in entries.iter() {
+        for entry in entries.items() {
             if core.stop_requested() {
                 break;
             }
@@ -303,7 +303,7 @@ where
     async fn deliver_batch(
         &mut self,
         core: &mut Core<St>,
-        entries: FeedPage,
+        entries: Batch<'_>,
         progress: &mut Progress,
     ) -> Result<(), Stopped> {
         // The repository's own policy is manual (the worker alone snapshots); its
@@ -312,7 +312,7 @@ where
             .repository
             .snapshot_policy()
             .with_mode(SnapshotMode::Sync);
-        for entry in entries.iter() {
+        for entry in entries.items() {
             let position = entry.position();
             if let FeedItem::Event(event) = entry
                 && event.aggregate_type == A::TYPE

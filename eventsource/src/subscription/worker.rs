@@ -5,7 +5,7 @@
 pub(super) use super::core::{Core, Progress, Stopped};
 use super::status::SubscriptionState;
 use crate::error::Result;
-use crate::store::{EventStore, FeedPage, SubscriptionClaim, SubscriptionStore};
+use crate::store::{EventStore, FeedItem, FeedPage, SubscriptionClaim, SubscriptionStore};
 use std::future::Future;
 use tracing::Instrument;
 
@@ -22,17 +22,45 @@ pub(super) trait Target<S>: Send + 'static {
     /// The stored event type names the projection handles.
     fn event_types(&self) -> &'static [&'static str];
 
-    /// Delivers one page of feed entries, moving `progress` past each entry it is done
+    /// Delivers one batch of feed entries, moving `progress` past each entry it is done
     /// with.
     fn deliver_batch(
         &mut self,
         core: &mut Core<S>,
-        entries: FeedPage,
+        entries: Batch<'_>,
         progress: &mut Progress,
     ) -> impl Future<Output = Result<(), Stopped>> + Send;
 
     /// The projection.
     fn finish(self) -> Self::Output;
+}
+
+/// Pages of the feed are read at least this large: each read's round trip is paid once
+/// a page, and a page is delivered in batches of `SubscriptionOptions::batch_size`.
+const MIN_PAGE: usize = 4096;
+
+/// Entries of a page delivered together: one transaction of a transactional projection,
+/// one status update.
+#[derive(Clone, Copy)]
+pub(super) struct Batch<'a> {
+    page: &'a FeedPage,
+    start: usize,
+    end: usize,
+}
+
+impl<'a> Batch<'a> {
+    /// The batch's entries in position order.
+    pub(super) fn items(&self) -> impl ExactSizeIterator<Item = FeedItem<'a>> + 'a {
+        self.page.range(self.start..self.end)
+    }
+
+    /// The position of its last entry.
+    pub(super) fn last_position(&self) -> Option<u64> {
+        self.end
+            .checked_sub(1)
+            .and_then(|last| self.page.get(last))
+            .map(|item| item.position())
+    }
 }
 
 /// One subscription while it runs.
@@ -91,6 +119,7 @@ where
             }
         };
         let batch_size = core.options.batch_size.get();
+        let page_size = batch_size.max(MIN_PAGE);
         let mut prefetched = None;
         while !core.stop_requested() {
             if claim.is_lost() {
@@ -98,38 +127,31 @@ where
             }
             let read = match prefetched.take() {
                 Some(read) => read,
-                None => core.store.read_feed(progress.position, batch_size).await,
+                None => core.store.read_feed(progress.position, page_size).await,
             };
-            let entries = match read {
-                Ok(entries) => entries,
+            let page = match read {
+                Ok(page) => page,
                 Err(error) => {
                     tracing::warn!(subscription = name, %error, "reading the feed failed; retrying");
                     core.wait_for_appends(None).await;
                     continue;
                 }
             };
-            let Some((first, last)) = entries.first_position().zip(entries.last_position()) else {
+            let Some(last) = page.last_position() else {
                 core.caught_up(&mut progress).await;
                 core.wait_for_appends(signal.as_mut()).await;
                 continue;
             };
-            let (count, head) = (entries.len(), entries.head());
-            let span = tracing::info_span!(
-                "eventsource.subscription.batch",
-                subscription = name,
-                first,
-                last,
-                count
-            );
-            // A full batch means more is stored: read the next page while this one is
+            let full = page.len() == page_size;
+            if full || page.head().is_some() {
+                core.maybe_fell_behind(&progress, page.head()).await;
+            }
+            // A full page means more is stored: read the next one while this one is
             // handled (the reading connection and the handlers run side by side).
-            let delivery = self
-                .target
-                .deliver_batch(core, entries, &mut progress)
-                .instrument(span);
-            let delivered = if count == batch_size {
+            let delivery = deliver_page(&mut self.target, core, &page, batch_size, &mut progress);
+            let delivered = if full {
                 let (delivered, next) =
-                    tokio::join!(delivery, self.reader.read_feed(last, batch_size));
+                    tokio::join!(delivery, self.reader.read_feed(last, page_size));
                 prefetched = Some(next);
                 delivered
             } else {
@@ -137,19 +159,54 @@ where
             };
             delivered.map_err(|Stopped(error)| error)?;
             if progress.position != last {
-                // Stopped, or the batch is to be read again: the next page does not follow.
+                // Stopped, or a batch is to be read again: the next page does not follow.
                 prefetched = None;
-            }
-            let position = progress.position;
-            core.set(|s| {
-                s.position = position;
-                s.head = s.head.max(position);
-            });
-            if count == batch_size {
-                core.maybe_fell_behind(&progress, head).await;
             }
         }
         core.store_checkpoint(&mut progress).await;
         Ok(false)
     }
+}
+
+/// Delivers `page` in batches of `batch_size`, moving the status on after each; ends early
+/// when a batch did not get through (a stop, or a batch to be read again).
+async fn deliver_page<S, T>(
+    target: &mut T,
+    core: &mut Core<S>,
+    page: &FeedPage,
+    batch_size: usize,
+    progress: &mut Progress,
+) -> Result<(), Stopped>
+where
+    S: EventStore + SubscriptionStore,
+    T: Target<S>,
+{
+    let mut start = 0;
+    while start < page.len() {
+        let end = page.len().min(start.saturating_add(batch_size));
+        let batch = Batch { page, start, end };
+        let first = page.get(start).map_or(0, |item| item.position());
+        let last = batch.last_position().unwrap_or(first);
+        let span = tracing::info_span!(
+            "eventsource.subscription.batch",
+            subscription = core.name,
+            first,
+            last,
+            count = end - start
+        );
+        target
+            .deliver_batch(core, batch, progress)
+            .instrument(span)
+            .await?;
+        if progress.position != last {
+            return Ok(());
+        }
+        let position = progress.position;
+        core.set(|s| {
+            s.position = position;
+            s.head = s.head.max(position);
+        });
+        start = end;
+    }
+    Ok(())
 }

@@ -1,9 +1,10 @@
 //! The connections and how requests reach them without blocking the async runtime.
 //!
-//! A file database has two connections: one that writes (SQLite lets one transaction write
-//! at a time anyway) and one that only reads, so that reading a long stream does not wait
-//! behind appends (WAL readers never block writers). An in-memory database has one
-//! connection for everything: a second connection would open a second, empty database.
+//! A file database has three connections: one that writes (SQLite lets one transaction
+//! write at a time anyway) and two that only read, so that reading a long stream does not
+//! wait behind appends (WAL readers never block writers), and a large feed read is split
+//! between both readers. An in-memory database has one connection for everything: a
+//! second connection would open a second, empty database.
 
 use super::config::{Location, SqliteConfig, Threading};
 use super::error::backend;
@@ -27,6 +28,8 @@ pub(super) struct Database {
     writer: Worker,
     /// `None` for an in-memory database: the writer reads too.
     reader: Option<Worker>,
+    /// The second reading connection of a file database.
+    second_reader: Option<Worker>,
 }
 
 impl Database {
@@ -39,19 +42,25 @@ impl Database {
             Ok(connection)
         })
         .await?;
-        let reader = match config.location {
-            Location::Memory => None,
+        let (reader, second_reader) = match config.location {
+            Location::Memory => (None, None),
             Location::File(_) => {
-                let reader_config = config.clone();
-                let reader =
-                    Worker::start(config.threading, "eventsource-sqlite-reader", move || {
+                let start_reader = |name| {
+                    let reader_config = config.clone();
+                    Worker::start(config.threading, name, move || {
                         connect(&reader_config, true)
                     })
-                    .await?;
-                Some(reader)
+                };
+                let first = start_reader("eventsource-sqlite-reader").await?;
+                let second = start_reader("eventsource-sqlite-reader-2").await?;
+                (Some(first), Some(second))
             }
         };
-        Ok(Database { writer, reader })
+        Ok(Database {
+            writer,
+            reader,
+            second_reader,
+        })
     }
 
     /// Runs `job` on the writing connection.
@@ -70,6 +79,24 @@ impl Database {
         F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     {
         self.reader.as_ref().unwrap_or(&self.writer).call(job).await
+    }
+
+    /// Runs `job` on the second reading connection; `None` (and `job` is not run) for an
+    /// in-memory database, which has one connection only.
+    pub(super) async fn read_on_second<T, F>(&self, job: F) -> Option<Result<T>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        match &self.second_reader {
+            Some(reader) => Some(reader.call(job).await),
+            None => None,
+        }
+    }
+
+    /// True when a second reading connection exists.
+    pub(super) fn has_second_reader(&self) -> bool {
+        self.second_reader.is_some()
     }
 }
 

@@ -267,12 +267,22 @@ pub(super) fn read_feed(
     after_position: u64,
     limit: usize,
 ) -> Result<FeedPage> {
+    read_feed_until(connection, after_position, u64::MAX, limit)
+}
+
+/// Like [`read_feed`], of the events at positions up to `until` only.
+pub(super) fn read_feed_until(
+    connection: &Connection,
+    after_position: u64,
+    until: u64,
+    limit: usize,
+) -> Result<FeedPage> {
     if limit == 0 {
         return Ok(FeedPage::new());
     }
     let sql = format!(
         "SELECT {EVENT_COLUMNS}, e.aggregate_type, e.aggregate_id FROM eventsource_events e \
-         WHERE e.position > ?1 ORDER BY e.position LIMIT ?2"
+         WHERE e.position > ?1 AND e.position <= ?2 ORDER BY e.position LIMIT ?3"
     );
     let mut statement = connection.prepare_cached(&sql).map_err(backend)?;
     // Room for a page of small events; the buffers grow for larger ones.
@@ -280,7 +290,11 @@ pub(super) fn read_feed(
     let mut page = FeedPage::with_capacity(expected, expected * PAGE_TEXT_PER_ROW);
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let mut found = statement
-        .query(params![to_sql_int(after_position), limit])
+        .query(params![
+            to_sql_int(after_position),
+            to_sql_int(until),
+            limit
+        ])
         .map_err(backend)?;
     while let Some(row) = found.next().map_err(backend)? {
         push_feed_row(row, &mut page)?;

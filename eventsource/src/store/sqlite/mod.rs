@@ -111,6 +111,10 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Feed reads of at least this many events are split between the two reading
+/// connections.
+const SPLIT_FEED_READS: usize = 1024;
+
 /// An event store in a SQLite database. Cloning gives another handle to the same
 /// connections; they close when the last handle is dropped.
 ///
@@ -173,6 +177,31 @@ impl SqliteEventStore {
         SqliteSnapshotStore {
             db: Arc::clone(&self.db),
         }
+    }
+
+    /// A feed read in two halves at once: the positions `(after, after + limit / 2]` on
+    /// one reading connection, the events after them on the other. Positions are given
+    /// in commit order, so once the first half holds the event at its last position, it
+    /// holds every event before it, and the second half follows on without a gap. When it
+    /// does not (the head is inside the first range, or positions skip), the first half is
+    /// the page.
+    async fn read_feed_split(&self, after_position: u64, limit: usize) -> Result<FeedPage> {
+        let half = limit / 2;
+        let middle = after_position.saturating_add(u64::try_from(half).unwrap_or(u64::MAX));
+        let first = self.db.read(move |connection| {
+            events::read_feed_until(connection, after_position, middle, half)
+        });
+        let second = self
+            .db
+            .read_on_second(move |connection| events::read_feed(connection, middle, limit - half));
+        let (first, second) = tokio::join!(first, second);
+        let mut page = first?;
+        if page.last_position() == Some(middle)
+            && let Some(second) = second
+        {
+            page.extend_with(second?);
+        }
+        Ok(page)
     }
 }
 
@@ -240,6 +269,9 @@ impl EventStore for SqliteEventStore {
     }
 
     async fn read_feed(&self, after_position: u64, limit: usize) -> Result<FeedPage> {
+        if limit >= SPLIT_FEED_READS && self.db.has_second_reader() {
+            return self.read_feed_split(after_position, limit).await;
+        }
         self.db
             .read(move |connection| events::read_feed(connection, after_position, limit))
             .await
