@@ -31,10 +31,13 @@ pub enum CheckpointEvery {
 }
 
 impl Default for CheckpointEvery {
-    /// Every 1,000 events: each checkpoint is a committed write (an fsync on SQLite, a
-    /// commit on PostgreSQL), so a finer default would dominate a catch-up.
+    /// Every 5,000 events. Each checkpoint is a committed write (an fsync on SQLite, a
+    /// commit on PostgreSQL): at 1,000 events they took about 30% of a SQLite catch-up.
+    /// At full catch-up speed 5,000 events are a few milliseconds of work, and a live
+    /// subscription stores its checkpoint whenever it has caught up anyway, so a crash
+    /// redelivers little either way.
     fn default() -> Self {
-        CheckpointEvery::Events(NonZeroUsize::new(1000).unwrap_or(NonZeroUsize::MIN))
+        CheckpointEvery::Events(NonZeroUsize::new(5000).unwrap_or(NonZeroUsize::MIN))
     }
 }
 
@@ -102,7 +105,7 @@ impl SubscriptionOptions {
         self
     }
 
-    /// How often the checkpoint is stored (default every 1,000 events).
+    /// How often the checkpoint is stored (default every 5,000 events).
     pub fn checkpoint_every(mut self, every: CheckpointEvery) -> Self {
         self.checkpoint = every;
         self

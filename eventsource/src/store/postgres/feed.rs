@@ -7,8 +7,12 @@ use super::schema::SchemaName;
 use crate::error::{Error, Result};
 use crate::store::{FeedPage, RecordRef};
 use deadpool_postgres::Object;
+use futures_core::Stream;
+use std::future::poll_fn;
+use std::pin::pin;
 use std::time::{Duration, Instant};
-use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Row, Statement};
 
 /// Bits of a position that number the events of one append; the bits above hold the
 /// appending transaction's id (plus the store's offset).
@@ -92,11 +96,15 @@ pub(super) async fn read(
     limit: i64,
 ) -> Result<FeedPage> {
     let statement = client.prepare_cached(&sql.page).await.map_err(backend)?;
-    let rows = client
-        .query(&statement, &[&after, &limit, &xid_offset])
-        .await
-        .map_err(backend)?;
-    let page = read_page(client, sql, xid_offset, &rows).await?;
+    let expected = rows_wanted(limit).min(MAX_RESERVED_ROWS);
+    let page = read_page(
+        client,
+        sql,
+        &statement,
+        [&after, &limit, &xid_offset],
+        expected,
+    )
+    .await?;
     // A page of rows carries the horizon of its own snapshot. An empty page's bounds
     // come from a later statement, so their horizon may already be past events the page
     // did not see: any event after `after` means reading again once the horizon passes.
@@ -113,31 +121,56 @@ pub(super) async fn read(
     }
     let target = page.last.unwrap_or(0);
     wait_for_horizon(client, sql, xid_offset, target, max_wait).await?;
-    let rows = client
-        .query(&statement, &[&after, &limit, &xid_offset])
-        .await
-        .map_err(backend)?;
-    Ok(read_page(client, sql, xid_offset, &rows).await?.events)
+    let page = read_page(
+        client,
+        sql,
+        &statement,
+        [&after, &limit, &xid_offset],
+        expected,
+    )
+    .await?;
+    Ok(page.events)
 }
 
-/// The page of `rows`; when there are none, the horizon and the newest position come from
-/// a query of their own (a later snapshot: see the caller).
-async fn read_page(client: &Object, sql: &FeedSql, xid_offset: i64, rows: &[Row]) -> Result<Page> {
-    let mut page = Page::decode(rows)?;
-    if rows.is_empty() {
+/// Runs the page statement and decodes each row as it arrives, while the next ones are
+/// still on their way. When there are no rows, the horizon and the newest position come
+/// from a query of their own (a later snapshot: see the caller).
+async fn read_page(
+    client: &Object,
+    sql: &FeedSql,
+    statement: &Statement,
+    params: [&(dyn ToSql + Sync); 3],
+    expected: usize,
+) -> Result<Page> {
+    let xid_offset = params[2];
+    let rows = client.query_raw(statement, params).await.map_err(backend)?;
+    let mut rows = pin!(rows);
+    let mut page = Page {
+        horizon: 0,
+        last: None,
+        events: FeedPage::with_capacity(expected, expected * TEXT_PER_ROW),
+    };
+    while let Some(row) = poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
+        page.add(&row.map_err(backend)?)?;
+    }
+    if page.events.is_empty() {
         let statement = client.prepare_cached(&sql.bounds).await.map_err(backend)?;
         let row = client
-            .query_one(&statement, &[&xid_offset])
+            .query_one(&statement, &[xid_offset])
             .await
             .map_err(backend)?;
         page.horizon = row.try_get(0).map_err(backend)?;
         page.last = row.try_get(1).map_err(backend)?;
-        if let Some(last) = page.last.and_then(|last| u64::try_from(last).ok()) {
-            page.events.set_head(last);
-        }
+    }
+    if let Some(last) = page.last.and_then(|last| u64::try_from(last).ok()) {
+        page.events.set_head(last);
     }
     Ok(page)
 }
+
+/// Rows a page makes room for before it reads (more grow it), and text bytes per row.
+const MAX_RESERVED_ROWS: usize = 4096;
+const TEXT_PER_ROW: usize = 96;
 
 fn rows_wanted(limit: i64) -> usize {
     usize::try_from(limit).unwrap_or(usize::MAX)
@@ -150,48 +183,36 @@ struct Page {
 }
 
 impl Page {
-    fn decode(rows: &[Row]) -> Result<Self> {
-        let mut page = Page {
-            horizon: 0,
-            last: None,
-            events: FeedPage::with_capacity(rows.len(), rows.len() * PAGE_TEXT_PER_ROW),
-        };
-        for row in rows {
-            page.horizon = row.try_get(0).map_err(backend)?;
-            page.last = row.try_get(1).map_err(backend)?;
-            let position: i64 = row.try_get(2).map_err(backend)?;
-            let read = stream_of(row).and_then(|(aggregate_type, aggregate_id)| {
-                event_cells(row, 2, aggregate_type, aggregate_id)
-                    .map(|cells| (aggregate_type, aggregate_id, cells))
-            });
-            match read {
-                Ok((aggregate_type, aggregate_id, cells)) => page.events.push_event(RecordRef {
-                    position: cells.position,
-                    aggregate_type,
-                    aggregate_id,
-                    version: cells.version,
-                    event_type: cells.event_type,
-                    schema_version: cells.schema_version,
-                    payload: cells.payload,
-                    metadata: &cells.metadata,
-                }),
-                Err(error @ (Error::Corrupt { .. } | Error::Decode { .. })) => {
-                    // A negative position is corrupt too; 0 keeps it before every real one.
-                    let position = u64::try_from(position).unwrap_or(0);
-                    page.events.push_unreadable(position, error);
-                }
-                Err(other) => return Err(other),
+    /// Adds one row: its event, or the typed reason it cannot be read.
+    fn add(&mut self, row: &Row) -> Result<()> {
+        self.horizon = row.try_get(0).map_err(backend)?;
+        self.last = row.try_get(1).map_err(backend)?;
+        let position: i64 = row.try_get(2).map_err(backend)?;
+        let read = stream_of(row).and_then(|(aggregate_type, aggregate_id)| {
+            event_cells(row, 2, aggregate_type, aggregate_id)
+                .map(|cells| (aggregate_type, aggregate_id, cells))
+        });
+        match read {
+            Ok((aggregate_type, aggregate_id, cells)) => self.events.push_event(RecordRef {
+                position: cells.position,
+                aggregate_type,
+                aggregate_id,
+                version: cells.version,
+                event_type: cells.event_type,
+                schema_version: cells.schema_version,
+                payload: cells.payload,
+                metadata: &cells.metadata,
+            }),
+            Err(error @ (Error::Corrupt { .. } | Error::Decode { .. })) => {
+                // A negative position is corrupt too; 0 keeps it before every real one.
+                let position = u64::try_from(position).unwrap_or(0);
+                self.events.push_unreadable(position, error);
             }
+            Err(other) => return Err(other),
         }
-        if let Some(last) = page.last.and_then(|last| u64::try_from(last).ok()) {
-            page.events.set_head(last);
-        }
-        Ok(page)
+        Ok(())
     }
 }
-
-/// Text bytes a feed page makes room for per row: stream, event type, a small payload.
-const PAGE_TEXT_PER_ROW: usize = 96;
 
 /// The stream's type and id of a feed row (its columns 12 and 13).
 fn stream_of(row: &Row) -> Result<(&str, &str)> {
