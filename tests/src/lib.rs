@@ -14,6 +14,7 @@ pub mod process;
 pub mod snapshot_bench;
 pub mod subscription_bench;
 pub mod subscription_suite;
+pub mod transactional_bench;
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -9,7 +9,10 @@
 //!   rows in the same process: [`raw_in_memory`] (`read_all` pages, each payload decoded
 //!   with `serde_json`), [`raw_sqlite`] (one plain rusqlite `SELECT` of the rows in
 //!   position order on the same file), [`raw_postgres`] (one plain tokio-postgres
-//!   `SELECT` likewise); each decodes every payload into [`Ticked`].
+//!   `SELECT` likewise). The raw reads take every column of the envelope a handler sees
+//!   and decode each into a plain value, the payload into [`Ticked`]
+//!   ([`RawColumns::Envelope`], the target's baseline); the SQL ones are also measured
+//!   taking only position, type and payload ([`RawColumns::Narrow`]), for scale.
 //! - Live latency: with a [`Probe`] subscription live, one event at a time is appended
 //!   with `EventStore::append`; the time from the append returning to the handler running
 //!   (the handler sends `Instant::now()` over a channel, paired by the event's number).
@@ -28,9 +31,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 /// Stored events in the catch-up when the program is given no count.
-pub const DEFAULT_EVENTS: u64 = 50_000;
+pub const DEFAULT_EVENTS: u64 = 200_000;
 
-/// Events per stream while seeding (one append each): 50,000 events are 1,000 streams.
+/// Events per stream while seeding (one append each): 200,000 events are 4,000 streams.
 pub const EVENTS_PER_STREAM: u64 = 50;
 
 /// The `SubscriptionOptions::batch_size` values the catch-up is measured with.
@@ -466,7 +469,8 @@ where
 /// The catch-up target: the no-op projection at 70% of the raw feed-read rate at least.
 pub const CATCH_UP_TARGET: f64 = 0.70;
 
-fn thousands(value: f64) -> String {
+/// `value` rounded, with thousands separators.
+pub fn thousands(value: f64) -> String {
     let digits = format!("{:.0}", value.max(0.0));
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
