@@ -90,6 +90,16 @@ pub enum Error {
         source: serde_json::Error,
     },
 
+    /// The stream's aggregate type or id is outside the rule every store applies (too
+    /// long, or holding a NUL character: see [`StreamId`]). Nothing was read or written.
+    #[error("invalid stream {}: {reason}", stream.short())]
+    InvalidStream {
+        /// The stream asked for.
+        stream: StreamId,
+        /// What breaks the rule, with the limit.
+        reason: String,
+    },
+
     /// What the store returned breaks the store's own rules (a version gap, an event of
     /// another stream): the aggregate is not built from it.
     #[error("corrupt stream {stream} at version {version}: {reason}")]

@@ -3,7 +3,18 @@
 
 use std::fmt;
 
+/// The longest aggregate id every store accepts, in bytes of UTF-8.
+pub const MAX_AGGREGATE_ID_BYTES: usize = 1024;
+
+/// The longest aggregate type name every store accepts, in bytes of UTF-8.
+pub const MAX_AGGREGATE_TYPE_BYTES: usize = 255;
+
 /// The stream of one aggregate: its type and its id.
+///
+/// Every store accepts the same streams: an aggregate type of at most
+/// [`MAX_AGGREGATE_TYPE_BYTES`] and an id of at most [`MAX_AGGREGATE_ID_BYTES`], neither
+/// holding a NUL character. Any other stream is refused with
+/// [`Error::InvalidStream`](crate::Error::InvalidStream) before the store is touched.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct StreamId {
     /// The aggregate type, as in `#[aggregate(name = ...)]`.
@@ -18,6 +29,65 @@ impl StreamId {
         StreamId {
             aggregate_type: aggregate_type.into(),
             aggregate_id: aggregate_id.into(),
+        }
+    }
+}
+
+impl StreamId {
+    /// Why no store accepts this stream, if one breaks the rule (see [`StreamId`]).
+    pub fn invalid_reason(&self) -> Option<String> {
+        let parts = [
+            (
+                "aggregate type",
+                &self.aggregate_type,
+                MAX_AGGREGATE_TYPE_BYTES,
+            ),
+            ("aggregate id", &self.aggregate_id, MAX_AGGREGATE_ID_BYTES),
+        ];
+        for (what, text, limit) in parts {
+            if text.len() > limit {
+                return Some(format!(
+                    "the {what} is {} bytes long; every store accepts at most {limit} bytes",
+                    text.len()
+                ));
+            }
+            if text.contains('\0') {
+                return Some(format!(
+                    "the {what} contains a NUL character, which no store accepts"
+                ));
+            }
+        }
+        None
+    }
+
+    /// The stream for a message: an id longer than 64 characters is cut, with its length.
+    pub fn short(&self) -> impl fmt::Display + '_ {
+        Short(self)
+    }
+}
+
+struct Short<'a>(&'a StreamId);
+
+impl fmt::Display for Short<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let StreamId {
+            aggregate_type,
+            aggregate_id,
+        } = self.0;
+        match aggregate_id.char_indices().nth(64) {
+            Some((cut, _)) => write!(
+                f,
+                "{} {}… ({} bytes)",
+                aggregate_type.escape_debug(),
+                aggregate_id[..cut].escape_debug(),
+                aggregate_id.len()
+            ),
+            None => write!(
+                f,
+                "{} {}",
+                aggregate_type.escape_debug(),
+                aggregate_id.escape_debug()
+            ),
         }
     }
 }

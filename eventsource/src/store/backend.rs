@@ -9,6 +9,18 @@ use crate::error::{Error, Result};
 use crate::stream::{ExpectedVersion, StreamId};
 use uuid::Uuid;
 
+/// The stream rule every store applies before any I/O: [`Error::InvalidStream`] for a
+/// stream no store accepts (see [`StreamId`]).
+pub fn check_stream(stream: &StreamId) -> Result<()> {
+    match stream.invalid_reason() {
+        None => Ok(()),
+        Some(reason) => Err(Error::InvalidStream {
+            stream: stream.clone(),
+            reason,
+        }),
+    }
+}
+
 /// The optimistic-concurrency rule: `Ok` when a stream at version `actual` satisfies
 /// `expected`, otherwise [`Error::Conflict`] naming the stream and both versions.
 pub fn check_version(stream: &StreamId, expected: ExpectedVersion, actual: u64) -> Result<()> {

@@ -92,6 +92,7 @@ impl EventStore for InMemoryEventStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome> {
+        backend::check_stream(stream)?;
         let mut log = self.lock();
         let batch_ids: Vec<_> = events.iter().map(|e| e.metadata.event_id).collect();
         let stored: Vec<_> = log
@@ -138,6 +139,7 @@ impl EventStore for InMemoryEventStore {
         stream: &StreamId,
         after_version: u64,
     ) -> Result<Vec<RecordedEvent>> {
+        backend::check_stream(stream)?;
         let log = self.lock();
         Ok(log
             .stream_tail(stream, after_version)
@@ -158,12 +160,14 @@ impl EventStore for InMemoryEventStore {
         T: Send + 'static,
         F: FnMut(&mut T, EventRef<'_>) -> Result<()> + Send + 'static,
     {
+        let checked = backend::check_stream(stream);
         let tail: Vec<Arc<RecordedEvent>> = self
             .lock()
             .stream_tail(stream, after_version)
             .cloned()
             .collect();
         async move {
+            checked?;
             let (mut state, mut apply) = (state, apply);
             for record in &tail {
                 apply(&mut state, EventRef::from(&**record))?;
@@ -173,6 +177,7 @@ impl EventStore for InMemoryEventStore {
     }
 
     async fn stream_version(&self, stream: &StreamId) -> Result<u64> {
+        backend::check_stream(stream)?;
         Ok(self.lock().version(stream))
     }
 

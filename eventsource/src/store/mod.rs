@@ -30,7 +30,9 @@ mod snapshot;
 pub mod sqlite;
 mod subscriptions;
 
-pub use crate::stream::{ExpectedVersion, StreamId};
+pub use crate::stream::{
+    ExpectedVersion, MAX_AGGREGATE_ID_BYTES, MAX_AGGREGATE_TYPE_BYTES, StreamId,
+};
 pub use erased::DynEventStore;
 pub use feed_page::{FeedItem, FeedPage, RecordRef};
 pub use memory::InMemoryEventStore;

@@ -214,6 +214,7 @@ impl EventStore for FsEventStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome> {
+        backend::check_stream(stream)?;
         let stream = stream.clone();
         let appends = !events.is_empty();
         let outcome = self
@@ -230,12 +231,14 @@ impl EventStore for FsEventStore {
         stream: &StreamId,
         after_version: u64,
     ) -> Result<Vec<RecordedEvent>> {
+        backend::check_stream(stream)?;
         let stream = stream.clone();
         self.with_state(move |state| state.read(&stream, after_version, usize::MAX))
             .await
     }
 
     async fn stream_version(&self, stream: &StreamId) -> Result<u64> {
+        backend::check_stream(stream)?;
         Ok(self.shared.lock().index.version(stream))
     }
 

@@ -280,6 +280,7 @@ impl EventStore for PostgresEventStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome> {
+        backend::check_stream(stream)?;
         if events.len() > BATCH_LIMIT {
             return Err(Error::Config(format!(
                 "a batch of {} events for {stream} exceeds the PostgreSQL store's limit of \
@@ -310,6 +311,7 @@ impl EventStore for PostgresEventStore {
         stream: &StreamId,
         after_version: u64,
     ) -> Result<Vec<RecordedEvent>> {
+        backend::check_stream(stream)?;
         let Ok(after) = i64::try_from(after_version) else {
             return Ok(Vec::new());
         };
@@ -329,6 +331,7 @@ impl EventStore for PostgresEventStore {
         T: Send + 'static,
         F: FnMut(&mut T, EventRef<'_>) -> Result<()> + Send + 'static,
     {
+        backend::check_stream(stream)?;
         let Ok(after) = i64::try_from(after_version) else {
             return Ok(state);
         };
@@ -338,6 +341,7 @@ impl EventStore for PostgresEventStore {
     }
 
     async fn stream_version(&self, stream: &StreamId) -> Result<u64> {
+        backend::check_stream(stream)?;
         let client = self.client().await?;
         let result = reads::stream_version(&client, &self.inner.sql, stream).await;
         release(client, result)

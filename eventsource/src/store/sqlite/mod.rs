@@ -212,6 +212,7 @@ impl EventStore for SqliteEventStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome> {
+        backend::check_stream(stream)?;
         let stream = stream.clone();
         let outcome = self
             .db
@@ -228,6 +229,7 @@ impl EventStore for SqliteEventStore {
         stream: &StreamId,
         after_version: u64,
     ) -> Result<Vec<RecordedEvent>> {
+        backend::check_stream(stream)?;
         let stream = stream.clone();
         self.db
             .read(move |connection| {
@@ -237,6 +239,7 @@ impl EventStore for SqliteEventStore {
     }
 
     async fn stream_version(&self, stream: &StreamId) -> Result<u64> {
+        backend::check_stream(stream)?;
         let stream = stream.clone();
         self.db
             .read(move |connection| events::stream_version(connection, &stream))
@@ -254,6 +257,7 @@ impl EventStore for SqliteEventStore {
         T: Send + 'static,
         F: FnMut(&mut T, EventRef<'_>) -> Result<()> + Send + 'static,
     {
+        backend::check_stream(stream)?;
         let stream = stream.clone();
         self.db
             .read(move |connection| {

@@ -1,8 +1,9 @@
 //! What goes in comes back: payloads, metadata, stream identities and sizes.
 
 use super::support::*;
+use crate::error::Error;
 use crate::event::EventMetadata;
-use crate::store::{ExpectedVersion, StreamId};
+use crate::store::{ExpectedVersion, MAX_AGGREGATE_ID_BYTES, MAX_AGGREGATE_TYPE_BYTES, StreamId};
 use crate::testkit::fixtures::{raw, raw_event, raw_events, task_stream};
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -161,4 +162,63 @@ pub async fn stream_ids_differing_in_case_or_spaces_are_distinct<S: Store>(store
         assert_eq!(read.len(), 1, "{stream:?}");
         assert_eq!(&read[0].stream, stream);
     }
+}
+
+/// A stream whose aggregate type and id are as long as the rule allows
+/// ([`MAX_AGGREGATE_TYPE_BYTES`], [`MAX_AGGREGATE_ID_BYTES`]) is stored and read like any
+/// other, even when the id does not compress (random hex).
+pub async fn streams_up_to_the_id_limits_round_trip<S: Store>(store: S) {
+    let mut id = String::new();
+    while id.len() < MAX_AGGREGATE_ID_BYTES {
+        id.push_str(&Uuid::new_v4().simple().to_string());
+    }
+    id.truncate(MAX_AGGREGATE_ID_BYTES);
+    let aggregate_type = "T".repeat(MAX_AGGREGATE_TYPE_BYTES);
+    let stream = StreamId::new(aggregate_type, id);
+    let outcome = append(&store, &stream, ExpectedVersion::NoStream, raw_events(2))
+        .await
+        .unwrap();
+    assert_eq!(outcome.version(), Some(2));
+    assert_eq!(version(&store, &stream).await, 2);
+    let read = store.read_stream(&stream, 0).await.unwrap();
+    assert_eq!(read.len(), 2);
+    assert!(read.iter().all(|event| event.stream == stream));
+}
+
+/// An aggregate id over [`MAX_AGGREGATE_ID_BYTES`], a type over
+/// [`MAX_AGGREGATE_TYPE_BYTES`], or a NUL character in either, is refused by every
+/// operation with [`Error::InvalidStream`] naming the limit, and nothing is written.
+pub async fn streams_outside_the_id_rule_are_refused_before_any_write<S: Store>(store: S) {
+    let feed_before = store.read_all(0, usize::MAX).await.unwrap().len();
+    let too_long_id = "i".repeat(MAX_AGGREGATE_ID_BYTES + 1);
+    let too_long_type = "T".repeat(MAX_AGGREGATE_TYPE_BYTES + 1);
+    let cases = [
+        (StreamId::new("Task", too_long_id), "1024 bytes"),
+        (StreamId::new(too_long_type, "t-1"), "255 bytes"),
+        (StreamId::new("Task", "t\0-1"), "NUL"),
+        (StreamId::new("Ta\0sk", "t-1"), "NUL"),
+    ];
+    for (stream, named) in cases {
+        let refused = |result: Result<(), Error>, operation: &str| match result {
+            Err(Error::InvalidStream { stream: s, reason }) => {
+                assert_eq!(s, stream, "{operation}");
+                assert!(reason.contains(named), "{operation}: {reason}");
+            }
+            other => panic!(
+                "{operation} on {}: expected InvalidStream, got {other:?}",
+                stream.short()
+            ),
+        };
+        let appended = append(&store, &stream, ExpectedVersion::Any, raw_events(1)).await;
+        refused(appended.map(drop), "append");
+        refused(store.read_stream(&stream, 0).await.map(drop), "read_stream");
+        refused(
+            store.stream_version(&stream).await.map(drop),
+            "stream_version",
+        );
+    }
+    assert_eq!(
+        store.read_all(0, usize::MAX).await.unwrap().len(),
+        feed_before
+    );
 }

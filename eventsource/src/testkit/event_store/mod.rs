@@ -81,6 +81,8 @@ macro_rules! event_store_conformance {
             feed_after_the_end_is_empty,
             metadata_round_trips,
             payload_and_metadata_keep_unicode_and_control_characters,
+            streams_up_to_the_id_limits_round_trip,
+            streams_outside_the_id_rule_are_refused_before_any_write,
             same_id_of_two_aggregate_types_are_two_streams,
             many_streams_keep_their_own_versions,
             ten_thousand_events_in_one_stream,
