@@ -88,10 +88,11 @@ pub fn classify_batch(
         stream: stream.clone(),
         event_id,
     };
-    for (i, id) in batch_ids.iter().enumerate() {
-        if batch_ids[..i].contains(id) {
-            return Err(duplicate(*id));
-        }
+    // Sorted copies: the checks below cost n log n in the batch, not n².
+    let mut sorted_ids = batch_ids.to_vec();
+    sorted_ids.sort_unstable();
+    if let Some(pair) = sorted_ids.windows(2).find(|pair| pair[0] == pair[1]) {
+        return Err(duplicate(pair[0]));
     }
     let Some(&first_id) = batch_ids.first() else {
         return Ok(BatchIdentity::New);
@@ -99,7 +100,14 @@ pub fn classify_batch(
     if stored.is_empty() {
         return Ok(BatchIdentity::New);
     }
-    let version_of = |id: &Uuid| stored.iter().find(|(s, _)| s == id).map(|(_, v)| *v);
+    let mut by_id = stored.to_vec();
+    by_id.sort_unstable();
+    let version_of = |id: &Uuid| {
+        by_id
+            .binary_search_by_key(id, |(stored_id, _)| *stored_id)
+            .ok()
+            .map(|at| by_id[at].1)
+    };
     let Some(first_version) = version_of(&first_id) else {
         return Err(duplicate(stored[0].0));
     };

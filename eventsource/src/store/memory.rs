@@ -12,6 +12,7 @@ use crate::stream::{ExpectedVersion, StreamId};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
+use uuid::Uuid;
 
 /// An event store kept in memory. Cloning it gives another handle to the same events.
 ///
@@ -34,8 +35,17 @@ struct Log {
     /// Every event in commit order; an event's position is its index + 1. Shared, so a
     /// replay takes pointers under the lock and decodes after releasing it.
     events: Vec<Arc<RecordedEvent>>,
-    /// For each stream, the indexes of its events in version order.
-    streams: HashMap<StreamId, Vec<usize>>,
+    /// For each stream, its events and their ids.
+    streams: HashMap<StreamId, StreamIndex>,
+}
+
+/// One stream of the log.
+#[derive(Debug, Default)]
+struct StreamIndex {
+    /// The indexes of its events in the log, in version order.
+    events: Vec<usize>,
+    /// Each stored event id and its version: an append looks up only its own ids.
+    ids: HashMap<Uuid, u64>,
 }
 
 impl InMemoryEventStore {
@@ -61,15 +71,19 @@ impl InMemoryEventStore {
 
 impl Log {
     fn version(&self, stream: &StreamId) -> u64 {
-        self.streams.get(stream).map_or(0, |s| s.len() as u64)
-    }
-
-    fn stream_events(&self, stream: &StreamId) -> impl Iterator<Item = &RecordedEvent> {
         self.streams
             .get(stream)
-            .into_iter()
-            .flatten()
-            .map(|&i| &*self.events[i])
+            .map_or(0, |s| s.events.len() as u64)
+    }
+
+    /// `(event id, version)` of those of `ids` the stream stores.
+    fn stored_ids(&self, stream: &StreamId, ids: &[Uuid]) -> Vec<(Uuid, u64)> {
+        let Some(index) = self.streams.get(stream) else {
+            return Vec::new();
+        };
+        ids.iter()
+            .filter_map(|id| index.ids.get(id).map(|version| (*id, *version)))
+            .collect()
     }
 
     /// The stream's events after `after_version`, by slicing its index list: reading the
@@ -79,7 +93,10 @@ impl Log {
         stream: &StreamId,
         after_version: u64,
     ) -> impl Iterator<Item = &Arc<RecordedEvent>> {
-        let indexes = self.streams.get(stream).map_or(&[][..], Vec::as_slice);
+        let indexes = self
+            .streams
+            .get(stream)
+            .map_or(&[][..], |s| s.events.as_slice());
         let start = usize::try_from(after_version).map_or(indexes.len(), |v| v.min(indexes.len()));
         indexes[start..].iter().map(|&i| &self.events[i])
     }
@@ -95,11 +112,7 @@ impl EventStore for InMemoryEventStore {
         backend::check_stream(stream)?;
         let mut log = self.lock();
         let batch_ids: Vec<_> = events.iter().map(|e| e.metadata.event_id).collect();
-        let stored: Vec<_> = log
-            .stream_events(stream)
-            .filter(|r| batch_ids.contains(&r.metadata.event_id))
-            .map(|r| (r.metadata.event_id, r.version))
-            .collect();
+        let stored = log.stored_ids(stream, &batch_ids);
         if let BatchIdentity::Retry { first_version } =
             classify_batch(stream, expected, &batch_ids, &stored)?
         {
@@ -117,12 +130,20 @@ impl EventStore for InMemoryEventStore {
         backend::check_version(stream, expected, actual)?;
         let mut records = Vec::with_capacity(events.len());
         let appends = !events.is_empty();
-        for (event, version) in events.into_iter().zip(actual + 1..) {
-            let index = log.events.len();
-            let record = backend::record(event, stream.clone(), version, index as u64 + 1);
-            records.push(record.clone());
-            log.events.push(Arc::new(record));
-            log.streams.entry(stream.clone()).or_default().push(index);
+        if appends {
+            let Log {
+                events: log_events,
+                streams,
+            } = &mut *log;
+            let entry = streams.entry(stream.clone()).or_default();
+            for (event, version) in events.into_iter().zip(actual + 1..) {
+                let index = log_events.len();
+                let record = backend::record(event, stream.clone(), version, index as u64 + 1);
+                entry.ids.insert(record.metadata.event_id, version);
+                entry.events.push(index);
+                records.push(record.clone());
+                log_events.push(Arc::new(record));
+            }
         }
         drop(log);
         if appends {
