@@ -914,3 +914,36 @@ mod large_feed_reads {
         assert_eq!(positions, (1..=3_000).collect::<Vec<u64>>());
     }
 }
+
+/// A dropped append is stored or not, never half and never twice: the same batch appended
+/// again either stores it or finds it stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_append_is_stored_at_most_once() {
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+    let store = TempSqliteStore::new().await.unwrap();
+    let events = raw_events(3);
+    for _ in 0..20 {
+        let stream = task_stream();
+        {
+            let append = store.append(&stream, ExpectedVersion::NoStream, events.clone());
+            let mut append = pin!(append);
+            let mut context = Context::from_waker(Waker::noop());
+            // Polled once (the batch goes to the connection), then dropped unfinished.
+            if let Poll::Ready(result) = append.as_mut().poll(&mut context) {
+                result.unwrap();
+            }
+        }
+        let again = store
+            .append(&stream, ExpectedVersion::NoStream, events.clone())
+            .await;
+        // The connection runs jobs in order: the dropped batch is stored first, and the
+        // same batch again is recognised as a retry.
+        let outcome = again.unwrap();
+        assert_eq!(outcome.version(), Some(3));
+        assert!(outcome.already_stored);
+        let stored = store.read_stream(&stream, 0).await.unwrap();
+        assert_eq!(stored.len(), 3);
+    }
+}

@@ -57,6 +57,10 @@ use std::future::Future;
 ///   is a retry: it succeeds with [`AppendOutcome::already_stored`] and writes nothing. A
 ///   batch that only partly matches stored ids fails with [`Error::DuplicateEventId`].
 /// - An empty batch writes nothing (the version is still checked).
+/// - An append whose future is dropped before it completes may have been stored or not
+///   (the built-in stores hand the batch to their connection when first polled). Nothing
+///   is ever stored twice: append the same batch again (the same event ids) to find out,
+///   and it either stores it or reports [`AppendOutcome::already_stored`].
 /// - Global positions increase strictly in commit order, as readers see them.
 pub trait EventStore: Send + Sync + 'static {
     /// Appends `events` to `stream` atomically if its version satisfies `expected`.

@@ -12,7 +12,8 @@ use super::migrations;
 use crate::error::{Error, Result};
 use rusqlite::{Connection, OpenFlags};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
 use tokio::sync::oneshot;
 
 /// How many prepared statements each connection keeps.
@@ -171,11 +172,15 @@ fn retry_while_busy<T>(
 
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 
+/// The most jobs waiting for one connection.
+const QUEUE: usize = 256;
+
 /// Drives one connection.
 #[derive(Debug)]
 enum Worker {
-    /// A thread that owns the connection and runs jobs in order. It ends, closing the
-    /// connection, when the last handle is dropped.
+    /// A thread that owns the connection and runs jobs in order, from a queue of at most
+    /// [`QUEUE`] jobs: a caller waits for room (backpressure) instead of piling up work.
+    /// It ends, closing the connection, when the last handle is dropped.
     Thread(mpsc::Sender<Job>),
     /// The connection behind a mutex, used from tokio's blocking pool.
     Blocking(Arc<Mutex<Connection>>),
@@ -194,7 +199,7 @@ impl Worker {
     ) -> Result<Self> {
         match threading {
             Threading::DedicatedThread => {
-                let (jobs, queue) = mpsc::channel::<Job>();
+                let (jobs, mut queue) = mpsc::channel::<Job>(QUEUE);
                 let (opened_tx, opened) = oneshot::channel();
                 std::thread::Builder::new()
                     .name(name.to_owned())
@@ -209,7 +214,7 @@ impl Worker {
                                 return;
                             }
                         };
-                        while let Ok(job) = queue.recv() {
+                        while let Some(job) = queue.blocking_recv() {
                             job(&mut connection);
                         }
                     })
@@ -245,6 +250,7 @@ impl Worker {
                     // has rolled back any transaction on the way out.
                     let _ = reply.send(catch_unwind(AssertUnwindSafe(|| job(connection))));
                 }))
+                .await
                 .map_err(|_| stopped())?;
                 match answer.await {
                     Ok(Ok(result)) => result,
