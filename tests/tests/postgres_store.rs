@@ -1359,3 +1359,51 @@ async fn a_server_error_displays_what_the_server_said() {
         "{shown}"
     );
 }
+
+/// A stored stream with a gap (versions 1, 2, 4) is corrupt, with the same wording as on
+/// SQLite, both when read and when replayed for a load: never a shorter aggregate.
+#[tokio::test]
+async fn a_version_gap_is_a_corrupt_stream_in_the_shared_wording() {
+    let Some(store) = pg_store().await else {
+        return;
+    };
+    let stream = task_stream();
+    store
+        .append(&stream, ExpectedVersion::NoStream, raw_events(4))
+        .await
+        .unwrap();
+    let deleted = admin_of(&store)
+        .await
+        .execute(
+            &format!(
+                "DELETE FROM \"{}\".events WHERE aggregate_id = $1 AND version = 3",
+                store.schema_name()
+            ),
+            &[&stream.aggregate_id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(deleted, 1);
+    let wording = "version 3 is missing: the next stored event is version 4";
+    let read = store.read_stream(&stream, 0).await;
+    assert!(
+        matches!(&read, Err(Error::Corrupt { version: 3, reason, .. }) if reason == wording),
+        "{read:?}"
+    );
+    let replayed = store
+        .replay_stream(&stream, 0, 0u64, |count: &mut u64, _| {
+            *count += 1;
+            Ok(())
+        })
+        .await;
+    assert!(
+        matches!(&replayed, Err(Error::Corrupt { version: 3, reason, .. }) if reason == wording),
+        "{replayed:?}"
+    );
+    // After the gap's start, reads still refuse the gap.
+    let after_two = store.read_stream(&stream, 2).await;
+    assert!(
+        matches!(after_two, Err(Error::Corrupt { version: 3, .. })),
+        "{after_two:?}"
+    );
+}

@@ -464,7 +464,13 @@ mod corrupt_rows {
             &["version 2 is missing"],
         );
         let read = store.read_stream(&stream, 0).await;
-        assert_corrupt(read, &stream, 2, &["version 2 is missing"]);
+        // The wording every store shares (`backend::check_next_version`).
+        assert_corrupt(
+            read,
+            &stream,
+            2,
+            &["version 2 is missing: the next stored event is version 3"],
+        );
     }
 
     #[tokio::test]

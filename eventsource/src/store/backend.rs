@@ -21,6 +21,20 @@ pub fn check_stream(stream: &StreamId) -> Result<()> {
     }
 }
 
+/// The gap rule of stream reads: the event read where version `expected` should come
+/// must be that version; otherwise [`Error::Corrupt`] says which version is missing (a row
+/// was lost or renumbered). The same check and wording on every store.
+pub fn check_next_version(stream: &StreamId, expected: u64, found: u64) -> Result<()> {
+    if found == expected {
+        return Ok(());
+    }
+    Err(Error::Corrupt {
+        stream: stream.clone(),
+        version: expected,
+        reason: format!("version {expected} is missing: the next stored event is version {found}"),
+    })
+}
+
 /// The optimistic-concurrency rule: `Ok` when a stream at version `actual` satisfies
 /// `expected`, otherwise [`Error::Conflict`] naming the stream and both versions.
 pub fn check_version(stream: &StreamId, expected: ExpectedVersion, actual: u64) -> Result<()> {

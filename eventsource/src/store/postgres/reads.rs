@@ -4,6 +4,7 @@ use super::errors::backend;
 use super::rows::{column, corrupt, decode_event, decode_rows, stream_version_from};
 use super::sql::Sql;
 use crate::error::Result;
+use crate::store::backend::check_next_version;
 use crate::store::{EventRef, RecordedEvent, StreamId};
 use deadpool_postgres::Object;
 use futures_core::Stream;
@@ -23,8 +24,12 @@ pub(super) async fn read_stream(
         .await
         .map_err(backend)?;
     let params: [&(dyn ToSql + Sync); 3] = [&stream.aggregate_type, &stream.aggregate_id, &after];
+    let mut expected = u64::try_from(after).unwrap_or(0);
     decode_rows(client, &statement, params, |row| {
-        decode_event(row, 0, stream.clone())
+        let record = decode_event(row, 0, stream.clone())?;
+        expected += 1;
+        check_next_version(stream, expected, record.version)?;
+        Ok(record)
     })
     .await
 }
@@ -52,9 +57,12 @@ where
         .await
         .map_err(backend)?;
     let mut rows = pin!(rows);
+    let mut expected = u64::try_from(after).unwrap_or(0);
     while let Some(row) = poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
         let row = row.map_err(backend)?;
         let version = stream_version_from(column(&row, 0, stream, 0, "version")?, stream)?;
+        expected += 1;
+        check_next_version(stream, expected, version)?;
         let schema_version: i64 = column(&row, 2, stream, version, "schema_version")?;
         let schema_version = u32::try_from(schema_version).map_err(|_| {
             corrupt(

@@ -206,9 +206,7 @@ pub(super) fn read_stream_range(
     while let Some(row) = found.next().map_err(backend)? {
         let expected_version = after_version + records.len() as u64 + 1;
         let record = rows::record(row, stream.clone(), expected_version)?;
-        if record.version != expected_version {
-            return Err(missing_version(stream, expected_version, record.version));
-        }
+        kit::check_next_version(stream, expected_version, record.version)?;
         records.push(record);
     }
     Ok(records)
@@ -236,9 +234,7 @@ pub(super) fn replay_stream<T>(
     while let Some(row) = found.next().map_err(backend)? {
         expected_version += 1;
         let event = rows::event_ref(row, stream, expected_version)?;
-        if event.version != expected_version {
-            return Err(missing_version(stream, expected_version, event.version));
-        }
+        kit::check_next_version(stream, expected_version, event.version)?;
         apply(state, event)?;
     }
     Ok(())
@@ -346,16 +342,6 @@ pub(super) fn head_position_of(connection: &Connection) -> Result<u64> {
         .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
         .map_err(backend)?;
     Ok(head.and_then(|p| u64::try_from(p).ok()).unwrap_or(0))
-}
-
-/// A stream read found `found` where version `expected` should be: a row was lost or
-/// renumbered.
-fn missing_version(stream: &StreamId, expected: u64, found: u64) -> Error {
-    Error::Corrupt {
-        stream: stream.clone(),
-        version: expected,
-        reason: format!("version {expected} is missing: the next stored event is version {found}"),
-    }
 }
 
 /// SQLite integers are `i64`; larger values (never reached by a real stream) saturate.
