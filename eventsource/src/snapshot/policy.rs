@@ -11,7 +11,9 @@ pub enum SnapshotMode {
     #[default]
     Sync,
     /// On a tokio task: `save` serialises the state, hands the write to the task and
-    /// returns without waiting. A failure is logged.
+    /// returns without waiting. A failure is logged. At most four writes run at once, a
+    /// stream's one at a time; a stream keeps one snapshot waiting, the newest (a later
+    /// one replaces it), and past 1,024 waiting snapshots a new one is dropped and logged.
     /// [`Repository::wait_for_snapshots`](crate::Repository::wait_for_snapshots) awaits
     /// the pending writes (for tests and shutdown).
     Background,

@@ -13,6 +13,7 @@ use crate::root::AggregateRoot;
 use crate::store::{Snapshot, SnapshotStore};
 use crate::stream::StreamId;
 use crate::time::now_micros;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::task::{JoinError, JoinSet};
@@ -25,7 +26,7 @@ pub(crate) struct Snapshotter<A> {
     schema_version: u32,
     encode: fn(&A) -> serde_json::Result<String>,
     decode: fn(&str) -> serde_json::Result<A>,
-    background: Background,
+    background: Arc<Background>,
 }
 
 impl<A> fmt::Debug for Snapshotter<A> {
@@ -45,7 +46,7 @@ impl<A: Snapshottable> Snapshotter<A> {
             schema_version: A::SNAPSHOT_VERSION,
             encode: encode_state::<A>,
             decode: decode_state::<A>,
-            background: Background::default(),
+            background: Arc::default(),
         }
     }
 }
@@ -131,14 +132,15 @@ impl<A: Aggregate> Snapshotter<A> {
                 return;
             }
         };
-        let write = write(Arc::clone(&self.store), snapshot);
         if self.policy.mode() == SnapshotMode::Background {
             match tokio::runtime::Handle::try_current() {
-                Ok(runtime) => return self.background.spawn(&runtime, write),
+                Ok(runtime) => {
+                    return self.background.schedule(&runtime, &self.store, snapshot);
+                }
                 Err(_) => tracing::debug!(%stream, "no tokio runtime: writing the snapshot now"),
             }
         }
-        write.await;
+        write(Arc::clone(&self.store), snapshot).await;
     }
 
     /// Waits for the background writes scheduled so far; returns how many there were since
@@ -169,8 +171,17 @@ async fn write(store: Arc<dyn SnapshotStore>, snapshot: Snapshot) {
     .await
 }
 
-/// The background snapshot writes: those still running, and how many finished since the
-/// last [`wait`](Self::wait).
+/// The most background snapshot writes running at once.
+const WRITERS: usize = 4;
+
+/// The most snapshots waiting for a writer. Past it a new one is dropped (and logged): a
+/// snapshot is a cache, and the stream's next crossing takes another.
+const WAITING: usize = 1024;
+
+/// The background snapshot writes: at most [`WRITERS`] tasks take the waiting snapshots
+/// one after another, one stream at a time. A stream keeps one waiting snapshot, the
+/// newest: a later one replaces it (coalescing), so a hot stream costs one write at a
+/// time, never a task per save.
 #[derive(Default)]
 struct Background {
     tasks: Mutex<Tasks>,
@@ -179,41 +190,99 @@ struct Background {
 #[derive(Default)]
 struct Tasks {
     running: Detached,
-    finished: usize,
+    writers: usize,
+    /// The newest waiting snapshot of each stream, and the streams in the order they came.
+    waiting: HashMap<StreamId, Snapshot>,
+    order: VecDeque<StreamId>,
+    /// Streams a writer is storing a snapshot of now.
+    writing: HashSet<StreamId>,
+    /// Snapshots scheduled since the last [`wait`](Background::wait).
+    scheduled: usize,
 }
 
 impl Background {
-    fn spawn(
-        &self,
+    fn schedule(
+        self: &Arc<Self>,
         runtime: &tokio::runtime::Handle,
-        write: impl Future<Output = ()> + Send + 'static,
+        store: &Arc<dyn SnapshotStore>,
+        snapshot: Snapshot,
     ) {
         let mut tasks = self.lock();
-        // Reap what finished so the set stays as small as the writes in flight.
+        // Reap what finished so the set stays as small as the writers alive.
         while let Some(result) = tasks.running.0.try_join_next() {
-            report(result);
-            tasks.finished += 1;
+            report(result, &mut tasks);
         }
-        tasks.running.0.spawn_on(write, runtime);
+        tasks.scheduled += 1;
+        if let Some(waiting) = tasks.waiting.get_mut(&snapshot.stream) {
+            if snapshot.version > waiting.version {
+                *waiting = snapshot;
+            }
+            return;
+        }
+        if tasks.waiting.len() >= WAITING {
+            tracing::debug!(
+                stream = %snapshot.stream,
+                version = snapshot.version,
+                "too many snapshots waiting to be written; this one is dropped"
+            );
+            return;
+        }
+        tasks.order.push_back(snapshot.stream.clone());
+        tasks.waiting.insert(snapshot.stream.clone(), snapshot);
+        if tasks.writers < WRITERS {
+            tasks.writers += 1;
+            let writer = Arc::clone(self).write_waiting(Arc::clone(store));
+            tasks.running.0.spawn_on(writer, runtime);
+        }
+    }
+
+    /// One writer: stores waiting snapshots until none is left that no other writer's
+    /// stream holds.
+    async fn write_waiting(self: Arc<Self>, store: Arc<dyn SnapshotStore>) {
+        let mut done: Option<StreamId> = None;
+        loop {
+            let next = {
+                let mut tasks = self.lock();
+                if let Some(stream) = done.take() {
+                    tasks.writing.remove(&stream);
+                }
+                let free = tasks
+                    .order
+                    .iter()
+                    .position(|stream| !tasks.writing.contains(stream));
+                match free.and_then(|at| tasks.order.remove(at)) {
+                    Some(stream) => {
+                        let snapshot = tasks.waiting.remove(&stream);
+                        tasks.writing.insert(stream);
+                        snapshot
+                    }
+                    None => {
+                        tasks.writers -= 1;
+                        None
+                    }
+                }
+            };
+            let Some(snapshot) = next else { return };
+            done = Some(snapshot.stream.clone());
+            write(Arc::clone(&store), snapshot).await;
+        }
     }
 
     async fn wait(&self) -> usize {
-        let (mut running, mut count) = {
-            let mut tasks = self.lock();
-            (
-                std::mem::take(&mut tasks.running),
-                std::mem::take(&mut tasks.finished),
-            )
-        };
-        while let Some(result) = running.0.join_next().await {
-            report(result);
-            count += 1;
+        loop {
+            let mut running = std::mem::take(&mut self.lock().running);
+            if running.0.is_empty() {
+                break;
+            }
+            while let Some(result) = running.0.join_next().await {
+                report(result, &mut self.lock());
+            }
         }
-        count
+        std::mem::take(&mut self.lock().scheduled)
     }
 
     fn lock(&self) -> MutexGuard<'_, Tasks> {
-        // Each critical section is a push or a take; a poisoned set is still consistent.
+        // Each critical section leaves the queue consistent; a poisoned one still is.
         self.tasks
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -231,8 +300,10 @@ impl Drop for Detached {
     }
 }
 
-fn report(result: Result<(), JoinError>) {
+fn report(result: Result<(), JoinError>, tasks: &mut Tasks) {
     if let Err(error) = result {
+        // The writer is gone without counting itself out.
+        tasks.writers = tasks.writers.saturating_sub(1);
         tracing::warn!(%error, "a background snapshot write did not finish");
     }
 }

@@ -76,6 +76,7 @@ macro_rules! snapshot_behaviour_conformance {
             a_failing_snapshot_store_never_fails_a_save,
             background_save_returns_before_the_snapshot_is_written,
             waiting_counts_background_snapshots_that_already_finished,
+            a_hot_stream_keeps_one_snapshot_waiting_the_newest,
             create_snapshot_without_a_snapshot_store_is_a_typed_error,
             create_snapshot_works_in_manual_mode_and_returns_the_snapshot,
             create_snapshot_replaces_the_previous_one,
