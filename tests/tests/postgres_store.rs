@@ -1407,3 +1407,36 @@ async fn a_version_gap_is_a_corrupt_stream_in_the_shared_wording() {
         "{after_two:?}"
     );
 }
+
+/// A negative stream version in the database (a corrupt row) is a typed error on append,
+/// never a version wrapped around to a huge number.
+#[tokio::test]
+async fn a_negative_stored_stream_version_is_corrupt_on_append() {
+    let Some(store) = pg_store().await else {
+        return;
+    };
+    let stream = task_stream();
+    store
+        .append(&stream, ExpectedVersion::NoStream, raw_events(1))
+        .await
+        .unwrap();
+    let changed = admin_of(&store)
+        .await
+        .execute(
+            &format!(
+                "UPDATE \"{}\".streams SET version = -5 WHERE aggregate_id = $1",
+                store.schema_name()
+            ),
+            &[&stream.aggregate_id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(changed, 1);
+    let appended = store
+        .append(&stream, ExpectedVersion::Any, raw_events(1))
+        .await;
+    assert!(
+        matches!(&appended, Err(Error::Corrupt { reason, .. }) if reason.contains("the append returned a negative version")),
+        "{appended:?}"
+    );
+}

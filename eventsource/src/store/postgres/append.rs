@@ -71,7 +71,7 @@ impl Appender<'_> {
             notifier.appended();
         }
         Ok(AppendOutcome {
-            records: written.records(stream, events),
+            records: written.records(stream, events)?,
             already_stored: false,
         })
     }

@@ -132,14 +132,25 @@ impl Written {
         })
     }
 
-    pub(super) fn records(&self, stream: &StreamId, events: Vec<NewEvent>) -> Vec<RecordedEvent> {
-        events
+    /// The records of the written batch; a negative version or position base from the
+    /// server (a corrupt stream) is [`Error::Corrupt`](crate::Error::Corrupt).
+    pub(super) fn records(
+        &self,
+        stream: &StreamId,
+        events: Vec<NewEvent>,
+    ) -> crate::error::Result<Vec<RecordedEvent>> {
+        let corrupt = |what: &str, value: i64| crate::error::Error::Corrupt {
+            stream: stream.clone(),
+            version: 0,
+            reason: format!("the append returned a negative {what} ({value})"),
+        };
+        let base = u64::try_from(self.base).map_err(|_| corrupt("version", self.base))?;
+        let position_base = u64::try_from(self.position_base)
+            .map_err(|_| corrupt("position", self.position_base))?;
+        Ok(events
             .into_iter()
             .zip(1u64..)
-            .map(|(event, i)| {
-                let (version, position) = (self.base as u64 + i, self.position_base as u64 + i);
-                record(event, stream.clone(), version, position)
-            })
-            .collect()
+            .map(|(event, i)| record(event, stream.clone(), base + i, position_base + i))
+            .collect())
     }
 }
