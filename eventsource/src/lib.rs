@@ -97,11 +97,19 @@
 //! replay and a `tracing` warning, and a failing snapshot store never fails a save.
 //! # Stores
 //!
-//! [`InMemoryEventStore`] keeps events in memory, for tests and single-process programs.
-//! [`SqliteEventStore`] (feature `sqlite`, on by default; SQLite is compiled in) keeps them
-//! in a file, durable and shared by processes: `SqliteEventStore::open("events.db").await?`
-//! gives a store to hand to [`Repository::new`]. Both pass the same conformance suite,
-//! published for the authors of other stores as `eventsource::testkit` (feature `testkit`).
+//! - [`InMemoryEventStore`] and [`InMemorySnapshotStore`] keep events and snapshots in
+//!   memory, for tests and single-process programs.
+//! - [`SqliteEventStore`] and [`SqliteSnapshotStore`] (feature `sqlite`, on by default;
+//!   SQLite is compiled in) keep them in a file, durable and shared by processes:
+//!   `SqliteEventStore::open("events.db").await?` gives a store to hand to
+//!   [`Repository::new`].
+//! - `PostgresEventStore` and `PostgresSnapshotStore` (feature `postgres`) keep them in a
+//!   PostgreSQL schema, for several processes on several machines.
+//! - [`store::DynEventStore`] is any of them chosen at run time.
+//!
+//! Every store passes the same conformance kit, published for the authors of other stores
+//! as `eventsource::testkit` (feature `testkit`); the repository's `examples/` hold a
+//! file-system store built on it.
 //!
 //! # Testing
 //!
@@ -127,6 +135,7 @@
 //! in the same store: see [`subscription`].
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 extern crate self as eventsource;
 
@@ -164,7 +173,7 @@ pub use event::{DomainEvent, EventContext, EventMetadata};
 pub use future::BoxFuture;
 pub use publish::EventPublisher;
 pub use repository::caching::{CacheOptions, CacheStats, CachingRepository};
-pub use repository::locking::{Locked, LockingRepository};
+pub use repository::locking::{DEFAULT_LOCK_TIMEOUT, Locked, LockingRepository};
 pub use repository::state_stored::StateStoredRepository;
 pub use repository::{Repository, UpdateError};
 pub use retry::RetryPolicy;
