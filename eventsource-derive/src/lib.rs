@@ -13,26 +13,25 @@ mod symbol;
 
 use proc_macro::TokenStream;
 
-/// Marks a struct or enum as a domain event. See `eventsource::event`.
+/// The `#[event]` attribute of the `eventsource` crate, which documents it.
 #[proc_macro_attribute]
 pub fn event(args: TokenStream, item: TokenStream) -> TokenStream {
     event::expand(args.into(), item.into()).into()
 }
 
-/// Derives `eventsource::Aggregate`. See `eventsource::Aggregate`.
+/// The `Aggregate` derive of the `eventsource` crate, which documents it.
 #[proc_macro_derive(Aggregate, attributes(aggregate))]
 pub fn derive_aggregate(input: TokenStream) -> TokenStream {
     aggregate::expand(input.into()).into()
 }
 
-/// Turns the functions of an `impl` block into event handlers. See `eventsource::apply`.
+/// The `#[apply]` attribute of the `eventsource` crate, which documents it.
 #[proc_macro_attribute]
 pub fn apply(args: TokenStream, item: TokenStream) -> TokenStream {
     apply::expand(args.into(), item.into()).into()
 }
 
-/// Implements `eventsource::Projection` from the handlers of an `impl` block. See
-/// `eventsource::projection`.
+/// The `#[projection]` attribute of the `eventsource` crate, which documents it.
 #[proc_macro_attribute]
 pub fn projection(args: TokenStream, item: TokenStream) -> TokenStream {
     projection::expand(args.into(), item.into()).into()
