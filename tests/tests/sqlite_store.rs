@@ -297,10 +297,11 @@ mod migrations {
             [
                 (1, "events".into()),
                 (2, "snapshots".into()),
-                (3, "subscriptions".into())
+                (3, "subscriptions".into()),
+                (4, "aggregate states".into())
             ]
         );
-        assert_eq!(SqliteEventStore::SCHEMA_VERSION, 3);
+        assert_eq!(SqliteEventStore::SCHEMA_VERSION, 4);
     }
 
     #[tokio::test]

@@ -90,6 +90,20 @@ CREATE TABLE {schema}.parked (
 );
 "#,
     },
+    Migration {
+        version: 3,
+        description: "aggregate states",
+        sql: r#"
+CREATE TABLE {schema}.states (
+    aggregate_type text    NOT NULL,
+    aggregate_id   text    NOT NULL,
+    version        bigint  NOT NULL CHECK (version > 0),
+    schema_version integer NOT NULL,
+    state          text    NOT NULL,
+    PRIMARY KEY (aggregate_type, aggregate_id)
+);
+"#,
+    },
 ];
 
 /// `server_version_num` of PostgreSQL 13, the first with `xid8` snapshot functions.

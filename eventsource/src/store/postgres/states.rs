@@ -35,24 +35,10 @@ impl fmt::Debug for PostgresStateStore {
 
 impl PostgresEventStore {
     /// The state store of this schema, for a
-    /// [`StateStoredRepository`](crate::StateStoredRepository), on the store's pool;
-    /// creates its table if needed (not one of the event store's numbered migrations, as
-    /// the event store never reads it).
+    /// [`StateStoredRepository`](crate::StateStoredRepository), on the store's pool. Its
+    /// table (`states`) is made by the store's migrations.
     pub async fn state_store(&self) -> Result<PostgresStateStore> {
         let s = self.inner.schema.ident();
-        let create = format!(
-            "CREATE TABLE IF NOT EXISTS {s}.states (
-                aggregate_type text NOT NULL,
-                aggregate_id text NOT NULL,
-                version bigint NOT NULL CHECK (version > 0),
-                schema_version integer NOT NULL,
-                state text NOT NULL,
-                PRIMARY KEY (aggregate_type, aggregate_id)
-            )"
-        );
-        let client = self.client().await?;
-        let created = client.batch_execute(&create).await.map_err(backend);
-        release(client, created)?;
         Ok(PostgresStateStore {
             pool: self.inner.pool.clone(),
             sql: Arc::new(StateSql {

@@ -106,6 +106,21 @@ pub(super) const MIGRATIONS: &[Migration] = &[
             ) STRICT;
         ",
     },
+    Migration {
+        version: 4,
+        name: "aggregate states",
+        sql: "
+            -- The current state of each aggregate of a state-stored repository.
+            CREATE TABLE eventsource_states (
+                aggregate_type TEXT    NOT NULL,
+                aggregate_id   TEXT    NOT NULL,
+                version        INTEGER NOT NULL CHECK (version > 0),
+                schema_version INTEGER NOT NULL,
+                state          TEXT    NOT NULL,
+                PRIMARY KEY (aggregate_type, aggregate_id)
+            ) WITHOUT ROWID;
+        ",
+    },
 ];
 
 const CREATE_RECORD: &str = "

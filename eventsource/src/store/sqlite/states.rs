@@ -11,17 +11,6 @@ use rusqlite::{OptionalExtension, params};
 use std::fmt;
 use std::sync::Arc;
 
-/// Made on first use by [`SqliteEventStore::state_store`]; not one of the event store's
-/// numbered migrations, as the event store never reads it.
-const CREATE: &str = "CREATE TABLE IF NOT EXISTS eventsource_states (
-    aggregate_type TEXT NOT NULL,
-    aggregate_id TEXT NOT NULL,
-    version INTEGER NOT NULL CHECK (version > 0),
-    schema_version INTEGER NOT NULL,
-    state TEXT NOT NULL,
-    PRIMARY KEY (aggregate_type, aggregate_id)
-) WITHOUT ROWID";
-
 const INSERT: &str = "INSERT INTO eventsource_states \
      (aggregate_type, aggregate_id, version, schema_version, state) VALUES (?1, ?2, ?3, ?4, ?5) \
      ON CONFLICT (aggregate_type, aggregate_id) DO NOTHING";
@@ -49,12 +38,9 @@ impl fmt::Debug for SqliteStateStore {
 
 impl SqliteEventStore {
     /// The state store of this database, for a
-    /// [`StateStoredRepository`](crate::StateStoredRepository); creates its table if
-    /// needed.
+    /// [`StateStoredRepository`](crate::StateStoredRepository). Its table
+    /// (`eventsource_states`) is made by the store's migrations.
     pub async fn state_store(&self) -> Result<SqliteStateStore> {
-        self.db
-            .write(|connection| connection.execute_batch(CREATE).map_err(backend))
-            .await?;
         Ok(SqliteStateStore {
             db: Arc::clone(&self.db),
         })
