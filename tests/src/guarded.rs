@@ -104,6 +104,18 @@ impl<S: EventStore, G: Send + Sync + 'static> EventStore for Guarded<S, G> {
         self.store.read_feed(after_position, limit).await
     }
 
+    async fn feed_position_at(&self, time: std::time::SystemTime) -> Result<u64> {
+        self.store.feed_position_at(time).await
+    }
+
+    async fn stream_version_at(
+        &self,
+        stream: &StreamId,
+        time: std::time::SystemTime,
+    ) -> Result<u64> {
+        self.store.stream_version_at(stream, time).await
+    }
+
     async fn head_position(&self) -> Result<u64> {
         self.store.head_position().await
     }

@@ -298,10 +298,11 @@ mod migrations {
                 (1, "events".into()),
                 (2, "snapshots".into()),
                 (3, "subscriptions".into()),
-                (4, "aggregate states".into())
+                (4, "aggregate states".into()),
+                (5, "events by time".into())
             ]
         );
-        assert_eq!(SqliteEventStore::SCHEMA_VERSION, 4);
+        assert_eq!(SqliteEventStore::SCHEMA_VERSION, 5);
     }
 
     #[tokio::test]

@@ -10,6 +10,7 @@ use crate::future::BoxFuture;
 use crate::stream::{ExpectedVersion, StreamId};
 use std::any::Any;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 /// A replay's state, type-erased.
 pub type ErasedState = Box<dyn Any + Send>;
@@ -89,6 +90,16 @@ pub trait DynEventStore: Send + Sync + 'static {
 
     /// [`EventStore::append_signal`].
     fn append_signal_dyn(&self) -> BoxFuture<'_, Result<Option<AppendSignal>>>;
+
+    /// [`EventStore::feed_position_at`].
+    fn feed_position_at_dyn(&self, time: SystemTime) -> BoxFuture<'_, Result<u64>>;
+
+    /// [`EventStore::stream_version_at`].
+    fn stream_version_at_dyn<'a>(
+        &'a self,
+        stream: &'a StreamId,
+        time: SystemTime,
+    ) -> BoxFuture<'a, Result<u64>>;
 }
 
 impl<S: EventStore> DynEventStore for S {
@@ -141,6 +152,18 @@ impl<S: EventStore> DynEventStore for S {
 
     fn append_signal_dyn(&self) -> BoxFuture<'_, Result<Option<AppendSignal>>> {
         Box::pin(self.append_signal())
+    }
+
+    fn feed_position_at_dyn(&self, time: SystemTime) -> BoxFuture<'_, Result<u64>> {
+        Box::pin(self.feed_position_at(time))
+    }
+
+    fn stream_version_at_dyn<'a>(
+        &'a self,
+        stream: &'a StreamId,
+        time: SystemTime,
+    ) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(self.stream_version_at(stream, time))
     }
 }
 
@@ -237,6 +260,14 @@ macro_rules! forward_to_dyn {
 
             async fn append_signal(&self) -> Result<Option<AppendSignal>> {
                 (**self).append_signal_dyn().await
+            }
+
+            async fn feed_position_at(&self, time: SystemTime) -> Result<u64> {
+                (**self).feed_position_at_dyn(time).await
+            }
+
+            async fn stream_version_at(&self, stream: &StreamId, time: SystemTime) -> Result<u64> {
+                (**self).stream_version_at_dyn(stream, time).await
             }
         }
     };

@@ -12,6 +12,7 @@ use crate::stream::{ExpectedVersion, StreamId};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
 use uuid::Uuid;
 
 /// An event store kept in memory. Cloning it gives another handle to the same events.
@@ -228,6 +229,25 @@ impl EventStore for InMemoryEventStore {
 
     async fn head_position(&self) -> Result<u64> {
         Ok(self.lock().events.len() as u64)
+    }
+
+    async fn feed_position_at(&self, time: SystemTime) -> Result<u64> {
+        let log = self.lock();
+        Ok(log
+            .events
+            .iter()
+            .find(|event| event.metadata.occurred_at >= time)
+            .map_or(log.events.len() as u64, |event| event.position - 1))
+    }
+
+    async fn stream_version_at(&self, stream: &StreamId, time: SystemTime) -> Result<u64> {
+        backend::check_stream(stream)?;
+        let log = self.lock();
+        let first = log
+            .stream_tail(stream, 0)
+            .find(|event| event.metadata.occurred_at >= time)
+            .map(|event| event.version - 1);
+        Ok(first.unwrap_or_else(|| log.version(stream)))
     }
 
     async fn append_signal(&self) -> Result<Option<AppendSignal>> {

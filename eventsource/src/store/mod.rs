@@ -45,6 +45,7 @@ pub use subscriptions::{ParkedEvent, SubscriptionClaim, SubscriptionStore};
 
 use crate::error::{Error, Result};
 use std::future::Future;
+use std::time::SystemTime;
 
 /// A store of event streams with a global feed.
 ///
@@ -162,6 +163,53 @@ pub trait EventStore: Send + Sync + 'static {
         }
     }
 
+    /// The feed position just before the first event, in feed order, recorded at or after
+    /// `time` (its `metadata.occurred_at`): `read_all(position, …)` reads the feed from that
+    /// point in time. The head when no event is that recent. Event times come from the
+    /// writers' clocks, so an event after that position may carry an earlier time.
+    ///
+    /// The default pages through the feed; the built-in stores ask an index.
+    fn feed_position_at(&self, time: SystemTime) -> impl Future<Output = Result<u64>> + Send {
+        async move {
+            const PAGE: usize = 1024;
+            let mut after = 0;
+            loop {
+                let page = self.read_all(after, PAGE).await?;
+                if let Some(event) = page.iter().find(|e| e.metadata.occurred_at >= time) {
+                    return Ok(event.position - 1);
+                }
+                match page.last() {
+                    Some(last) => after = last.position,
+                    None => return Ok(after),
+                }
+                if page.len() < PAGE {
+                    return Ok(after);
+                }
+            }
+        }
+    }
+
+    /// The stream's version just before its first event recorded at or after `time`:
+    /// `read_stream(stream, version)` reads its events from that point in time. The
+    /// stream's version when none is that recent (0 for a stream with no events).
+    ///
+    /// The default reads the stream.
+    fn stream_version_at(
+        &self,
+        stream: &StreamId,
+        time: SystemTime,
+    ) -> impl Future<Output = Result<u64>> + Send {
+        async move {
+            let events = self.read_stream(stream, 0).await?;
+            Ok(
+                match events.iter().find(|e| e.metadata.occurred_at >= time) {
+                    Some(event) => event.version - 1,
+                    None => events.last().map_or(0, |e| e.version),
+                },
+            )
+        }
+    }
+
     /// A wake-up after appends, for a subscription that caught up; `None` when the store
     /// has none (the subscription then polls). A signal sees this process's appends; a
     /// store shared by processes may see only its own (SQLite) or every process's
@@ -229,5 +277,17 @@ impl<S: EventStore> EventStore for std::sync::Arc<S> {
 
     fn append_signal(&self) -> impl Future<Output = Result<Option<AppendSignal>>> + Send {
         (**self).append_signal()
+    }
+
+    fn feed_position_at(&self, time: SystemTime) -> impl Future<Output = Result<u64>> + Send {
+        (**self).feed_position_at(time)
+    }
+
+    fn stream_version_at(
+        &self,
+        stream: &StreamId,
+        time: SystemTime,
+    ) -> impl Future<Output = Result<u64>> + Send {
+        (**self).stream_version_at(stream, time)
     }
 }

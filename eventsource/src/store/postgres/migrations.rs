@@ -104,6 +104,15 @@ CREATE TABLE {schema}.states (
 );
 "#,
     },
+    Migration {
+        version: 4,
+        description: "events by time",
+        sql: r#"
+-- A block-range index: tiny, nearly free to keep up on append, and selective for times
+-- that grow with the feed, as event times do.
+CREATE INDEX events_occurred_at ON {schema}.events USING brin (occurred_at);
+"#,
+    },
 ];
 
 /// `server_version_num` of PostgreSQL 13, the first with `xid8` snapshot functions.

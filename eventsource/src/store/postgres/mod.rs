@@ -347,6 +347,42 @@ impl EventStore for PostgresEventStore {
         release(client, result)
     }
 
+    async fn feed_position_at(&self, time: std::time::SystemTime) -> Result<u64> {
+        let sql = format!(
+            "SELECT min(position) FROM {}.events WHERE occurred_at >= $1",
+            self.inner.schema.ident()
+        );
+        let client = self.client().await?;
+        let first = reads::optional_number(&client, &sql, &[&time]).await;
+        let first = release(client, first)?;
+        match first {
+            Some(position) => Ok(position.saturating_sub(1)),
+            None => self.head_position().await,
+        }
+    }
+
+    async fn stream_version_at(
+        &self,
+        stream: &StreamId,
+        time: std::time::SystemTime,
+    ) -> Result<u64> {
+        backend::check_stream(stream)?;
+        let sql = format!(
+            "SELECT min(version) FROM {}.events \
+             WHERE aggregate_type = $1 AND aggregate_id = $2 AND occurred_at >= $3",
+            self.inner.schema.ident()
+        );
+        let client = self.client().await?;
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
+            [&stream.aggregate_type, &stream.aggregate_id, &time];
+        let first = reads::optional_number(&client, &sql, &params).await;
+        let first = release(client, first)?;
+        match first {
+            Some(version) => Ok(version.saturating_sub(1)),
+            None => self.stream_version(stream).await,
+        }
+    }
+
     async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
         backend::readable(self.read_feed(after_position, limit).await?.into_entries())
     }

@@ -97,3 +97,28 @@ pub(super) async fn stream_version(client: &Object, sql: &Sql, stream: &StreamId
         Some(row) => stream_version_from(row.try_get(0).map_err(backend)?, stream),
     }
 }
+
+/// The one nullable `bigint` `sql` returns; a negative one is [`Error::Corrupt`] (of no
+/// stream in particular).
+pub(super) async fn optional_number(
+    client: &Object,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Option<u64>> {
+    let statement = client.prepare_cached(sql).await.map_err(backend)?;
+    let value: Option<i64> = client
+        .query_one(&statement, params)
+        .await
+        .map_err(backend)?
+        .try_get(0)
+        .map_err(backend)?;
+    value
+        .map(|n| {
+            u64::try_from(n).map_err(|_| crate::error::Error::Corrupt {
+                stream: StreamId::new("<feed>", "<index>"),
+                version: 0,
+                reason: format!("a stored position or version is negative ({n})"),
+            })
+        })
+        .transpose()
+}

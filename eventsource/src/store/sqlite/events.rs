@@ -335,6 +335,44 @@ fn push_feed_row(row: &rusqlite::Row<'_>, page: &mut FeedPage) -> Result<()> {
     Ok(())
 }
 
+/// The position before the first event (in feed order) recorded at or after `micros`; the
+/// head when none is.
+pub(super) fn feed_position_at(connection: &Connection, micros: i64) -> Result<u64> {
+    let first: Option<i64> = connection
+        .prepare_cached("SELECT min(position) FROM eventsource_events WHERE occurred_at >= ?1")
+        .and_then(|mut statement| statement.query_row([micros], |row| row.get(0)))
+        .map_err(backend)?;
+    match first {
+        Some(position) => Ok(u64::try_from(position).unwrap_or(0).saturating_sub(1)),
+        None => head_position_of(connection),
+    }
+}
+
+/// The stream's version before its first event recorded at or after `micros`; its
+/// version when none is.
+pub(super) fn stream_version_at(
+    connection: &Connection,
+    stream: &StreamId,
+    micros: i64,
+) -> Result<u64> {
+    let first: Option<i64> = connection
+        .prepare_cached(
+            "SELECT min(version) FROM eventsource_events \
+             WHERE aggregate_type = ?1 AND aggregate_id = ?2 AND occurred_at >= ?3",
+        )
+        .and_then(|mut statement| {
+            statement.query_row(
+                params![stream.aggregate_type, stream.aggregate_id, micros],
+                |row| row.get(0),
+            )
+        })
+        .map_err(backend)?;
+    match first {
+        Some(version) => Ok(u64::try_from(version).unwrap_or(0).saturating_sub(1)),
+        None => stream_version(connection, stream),
+    }
+}
+
 /// The newest feed position; 0 for an empty store.
 pub(super) fn head_position_of(connection: &Connection) -> Result<u64> {
     let head: Option<i64> = connection

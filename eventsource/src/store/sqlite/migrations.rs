@@ -121,6 +121,16 @@ pub(super) const MIGRATIONS: &[Migration] = &[
             ) WITHOUT ROWID;
         ",
     },
+    Migration {
+        version: 5,
+        name: "events by time",
+        sql: "
+            -- Finds the first event recorded at or after a time; with the position in the
+            -- index, the lookup reads the index alone.
+            CREATE INDEX eventsource_events_occurred_at
+                ON eventsource_events (occurred_at, position);
+        ",
+    },
 ];
 
 const CREATE_RECORD: &str = "

@@ -287,6 +287,25 @@ impl EventStore for SqliteEventStore {
             .await
     }
 
+    async fn feed_position_at(&self, time: std::time::SystemTime) -> Result<u64> {
+        let micros = crate::time::to_micros(time);
+        self.db
+            .read(move |connection| events::feed_position_at(connection, micros))
+            .await
+    }
+
+    async fn stream_version_at(
+        &self,
+        stream: &StreamId,
+        time: std::time::SystemTime,
+    ) -> Result<u64> {
+        backend::check_stream(stream)?;
+        let (stream, micros) = (stream.clone(), crate::time::to_micros(time));
+        self.db
+            .read(move |connection| events::stream_version_at(connection, &stream, micros))
+            .await
+    }
+
     async fn append_signal(&self) -> Result<Option<AppendSignal>> {
         Ok(Some(self.appended.signal()))
     }

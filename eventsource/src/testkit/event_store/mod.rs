@@ -95,6 +95,7 @@ macro_rules! event_store_conformance {
             newer_schema_version_is_a_typed_error,
             repository_round_trip_through_the_store,
             reads_after_the_largest_version_and_position_are_empty,
+            the_feed_and_a_stream_are_read_from_a_point_in_time,
             expected_exact_at_the_largest_version_conflicts,
             extreme_times_schema_versions_and_empty_payload_round_trip,
             stream_ids_differing_in_case_or_spaces_are_distinct,

@@ -119,3 +119,57 @@ pub async fn replay_stream_feeds_what_read_stream_returns<S: Store>(store: S) {
         .await;
     assert!(matches!(stopped, Err(Error::Config(_))), "{stopped:?}");
 }
+
+/// `feed_position_at(t)` is the position before the first event (in feed order) recorded
+/// at or after `t`, the head when none is; `stream_version_at(stream, t)` is the version
+/// before the stream's first such event, its version when none is (0 for no stream).
+pub async fn the_feed_and_a_stream_are_read_from_a_point_in_time<S: Store>(store: S) {
+    use crate::event::EventMetadata;
+    // Far in the future, so that no other event of the store is as recent.
+    let second = 1_000_000;
+    let start = 4_102_444_800 * second; // 2100-01-01, in microseconds
+    let at = |seconds: i64| EventMetadata::time_from_micros(start + seconds * second);
+    let (a, b) = (task_stream(), task_stream());
+    for (stream, seconds) in [(&a, 1), (&a, 2), (&b, 3), (&a, 4)] {
+        let mut events = raw_events(1);
+        events[0].metadata.occurred_at = at(seconds);
+        append(&store, stream, ExpectedVersion::Any, events)
+            .await
+            .unwrap();
+    }
+    let feed = store.read_all(0, usize::MAX).await.unwrap();
+    let ours: Vec<_> = feed
+        .iter()
+        .filter(|e| e.metadata.occurred_at >= at(1))
+        .collect();
+    assert_eq!(ours.len(), 4);
+
+    let from = store.feed_position_at(at(2)).await.unwrap();
+    let since = store.read_all(from, usize::MAX).await.unwrap();
+    let times: Vec<_> = since.iter().map(|e| e.metadata.occurred_at).collect();
+    assert_eq!(times, [at(2), at(3), at(4)]);
+    let head = store.head_position().await.unwrap();
+    assert_eq!(store.feed_position_at(at(5)).await.unwrap(), head);
+    let from_start = store.feed_position_at(at(1)).await.unwrap();
+    assert_eq!(
+        store.read_all(from_start, usize::MAX).await.unwrap().len(),
+        4
+    );
+
+    assert_eq!(store.stream_version_at(&a, at(2)).await.unwrap(), 1);
+    let a_since = store.read_stream(&a, 1).await.unwrap();
+    assert_eq!(
+        a_since.iter().map(|e| e.version).collect::<Vec<_>>(),
+        [2, 3]
+    );
+    assert_eq!(store.stream_version_at(&a, at(3)).await.unwrap(), 2);
+    assert_eq!(store.stream_version_at(&a, at(9)).await.unwrap(), 3);
+    assert_eq!(store.stream_version_at(&b, at(0)).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .stream_version_at(&task_stream(), at(0))
+            .await
+            .unwrap(),
+        0
+    );
+}
