@@ -3,9 +3,9 @@
 //! few allocations, not several per event.
 
 use super::record::{FeedEntry, RecordedEvent};
+use super::record_ref::RecordRef;
 use crate::error::Error;
 use crate::event::EventMetadata;
-use crate::stream::StreamId;
 
 /// A page of the global feed, in position order: events, and rows that cannot be read
 /// (see [`FeedEntry::Unreadable`]).
@@ -58,76 +58,6 @@ struct EventRow {
     start: usize,
     ends: [usize; 4],
     metadata: EventMetadata,
-}
-
-/// A stored event borrowed from a [`FeedPage`] (or from a [`RecordedEvent`]): the same
-/// fields, the texts as `&str`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RecordRef<'a> {
-    /// Position in the global feed.
-    pub position: u64,
-    /// The stream's aggregate type.
-    pub aggregate_type: &'a str,
-    /// The stream's aggregate id.
-    pub aggregate_id: &'a str,
-    /// Version in the stream.
-    pub version: u64,
-    /// The stored type name.
-    pub event_type: &'a str,
-    /// The schema version of the payload.
-    pub schema_version: u32,
-    /// The JSON payload.
-    pub payload: &'a str,
-    /// Event id, time, correlation and causation, extra pairs.
-    pub metadata: &'a EventMetadata,
-}
-
-impl RecordRef<'_> {
-    /// The event as an owned [`RecordedEvent`].
-    pub fn to_record(&self) -> RecordedEvent {
-        RecordedEvent {
-            position: self.position,
-            stream: StreamId::new(self.aggregate_type, self.aggregate_id),
-            version: self.version,
-            event_type: self.event_type.to_owned(),
-            schema_version: self.schema_version,
-            payload: self.payload.to_owned(),
-            metadata: self.metadata.clone(),
-        }
-    }
-
-    /// Overwrites `record` with this event, reusing its strings' buffers: a loop that
-    /// hands events over one at a time allocates only when an event is longer than every
-    /// one before it.
-    pub fn copy_into(&self, record: &mut RecordedEvent) {
-        fn set(target: &mut String, text: &str) {
-            target.clear();
-            target.push_str(text);
-        }
-        record.position = self.position;
-        set(&mut record.stream.aggregate_type, self.aggregate_type);
-        set(&mut record.stream.aggregate_id, self.aggregate_id);
-        record.version = self.version;
-        set(&mut record.event_type, self.event_type);
-        record.schema_version = self.schema_version;
-        set(&mut record.payload, self.payload);
-        record.metadata.clone_from(self.metadata);
-    }
-}
-
-impl<'a> From<&'a RecordedEvent> for RecordRef<'a> {
-    fn from(record: &'a RecordedEvent) -> Self {
-        RecordRef {
-            position: record.position,
-            aggregate_type: &record.stream.aggregate_type,
-            aggregate_id: &record.stream.aggregate_id,
-            version: record.version,
-            event_type: &record.event_type,
-            schema_version: record.schema_version,
-            payload: &record.payload,
-            metadata: &record.metadata,
-        }
-    }
 }
 
 /// One entry of a [`FeedPage`], borrowed.
@@ -360,6 +290,7 @@ fn text_len(record: &RecordedEvent) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stream::StreamId;
 
     fn record(position: u64, id: &str, payload: &str) -> RecordedEvent {
         RecordedEvent {
@@ -403,17 +334,6 @@ mod tests {
             }
             other => panic!("expected event, unreadable, event: {other:?}"),
         }
-    }
-
-    #[test]
-    fn copying_into_a_record_overwrites_every_field() {
-        let long = record(1, "a-much-longer-aggregate-id", r#"{"n":123456789}"#);
-        let short = record(2, "b", "{}");
-        let mut target = long.clone();
-        RecordRef::from(&short).copy_into(&mut target);
-        assert_eq!(target, short);
-        RecordRef::from(&long).copy_into(&mut target);
-        assert_eq!(target, long);
     }
 
     #[test]

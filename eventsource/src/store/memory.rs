@@ -3,8 +3,9 @@
 
 use super::EventStore;
 use super::backend::{self, BatchIdentity, classify_batch};
-use super::feed_page::{FeedPage, RecordRef};
+use super::feed_page::FeedPage;
 use super::record::{AppendOutcome, EventRef, NewEvent, RecordedEvent};
+use super::record_ref::RecordRef;
 use super::signal::{AppendNotifier, AppendSignal};
 use super::subscriptions::InMemorySubscriptionState;
 use crate::error::Result;

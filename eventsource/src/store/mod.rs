@@ -24,6 +24,7 @@ mod memory;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod record;
+mod record_ref;
 mod signal;
 mod snapshot;
 #[cfg(feature = "sqlite")]
@@ -34,9 +35,10 @@ pub use crate::stream::{
     ExpectedVersion, MAX_AGGREGATE_ID_BYTES, MAX_AGGREGATE_TYPE_BYTES, StreamId,
 };
 pub use erased::DynEventStore;
-pub use feed_page::{FeedItem, FeedPage, RecordRef};
+pub use feed_page::{FeedItem, FeedPage};
 pub use memory::InMemoryEventStore;
 pub use record::{AppendOutcome, EventRef, FeedEntry, NewEvent, RecordedEvent};
+pub use record_ref::RecordRef;
 pub use signal::{AppendNotifier, AppendSignal};
 pub use snapshot::{Snapshot, SnapshotStore};
 #[cfg(feature = "sqlite")]
