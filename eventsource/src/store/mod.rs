@@ -24,7 +24,7 @@ mod memory;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod record;
-mod record_ref;
+pub(crate) mod record_ref;
 mod signal;
 mod snapshot;
 #[cfg(feature = "sqlite")]

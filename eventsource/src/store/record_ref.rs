@@ -75,6 +75,53 @@ impl<'a> From<&'a RecordedEvent> for RecordRef<'a> {
     }
 }
 
+/// A stored event's columns as a backend reads them from a row (without its stream),
+/// the texts borrowed from the row: turned into a [`RecordRef`] for a feed page, or into
+/// an owned [`RecordedEvent`] for a stream read.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) struct EventCells<'r> {
+    pub(crate) position: u64,
+    pub(crate) version: u64,
+    pub(crate) event_type: &'r str,
+    pub(crate) schema_version: u32,
+    pub(crate) payload: &'r str,
+    pub(crate) metadata: EventMetadata,
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+impl<'r> EventCells<'r> {
+    /// The event of the stream `aggregate_type`/`aggregate_id`, borrowed.
+    pub(crate) fn record_ref<'a>(
+        &'a self,
+        aggregate_type: &'a str,
+        aggregate_id: &'a str,
+    ) -> RecordRef<'a> {
+        RecordRef {
+            position: self.position,
+            aggregate_type,
+            aggregate_id,
+            version: self.version,
+            event_type: self.event_type,
+            schema_version: self.schema_version,
+            payload: self.payload,
+            metadata: &self.metadata,
+        }
+    }
+
+    /// The event of `stream`, owned.
+    pub(crate) fn into_record(self, stream: StreamId) -> RecordedEvent {
+        RecordedEvent {
+            position: self.position,
+            version: self.version,
+            event_type: self.event_type.to_owned(),
+            schema_version: self.schema_version,
+            payload: self.payload.to_owned(),
+            metadata: self.metadata,
+            stream,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@ use super::errors::backend;
 use super::rows::event_cells;
 use super::schema::SchemaName;
 use crate::error::{Error, Result};
-use crate::store::{FeedPage, RecordRef};
+use crate::store::FeedPage;
 use deadpool_postgres::Object;
 use futures_core::Stream;
 use std::future::poll_fn;
@@ -193,16 +193,9 @@ impl Page {
                 .map(|cells| (aggregate_type, aggregate_id, cells))
         });
         match read {
-            Ok((aggregate_type, aggregate_id, cells)) => self.events.push_event(RecordRef {
-                position: cells.position,
-                aggregate_type,
-                aggregate_id,
-                version: cells.version,
-                event_type: cells.event_type,
-                schema_version: cells.schema_version,
-                payload: cells.payload,
-                metadata: &cells.metadata,
-            }),
+            Ok((aggregate_type, aggregate_id, cells)) => self
+                .events
+                .push_event(cells.record_ref(aggregate_type, aggregate_id)),
             Err(error @ (Error::Corrupt { .. } | Error::Decode { .. })) => {
                 // A negative position is corrupt too; 0 keeps it before every real one.
                 let position = u64::try_from(position).unwrap_or(0);

@@ -4,6 +4,7 @@
 use super::errors::backend;
 use crate::error::{Error, Result};
 use crate::event::EventMetadata;
+use crate::store::record_ref::EventCells;
 use crate::store::{RecordedEvent, StreamId};
 use deadpool_postgres::Object;
 use futures_core::Stream;
@@ -30,17 +31,6 @@ pub(super) async fn decode_rows<T, const N: usize>(
         decoded.push(decode(&row.map_err(backend)?)?);
     }
     Ok(decoded)
-}
-
-/// An event row's columns (of [`EVENT_COLUMNS`](super::sql::EVENT_COLUMNS)), its texts
-/// borrowed from the row.
-pub(super) struct EventCells<'r> {
-    pub(super) position: u64,
-    pub(super) version: u64,
-    pub(super) event_type: &'r str,
-    pub(super) schema_version: u32,
-    pub(super) payload: &'r str,
-    pub(super) metadata: EventMetadata,
 }
 
 /// Reads the event columns of [`EVENT_COLUMNS`](super::sql::EVENT_COLUMNS) starting at
@@ -116,15 +106,7 @@ pub(super) fn event_cells<'r>(
 /// column `at`, as an owned record of `stream`.
 pub(super) fn decode_event(row: &Row, at: usize, stream: StreamId) -> Result<RecordedEvent> {
     let cells = event_cells(row, at, &stream.aggregate_type, &stream.aggregate_id)?;
-    Ok(RecordedEvent {
-        position: cells.position,
-        version: cells.version,
-        event_type: cells.event_type.to_owned(),
-        schema_version: cells.schema_version,
-        payload: cells.payload.to_owned(),
-        metadata: cells.metadata,
-        stream,
-    })
+    Ok(cells.into_record(stream))
 }
 
 /// Column `index`, or [`Error::Corrupt`] naming the column when it cannot be read as `T`.

@@ -6,8 +6,7 @@ use super::rows::{self, EVENT_COLUMNS, uuid_text};
 use crate::error::{Error, Result};
 use crate::store::backend::{self as kit, BatchIdentity, classify_batch};
 use crate::store::{
-    AppendOutcome, EventRef, ExpectedVersion, FeedPage, NewEvent, RecordRef, RecordedEvent,
-    StreamId,
+    AppendOutcome, EventRef, ExpectedVersion, FeedPage, NewEvent, RecordedEvent, StreamId,
 };
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior, params};
@@ -319,16 +318,9 @@ fn push_feed_row(row: &rusqlite::Row<'_>, page: &mut FeedPage) -> Result<()> {
             .map(|cells| (aggregate_type, aggregate_id, cells))
     });
     match read {
-        Ok((aggregate_type, aggregate_id, cells)) => page.push_event(RecordRef {
-            position: cells.position,
-            aggregate_type,
-            aggregate_id,
-            version: cells.version,
-            event_type: cells.event_type,
-            schema_version: cells.schema_version,
-            payload: cells.payload,
-            metadata: &cells.metadata,
-        }),
+        Ok((aggregate_type, aggregate_id, cells)) => {
+            page.push_event(cells.record_ref(aggregate_type, aggregate_id))
+        }
         Err(error @ Error::Corrupt { .. }) => page.push_unreadable(position, error),
         Err(other) => return Err(other),
     }

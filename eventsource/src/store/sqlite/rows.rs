@@ -6,6 +6,7 @@ use super::error::backend;
 use crate::error::{Error, Result};
 use crate::event::EventMetadata;
 use crate::store::Snapshot;
+use crate::store::record_ref::EventCells;
 use crate::store::{EventRef, RecordedEvent, StreamId};
 use crate::time::from_micros;
 use rusqlite::Row;
@@ -20,16 +21,6 @@ pub(super) const EVENT_COLUMNS: &str = "e.position, e.version, e.event_id, e.eve
 
 /// The index of the first column after [`EVENT_COLUMNS`].
 pub(super) const STREAM_COLUMNS_AT: usize = 10;
-
-/// An event row's cells (in [`EVENT_COLUMNS`] order), its texts borrowed from the row.
-pub(super) struct EventCells<'r> {
-    pub(super) position: u64,
-    pub(super) version: u64,
-    pub(super) event_type: &'r str,
-    pub(super) schema_version: u32,
-    pub(super) payload: &'r str,
-    pub(super) metadata: EventMetadata,
-}
 
 /// Reads the event columns of a row of the stream `aggregate_type`/`aggregate_id`.
 /// `expected_version` names the event in an error when the stored version itself is
@@ -89,15 +80,7 @@ pub(super) fn record(
         &stream.aggregate_id,
         expected_version,
     )?;
-    Ok(RecordedEvent {
-        position: cells.position,
-        version: cells.version,
-        event_type: cells.event_type.to_owned(),
-        schema_version: cells.schema_version,
-        payload: cells.payload.to_owned(),
-        metadata: cells.metadata,
-        stream,
-    })
+    Ok(cells.into_record(stream))
 }
 
 /// Reads a replay row (`version, event_type, schema_version, payload`) of `stream`,
