@@ -150,6 +150,7 @@ mod codec;
 mod error;
 mod event;
 mod future;
+mod hash;
 pub mod lock;
 mod publish;
 mod repository;

@@ -56,23 +56,11 @@ impl fmt::Debug for HeldLock {
     }
 }
 
-/// 64-bit FNV-1a of the concatenated parts: a lock key that is the same in every process
-/// and every version of eventsource.
-pub(crate) fn fnv1a<'a>(parts: impl IntoIterator<Item = &'a str>) -> u64 {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    parts
-        .into_iter()
-        .flat_map(str::bytes)
-        .fold(OFFSET, |hash, byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(PRIME)
-        })
-}
-
 /// The key of `stream`'s lock: FNV-1a of `eventsource.aggregate/<type>/<id>` (fixed for
 /// good: processes of different versions must agree on it).
+#[cfg(feature = "sqlite")]
 pub(crate) fn stream_key(stream: &StreamId) -> u64 {
-    fnv1a([
+    crate::hash::fnv1a([
         "eventsource.aggregate/",
         stream.aggregate_type.as_str(),
         "/",
@@ -80,7 +68,7 @@ pub(crate) fn stream_key(stream: &StreamId) -> u64 {
     ])
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "sqlite"))]
 mod tests {
     use super::{StreamId, stream_key};
 

@@ -125,23 +125,18 @@ impl SnapshotPolicy {
         if bound <= 1 {
             return 0;
         }
-        fnv1a(stream) % bound
+        stream_hash(stream) % bound
     }
 }
 
-/// FNV-1a over the stream's type and id: stable across processes and releases, unlike
-/// the standard library's hasher.
-fn fnv1a(stream: &StreamId) -> u64 {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let type_bytes = stream.aggregate_type.bytes();
-    let id_bytes = stream.aggregate_id.bytes();
-    type_bytes
-        .chain([0xff])
-        .chain(id_bytes)
-        .fold(OFFSET, |hash, byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(PRIME)
-        })
+/// FNV-1a over the stream's type, a 0xff byte and its id: stable across processes and
+/// releases, unlike the standard library's hasher.
+fn stream_hash(stream: &StreamId) -> u64 {
+    crate::hash::fnv1a([
+        stream.aggregate_type.as_bytes(),
+        &[0xff],
+        stream.aggregate_id.as_bytes(),
+    ])
 }
 
 #[cfg(test)]
@@ -207,6 +202,6 @@ mod tests {
         let s = stream("same");
         assert_eq!(p.shift(&s, 100), p.shift(&s.clone(), 100));
         let expected = (0xcbf2_9ce4_8422_2325_u64 ^ 0xff).wrapping_mul(0x0000_0100_0000_01b3);
-        assert_eq!(fnv1a(&StreamId::new("", "")), expected);
+        assert_eq!(stream_hash(&StreamId::new("", "")), expected);
     }
 }
