@@ -658,13 +658,7 @@ pub async fn phases<S: Store>(
             for entry in entries.iter() {
                 if let FeedItem::Event(event) = entry {
                     // Reusing one record's buffers, as the subscription does.
-                    let record = match &mut reused {
-                        Some(record) => {
-                            event.copy_into(record);
-                            &*record
-                        }
-                        None => reused.insert(event.to_record()),
-                    };
+                    let record = event.copy_into_slot(&mut reused);
                     counter.handle(record).await.expect("handle");
                     since += 1;
                     if step != Step::Handle && since == 100 {

@@ -60,6 +60,20 @@ impl RecordRef<'_> {
     }
 }
 
+impl RecordRef<'_> {
+    /// This event in `slot`: copied into the record already there (see
+    /// [`copy_into`](Self::copy_into)), or made there the first time.
+    pub fn copy_into_slot<'s>(&self, slot: &'s mut Option<RecordedEvent>) -> &'s RecordedEvent {
+        match slot {
+            Some(record) => {
+                self.copy_into(record);
+                record
+            }
+            None => slot.insert(self.to_record()),
+        }
+    }
+}
+
 impl<'a> From<&'a RecordedEvent> for RecordRef<'a> {
     fn from(record: &'a RecordedEvent) -> Self {
         RecordRef {

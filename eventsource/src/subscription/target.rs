@@ -9,7 +9,7 @@ use super::worker::{Batch, Core, Progress, Stopped, Target};
 use crate::aggregate::Aggregate;
 use crate::codec::EventSet;
 use crate::snapshot::{SnapshotMode, Snapshottable};
-use crate::store::{EventStore, FeedItem, RecordRef, RecordedEvent, SubscriptionStore};
+use crate::store::{EventStore, FeedItem, RecordedEvent, SubscriptionStore};
 use crate::stream::StreamId;
 use std::str::FromStr;
 
@@ -57,7 +57,7 @@ where
             let position = entry.position();
             match entry {
                 FeedItem::Event(event) if core.wants(&event) => {
-                    let record = reuse(&mut self.record, event);
+                    let record = event.copy_into_slot(&mut self.record);
                     match handle_with_retries(&mut self.projection, core, record).await {
                         Ok(()) => core.forget_parked(position, progress).await,
                         Err((error, attempts)) => {
@@ -83,17 +83,6 @@ where
 
     fn finish(self) -> P {
         self.projection
-    }
-}
-
-/// `event` in `slot`, reusing the buffers of the event before it.
-fn reuse<'s>(slot: &'s mut Option<RecordedEvent>, event: RecordRef<'_>) -> &'s RecordedEvent {
-    match slot {
-        Some(record) => {
-            event.copy_into(record);
-            record
-        }
-        None => slot.insert(event.to_record()),
     }
 }
 
