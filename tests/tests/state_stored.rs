@@ -1,12 +1,14 @@
 //! The state-stored repository on every state store (in memory, SQLite, PostgreSQL): the
 //! repository behaviours that apply to a stored state, and one aggregate type served by
-//! the event-sourced and the state-stored repository in one program.
+//! the event-sourced and the state-stored repository in one program; and state stores
+//! that also keep an event log.
 
 use eventsource::prelude::*;
 use eventsource::state::{InMemoryStateStore, StateStore, StoredState};
-use eventsource::store::RecordedEvent;
+use eventsource::store::{NewEvent, RecordedEvent};
 use eventsource::{
-    BoxError, BoxFuture, Error, EventPublisher, ExpectedVersion, StateStoredRepository, StreamId,
+    BoxError, BoxFuture, Error, EventMetadata, EventPublisher, EventStore, ExpectedVersion,
+    StateStoredRepository, StreamId,
 };
 use eventsource_tests::fixtures::{Account, Deposited, Withdrawn};
 use eventsource_tests::sqlite::TempSqliteStore;
@@ -137,7 +139,7 @@ async fn state_stored_behaviours<T: StateStore + Clone>(store: T) {
         schema_version: 99,
         state: "{}".into(),
     };
-    store.save(&stored, 0).await.unwrap();
+    store.save(&stored, 0, Vec::new()).await.unwrap();
     let alien_id: Uuid = alien.aggregate_id.parse().unwrap();
     match repo.load(alien_id).await {
         Err(Error::Corrupt { stream: named, .. }) => assert_eq!(named, alien),
@@ -228,4 +230,155 @@ async fn one_aggregate_type_is_served_by_both_repositories_in_one_program() {
         .unwrap();
     let again = StateStoredRepository::<Account, _>::new(reopened.state_store().await.unwrap());
     assert_eq!(again.load(stated).await.unwrap().version(), 2);
+}
+
+/// A state store with an event log on top of event store `events`: every save appends
+/// its events to the aggregate's stream with the state, or neither.
+async fn logged_state_behaviours<T, S>(states: T, events: S)
+where
+    T: StateStore + Clone,
+    S: EventStore + Clone,
+{
+    let recorder = Recorder::default();
+    let repo =
+        StateStoredRepository::<Account, _>::new(states.clone()).with_publisher(recorder.clone());
+    let id = Uuid::now_v7();
+    let stream = StreamId::new("Account", id.to_string());
+    let feed_before = events.head_position().await.unwrap();
+
+    repo.create(id, deposit(10)).await.unwrap();
+    repo.update(id, |_: &Account| {
+        Ok::<_, Infallible>((Deposited { amount: 5 }, Withdrawn { amount: 2 }))
+    })
+    .await
+    .unwrap();
+
+    // The log holds the aggregate's events at the state's versions, in the feed.
+    let logged = events.read_stream(&stream, 0).await.unwrap();
+    let shape: Vec<_> = logged
+        .iter()
+        .map(|e| (e.version, e.event_type.as_str()))
+        .collect();
+    assert_eq!(
+        shape,
+        [(1, "Deposited"), (2, "Deposited"), (3, "Withdrawn")]
+    );
+    let feed: Vec<_> = events
+        .read_all(feed_before, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.stream == stream)
+        .map(|e| (e.position, e.version))
+        .collect();
+    assert_eq!(feed.len(), 3, "the feed carries every logged event");
+    assert!(feed.iter().all(|(position, _)| *position > feed_before));
+    // The publisher gets them as recorded, with their feed positions.
+    let published: Vec<_> = recorder
+        .published
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|e| (e.position, e.version))
+        .collect();
+    assert_eq!(published, feed);
+
+    // The event-sourced repository loads the same aggregate from the log.
+    let sourced = Repository::<Account, _>::new(events.clone())
+        .load(id)
+        .await
+        .unwrap();
+    let stated = repo.load(id).await.unwrap();
+    assert_eq!(
+        (sourced.version(), sourced.balance),
+        (stated.version(), stated.balance)
+    );
+    assert_eq!((stated.version(), stated.balance), (3, 13));
+
+    // A conflict writes neither the state nor the events.
+    let mut first = repo.load(id).await.unwrap();
+    let mut second = repo.load(id).await.unwrap();
+    first.execute(deposit(1)).unwrap();
+    second.execute(deposit(100)).unwrap();
+    repo.save(&mut first).await.unwrap();
+    assert!(matches!(
+        repo.save(&mut second).await,
+        Err(Error::Conflict { actual: 4, .. })
+    ));
+    assert_eq!(events.stream_version(&stream).await.unwrap(), 4);
+    assert_eq!(repo.load(id).await.unwrap().balance, 14);
+
+    // A log that does not hold the aggregate's history refuses the save, naming the
+    // stream, and nothing is written.
+    events
+        .append(
+            &stream,
+            ExpectedVersion::Exact(4),
+            vec![NewEvent {
+                event_type: "Deposited".into(),
+                schema_version: 1,
+                payload: r#"{"amount":1000}"#.into(),
+                metadata: EventMetadata::new(),
+            }],
+        )
+        .await
+        .unwrap();
+    match repo.update(id, deposit(1)).await {
+        Err(UpdateError::Failed(Error::Corrupt { stream: named, .. })) => {
+            assert_eq!(named, stream)
+        }
+        other => panic!("expected a log mismatch, got {other:?}"),
+    }
+    assert_eq!(repo.get_version(&id).await.unwrap(), 4);
+    assert_eq!(events.stream_version(&stream).await.unwrap(), 5);
+
+    // Under contention every command lands once in both, at the same versions.
+    let busy = Uuid::now_v7();
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let repo = repo.clone();
+            tokio::spawn(async move {
+                for _ in 0..25 {
+                    repo.create_or_update(busy, deposit(1)).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let busy_stream = StreamId::new("Account", busy.to_string());
+    let versions: Vec<_> = events
+        .read_stream(&busy_stream, 0)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.version)
+        .collect();
+    assert_eq!(versions, (1..=200).collect::<Vec<_>>());
+    assert_eq!(repo.get_version(&busy).await.unwrap(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_memory_state_with_an_event_log() {
+    let events = InMemoryEventStore::new();
+    let states = InMemoryStateStore::new().with_event_log(events.clone());
+    logged_state_behaviours(states, events).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_state_with_an_event_log() {
+    let store = TempSqliteStore::new().await.unwrap();
+    let states = store.state_store().await.unwrap().with_event_log();
+    logged_state_behaviours(states, store.clone()).await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_state_with_an_event_log() {
+    let Some(store) = eventsource_tests::postgres::pg_store().await else {
+        return;
+    };
+    let states = store.store().state_store().await.unwrap().with_event_log();
+    logged_state_behaviours(states, store.store().clone()).await;
 }

@@ -11,7 +11,6 @@ use crate::root::AggregateRoot;
 use crate::snapshot::Snapshottable;
 use crate::snapshot::state::{decode_state, encode_state};
 use crate::state::{StateStore, StoredState};
-use crate::store::RecordedEvent;
 use crate::stream::StreamId;
 use std::fmt;
 use std::marker::PhantomData;
@@ -25,8 +24,15 @@ use tracing::Instrument;
 /// A command's events are applied to the state as usual; `save` stores the new state
 /// and its version if the stored version is still the one loaded (optimistic
 /// concurrency: otherwise [`Error::Conflict`]), then hands the events to the publisher.
-/// The events are not stored: they reach the publisher only, with position 0 (they have
-/// no place in a feed), so subscriptions that read a store's feed do not see them.
+///
+/// By default the events are not stored: they reach the publisher only, with position 0
+/// (they have no place in a feed), so subscriptions that read a store's feed do not see
+/// them. A state store made `with_event_log` (e.g.
+/// [`InMemoryStateStore::with_event_log`](crate::state::InMemoryStateStore::with_event_log))
+/// also appends them to the aggregate's stream in the same transaction as the state: the
+/// feed, subscriptions and projections see them, the publisher gets them with their feed
+/// positions, and the event-sourced [`Repository`](crate::Repository) can load the same
+/// aggregate from them.
 ///
 /// The aggregate opts in with its serialisable state, as for snapshots
 /// (`snapshot(version = N)`); the stored state carries that version, and a state of
@@ -223,25 +229,12 @@ impl<A: Snapshottable, T: StateStore> StateStoredRepository<A, T> {
                 schema_version: A::SNAPSHOT_VERSION,
                 state,
             };
-            self.store.save(&stored, expected).await?;
+            let records = self.store.save(&stored, expected, events).await?;
             root.mark_committed();
-            if let Some(publisher) = &self.publisher {
-                let records: Vec<RecordedEvent> = events
-                    .into_iter()
-                    .zip(expected + 1..)
-                    .map(|(event, version)| RecordedEvent {
-                        position: 0,
-                        stream: stream.clone(),
-                        version,
-                        event_type: event.event_type,
-                        schema_version: event.schema_version,
-                        payload: event.payload,
-                        metadata: event.metadata,
-                    })
-                    .collect();
-                if let Err(error) = publisher.publish(&records).await {
-                    tracing::warn!(stream = %stream, error = %error, "publishing saved events failed");
-                }
+            if let Some(publisher) = &self.publisher
+                && let Err(error) = publisher.publish(&records).await
+            {
+                tracing::warn!(stream = %stream, error = %error, "publishing saved events failed");
             }
             Ok(())
         }

@@ -1,23 +1,105 @@
 //! [`InMemoryStateStore`]: aggregate states kept in memory.
 
-use super::{StateStore, StoredState, conflict};
-use crate::error::Result;
+use super::{StateStore, StoredState, conflict, log_mismatch, unlogged};
+use crate::error::{Error, Result};
 use crate::future::BoxFuture;
+use crate::store::{EventStore, ExpectedVersion, InMemoryEventStore, NewEvent, RecordedEvent};
 use crate::stream::StreamId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// Aggregate states in memory, for tests and single-process programs. Cloning gives
 /// another handle to the same states.
+///
+/// With [`with_event_log`](Self::with_event_log), every save also appends its events to
+/// an [`InMemoryEventStore`], so its feed, subscriptions and projections see them.
 #[derive(Debug, Clone, Default)]
 pub struct InMemoryStateStore {
     states: Arc<Mutex<HashMap<StreamId, StoredState>>>,
+    log: Option<EventLog>,
+}
+
+/// The event store a logging state store appends to, and the gate its saves pass one at
+/// a time (a state check and its append are then one step).
+#[derive(Debug, Clone)]
+struct EventLog {
+    events: InMemoryEventStore,
+    gate: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl InMemoryStateStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// This store, appending the events of every save to `events`, at the versions the
+    /// state reached, together with the state: a save stores both or neither.
+    ///
+    /// ```
+    /// # use eventsource::prelude::*;
+    /// # use eventsource::state::InMemoryStateStore;
+    /// # use eventsource::StateStoredRepository;
+    /// # #[event] pub struct Deposited { pub amount: i64 }
+    /// # #[derive(Aggregate, Default, Serialize, Deserialize)]
+    /// # #[serde(crate = "eventsource::serde")]
+    /// # #[aggregate(events(Deposited), snapshot(version = 1))]
+    /// # pub struct Account { balance: i64 }
+    /// # #[apply] impl Account { fn deposited(&mut self, e: &Deposited) { self.balance += e.amount; } }
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let events = InMemoryEventStore::new();
+    /// let states = InMemoryStateStore::new().with_event_log(events.clone());
+    /// let id = Uuid::now_v7();
+    /// let deposit = |_: &Account| Ok::<_, std::convert::Infallible>(Deposited { amount: 5 });
+    /// StateStoredRepository::<Account, _>::new(states).create(id, deposit).await?;
+    /// // The same aggregate, rebuilt from the logged events.
+    /// assert_eq!(Repository::<Account, _>::new(events).load(id).await?.balance, 5);
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(demo()).unwrap();
+    /// ```
+    pub fn with_event_log(mut self, events: InMemoryEventStore) -> Self {
+        self.log = Some(EventLog {
+            events,
+            gate: Arc::default(),
+        });
+        self
+    }
+
+    fn stored_version(&self, stream: &StreamId) -> u64 {
+        let states = self.states.lock().unwrap_or_else(PoisonError::into_inner);
+        states.get(stream).map_or(0, |stored| stored.version)
+    }
+
+    fn put(&self, state: &StoredState) {
+        let mut states = self.states.lock().unwrap_or_else(PoisonError::into_inner);
+        states.insert(state.stream.clone(), state.clone());
+    }
+
+    async fn save_logged(
+        &self,
+        log: &EventLog,
+        state: &StoredState,
+        expected: u64,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<RecordedEvent>> {
+        let _one_at_a_time = log.gate.lock().await;
+        let stream = &state.stream;
+        let actual = self.stored_version(stream);
+        if actual != expected {
+            return Err(conflict(stream, expected, actual));
+        }
+        // The in-memory append completes without waiting, and nothing waits between it and
+        // storing the state: a dropped save stores both or neither.
+        let outcome = log
+            .events
+            .append(stream, ExpectedVersion::Exact(expected), events)
+            .await
+            .map_err(|error| match error {
+                Error::Conflict { actual, .. } => log_mismatch(stream, expected, actual),
+                other => other,
+            })?;
+        self.put(state);
+        Ok(outcome.records)
     }
 }
 
@@ -28,12 +110,20 @@ impl StateStore for InMemoryStateStore {
         Box::pin(std::future::ready(Ok(found)))
     }
 
-    fn save<'a>(&'a self, state: &'a StoredState, expected: u64) -> BoxFuture<'a, Result<()>> {
+    fn save<'a>(
+        &'a self,
+        state: &'a StoredState,
+        expected: u64,
+        events: Vec<NewEvent>,
+    ) -> BoxFuture<'a, Result<Vec<RecordedEvent>>> {
+        if let Some(log) = &self.log {
+            return Box::pin(self.save_logged(log, state, expected, events));
+        }
         let mut states = self.states.lock().unwrap_or_else(PoisonError::into_inner);
         let actual = states.get(&state.stream).map_or(0, |stored| stored.version);
         let outcome = if actual == expected {
             states.insert(state.stream.clone(), state.clone());
-            Ok(())
+            Ok(unlogged(&state.stream, expected, events))
         } else {
             Err(conflict(&state.stream, expected, actual))
         };

@@ -5,6 +5,12 @@
 //! The SQLite and PostgreSQL stores keep states in a table of their own
 //! ([`SqliteEventStore::state_store`](crate::SqliteEventStore::state_store),
 //! `PostgresEventStore::state_store`), beside the events of the same database.
+//!
+//! A state store may also keep an **event log**: each save then appends the command's
+//! events to the aggregate's stream in the event store, in the same transaction as the
+//! state (`with_event_log` on each store). Subscriptions and projections see them in the
+//! feed, and the event-sourced [`Repository`](crate::Repository) can load the same
+//! aggregate from its events.
 
 mod memory;
 
@@ -12,6 +18,7 @@ pub use memory::InMemoryStateStore;
 
 use crate::error::Result;
 use crate::future::BoxFuture;
+use crate::store::{NewEvent, RecordedEvent};
 use crate::stream::StreamId;
 
 /// An aggregate's state as stored: the serialised aggregate at a version.
@@ -36,12 +43,27 @@ pub struct StoredState {
 ///   (0: nothing stored yet); otherwise it writes nothing and fails with
 ///   [`Error::Conflict`](crate::Error::Conflict) carrying the stored version. Of two
 ///   saves at one expected version exactly one wins, also across processes.
+/// - `save` is given the events that took the state from `expected` to `state.version`.
+///   A store without an event log returns them as records at feed position 0. A store
+///   with one appends them to the state's stream at versions `expected + 1 ..` in the
+///   same transaction as the state and returns them as the event store recorded them;
+///   when the stream's version is not `expected` (the log does not hold the aggregate's
+///   whole history) it writes nothing and fails with
+///   [`Error::Corrupt`](crate::Error::Corrupt) naming the stream. Nothing is ever
+///   written half: the state and its events are stored together or not at all.
 pub trait StateStore: Send + Sync + 'static {
     /// The stored state of `stream`.
     fn load<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<Option<StoredState>>>;
 
-    /// Stores `state` if the stored version is `expected`.
-    fn save<'a>(&'a self, state: &'a StoredState, expected: u64) -> BoxFuture<'a, Result<()>>;
+    /// Stores `state` if the stored version is `expected`, with the `events` that made it
+    /// (appended to the event log when the store keeps one); returns the events as
+    /// recorded.
+    fn save<'a>(
+        &'a self,
+        state: &'a StoredState,
+        expected: u64,
+        events: Vec<NewEvent>,
+    ) -> BoxFuture<'a, Result<Vec<RecordedEvent>>>;
 }
 
 impl<T: StateStore> StateStore for std::sync::Arc<T> {
@@ -49,8 +71,41 @@ impl<T: StateStore> StateStore for std::sync::Arc<T> {
         (**self).load(stream)
     }
 
-    fn save<'a>(&'a self, state: &'a StoredState, expected: u64) -> BoxFuture<'a, Result<()>> {
-        (**self).save(state, expected)
+    fn save<'a>(
+        &'a self,
+        state: &'a StoredState,
+        expected: u64,
+        events: Vec<NewEvent>,
+    ) -> BoxFuture<'a, Result<Vec<RecordedEvent>>> {
+        (**self).save(state, expected, events)
+    }
+}
+
+/// The records of `events` saved without an event log: versions `expected + 1 ..`, feed
+/// position 0 (they have no place in a feed).
+pub(crate) fn unlogged(
+    stream: &StreamId,
+    expected: u64,
+    events: Vec<NewEvent>,
+) -> Vec<RecordedEvent> {
+    events
+        .into_iter()
+        .zip(expected + 1..)
+        .map(|(event, version)| crate::store::backend::record(event, stream.clone(), version, 0))
+        .collect()
+}
+
+/// The error of a logged save whose event log does not hold the aggregate's history up to
+/// the stored state's version.
+pub(crate) fn log_mismatch(stream: &StreamId, expected: u64, logged: u64) -> crate::Error {
+    crate::Error::Corrupt {
+        stream: stream.clone(),
+        version: expected,
+        reason: format!(
+            "the event log holds {logged} events of this aggregate but its stored state is at \
+             version {expected}: a state store with an event log needs the aggregate's whole \
+             history in the log (log from its first save, or append its history first)"
+        ),
     }
 }
 

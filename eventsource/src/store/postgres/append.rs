@@ -10,7 +10,7 @@ use super::sql::{Sql, StreamCheck};
 use crate::error::{Error, Result};
 use crate::store::backend::{BatchIdentity, check_version, classify_batch};
 use crate::store::{AppendOutcome, ExpectedVersion, NewEvent, StreamId};
-use deadpool_postgres::Object;
+use deadpool_postgres::{GenericClient, Object};
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
@@ -76,10 +76,11 @@ impl Appender<'_> {
         })
     }
 
-    /// One statement, one round trip: `Ok(None)` when the version did not match.
-    async fn try_write(
+    /// One statement, one round trip: `Ok(None)` when the version did not match. On a
+    /// pooled client or inside a transaction (a logging state store's save).
+    pub(super) async fn try_write(
         &self,
-        client: &Object,
+        client: &impl GenericClient,
         stream: &StreamId,
         expected: ExpectedVersion,
         batch: &Batch<'_>,

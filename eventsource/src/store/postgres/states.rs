@@ -1,12 +1,15 @@
 //! [`PostgresStateStore`]: aggregate states in a table of a PostgreSQL store's schema.
 
-use super::PostgresEventStore;
-use super::errors::{backend, release};
+use super::batch::Batch;
+use super::errors::{backend, is_unique_violation, release};
+use super::reads::stream_version;
+use super::{BATCH_LIMIT, PostgresEventStore};
 use crate::error::{Error, Result};
 use crate::future::BoxFuture;
-use crate::state::{StateStore, StoredState, conflict};
+use crate::state::{StateStore, StoredState, conflict, log_mismatch, unlogged};
+use crate::store::{ExpectedVersion, NewEvent, RecordedEvent};
 use crate::stream::StreamId;
-use deadpool_postgres::Pool;
+use deadpool_postgres::{GenericClient, Pool};
 use std::fmt;
 use std::sync::Arc;
 
@@ -14,10 +17,16 @@ use std::sync::Arc;
 /// aggregate: type, id, version, state schema version, state as `text`). Of two saves at
 /// one version exactly one wins, across processes and machines: each save is one
 /// statement whose `WHERE version = expected` the row lock makes exact.
+///
+/// With [`with_event_log`](Self::with_event_log), each save also appends its events to
+/// the aggregate's stream in the event store of the same schema, in the same transaction.
 #[derive(Clone)]
 pub struct PostgresStateStore {
     pool: Pool,
     sql: Arc<StateSql>,
+    /// The event store of the same schema, which a logging store's saves append to.
+    events: PostgresEventStore,
+    logged: bool,
 }
 
 struct StateSql {
@@ -58,6 +67,8 @@ impl PostgresEventStore {
                     "SELECT version FROM {s}.states WHERE aggregate_type = $1 AND aggregate_id = $2"
                 ),
             }),
+            events: self.clone(),
+            logged: false,
         })
     }
 }
@@ -105,63 +116,150 @@ impl PostgresStateStore {
         }))
     }
 
-    async fn write(&self, state: &StoredState, expected: u64) -> Result<()> {
+    /// This store, appending the events of every save to the aggregate's stream in the
+    /// event store of the same schema, at the versions the state reached, in the
+    /// transaction that stores the state: a save stores both or neither. The event
+    /// store's feed, subscriptions and projections then see them, and the event-sourced
+    /// repository can load the aggregate from them.
+    pub fn with_event_log(mut self) -> Self {
+        self.logged = true;
+        self
+    }
+
+    async fn write(
+        &self,
+        state: &StoredState,
+        expected: u64,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<RecordedEvent>> {
         let stream = &state.stream;
-        let version = to_i64(stream, state.version)?;
-        let expected_at = to_i64(stream, expected)?;
-        let schema_version = i32::try_from(state.schema_version).map_err(|_| {
-            Error::Config(format!(
-                "state schema version {} of {stream} is beyond what the store can keep",
-                state.schema_version
-            ))
-        })?;
-        let client = self.pool.get().await.map_err(backend)?;
-        let result = async {
-            let (kind, key) = (&stream.aggregate_type, &stream.aggregate_id);
-            let changed = if expected == 0 {
-                let statement = client.prepare_cached(&self.sql.insert).await?;
-                client
-                    .execute(
-                        &statement,
-                        &[kind, key, &version, &schema_version, &state.state],
-                    )
-                    .await?
-            } else {
-                let statement = client.prepare_cached(&self.sql.update).await?;
-                client
-                    .execute(
-                        &statement,
-                        &[
-                            kind,
-                            key,
-                            &version,
-                            &schema_version,
-                            &state.state,
-                            &expected_at,
-                        ],
-                    )
-                    .await?
+        let row = StateRow::new(state, expected)?;
+        if self.logged && events.len() > BATCH_LIMIT {
+            return Err(Error::Config(format!(
+                "a batch of {} events for {stream} exceeds the PostgreSQL store's limit of \
+                 {BATCH_LIMIT} events per append",
+                events.len()
+            )));
+        }
+        let mut client = self.pool.get().await.map_err(backend)?;
+        if !self.logged {
+            let result = row.write(&client, &self.sql).await.map_err(backend);
+            return match release(client, result)? {
+                None => Ok(unlogged(stream, expected, events)),
+                Some(actual) => Err(conflict(stream, expected, actual)),
             };
-            if changed == 1 {
-                return Ok(None);
+        }
+        let result = self.write_logged(&mut client, &row, expected, events).await;
+        let outcome = release(client, result)?;
+        if outcome.is_ok()
+            && let Some(notifier) = self.events.inner.notifier.as_ref()
+        {
+            notifier.appended();
+        }
+        outcome
+    }
+
+    /// The state and its events in one transaction: `Ok(Err(_))` when nothing was written
+    /// for a reason of the data's (a conflict, a log that does not match).
+    async fn write_logged(
+        &self,
+        client: &mut deadpool_postgres::Object,
+        row: &StateRow<'_>,
+        expected: u64,
+        events: Vec<NewEvent>,
+    ) -> Result<Result<Vec<RecordedEvent>>> {
+        let stream = &row.state.stream;
+        let tx = client.transaction().await.map_err(backend)?;
+        if let Some(actual) = row.write(&tx, &self.sql).await.map_err(backend)? {
+            return Ok(Err(conflict(stream, expected, actual)));
+        }
+        let batch = Batch::new(&events);
+        let appender = self.events.appender();
+        let written = match appender
+            .try_write(&tx, stream, ExpectedVersion::Exact(expected), &batch)
+            .await
+        {
+            Ok(Some(written)) => written,
+            // The stream is not at the state's version (or was written meanwhile by
+            // another writer of the log): nothing is written.
+            Ok(None) => {
+                drop(tx);
+                let logged = stream_version(client, &self.events.inner.sql, stream).await?;
+                return Ok(Err(log_mismatch(stream, expected, logged)));
             }
-            let statement = client.prepare_cached(&self.sql.version).await?;
-            let actual = client.query_opt(&statement, &[kind, key]).await?;
-            actual
-                .map(|row| row.try_get::<_, i64>(0))
-                .transpose()
-                .map(|v| Some(v.unwrap_or(0)))
+            Err(error) if is_unique_violation(&error) => {
+                drop(tx);
+                let logged = stream_version(client, &self.events.inner.sql, stream).await?;
+                return Ok(Err(log_mismatch(stream, expected, logged)));
+            }
+            Err(error) => return Err(backend(error)),
+        };
+        tx.commit().await.map_err(backend)?;
+        drop(batch);
+        Ok(written.records(stream, events))
+    }
+}
+
+/// A state's row, its values converted for the `states` table.
+struct StateRow<'s> {
+    state: &'s StoredState,
+    version: i64,
+    expected: u64,
+    expected_at: i64,
+    schema_version: i32,
+}
+
+impl<'s> StateRow<'s> {
+    fn new(state: &'s StoredState, expected: u64) -> Result<Self> {
+        let stream = &state.stream;
+        Ok(StateRow {
+            state,
+            version: to_i64(stream, state.version)?,
+            expected,
+            expected_at: to_i64(stream, expected)?,
+            schema_version: i32::try_from(state.schema_version).map_err(|_| {
+                Error::Config(format!(
+                    "state schema version {} of {stream} is beyond what the store can keep",
+                    state.schema_version
+                ))
+            })?,
+        })
+    }
+
+    /// Replaces the stored state if its version is the expected one: `None` when written,
+    /// the stored version (0: none) when not.
+    async fn write(
+        &self,
+        client: &impl GenericClient,
+        sql: &StateSql,
+    ) -> Result<Option<u64>, tokio_postgres::Error> {
+        let stream = &self.state.stream;
+        let (kind, key) = (&stream.aggregate_type, &stream.aggregate_id);
+        let (version, schema_version, state) =
+            (&self.version, &self.schema_version, &self.state.state);
+        let changed = if self.expected == 0 {
+            let statement = client.prepare_cached(&sql.insert).await?;
+            client
+                .execute(&statement, &[kind, key, version, schema_version, state])
+                .await?
+        } else {
+            let statement = client.prepare_cached(&sql.update).await?;
+            client
+                .execute(
+                    &statement,
+                    &[kind, key, version, schema_version, state, &self.expected_at],
+                )
+                .await?
+        };
+        if changed == 1 {
+            return Ok(None);
         }
-        .await
-        .map_err(backend);
-        match release(client, result)? {
-            None => Ok(()),
-            Some(actual) => Err(conflict(
-                stream,
-                expected,
-                u64::try_from(actual).unwrap_or(0),
-            )),
-        }
+        let statement = client.prepare_cached(&sql.version).await?;
+        let actual = client.query_opt(&statement, &[kind, key]).await?;
+        let actual = actual.map(|row| row.try_get::<_, i64>(0)).transpose()?;
+        Ok(Some(
+            actual.and_then(|v| u64::try_from(v).ok()).unwrap_or(0),
+        ))
     }
 }
 
@@ -170,7 +268,12 @@ impl StateStore for PostgresStateStore {
         Box::pin(self.read(stream))
     }
 
-    fn save<'a>(&'a self, state: &'a StoredState, expected: u64) -> BoxFuture<'a, Result<()>> {
-        Box::pin(self.write(state, expected))
+    fn save<'a>(
+        &'a self,
+        state: &'a StoredState,
+        expected: u64,
+        events: Vec<NewEvent>,
+    ) -> BoxFuture<'a, Result<Vec<RecordedEvent>>> {
+        Box::pin(self.write(state, expected, events))
     }
 }

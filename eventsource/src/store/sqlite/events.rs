@@ -91,6 +91,22 @@ pub(super) fn append(
     })
 }
 
+/// Appends `events` at versions `expected + 1 ..` inside `tx`, for a logging state store:
+/// `Ok(Err(actual))`, writing nothing, when the stream's version is `actual`, not
+/// `expected`.
+pub(super) fn append_exact_in(
+    tx: &Transaction<'_>,
+    stream: &StreamId,
+    expected: u64,
+    events: Vec<NewEvent>,
+) -> Result<std::result::Result<Vec<RecordedEvent>, u64>> {
+    let actual = stream_version(tx, stream)?;
+    if actual != expected {
+        return Ok(Err(actual));
+    }
+    insert_events(tx, stream, ExpectedVersion::Exact(expected), actual, events).map(Ok)
+}
+
 fn insert_events(
     tx: &Transaction<'_>,
     stream: &StreamId,

@@ -3,11 +3,13 @@
 use super::SqliteEventStore;
 use super::connection::Database;
 use super::error::backend;
+use super::events;
 use crate::error::{Error, Result};
 use crate::future::BoxFuture;
-use crate::state::{StateStore, StoredState, conflict};
+use crate::state::{StateStore, StoredState, conflict, log_mismatch, unlogged};
+use crate::store::{AppendNotifier, NewEvent, RecordedEvent};
 use crate::stream::StreamId;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::fmt;
 use std::sync::Arc;
 
@@ -25,9 +27,14 @@ const SELECT: &str = "SELECT version, schema_version, state FROM eventsource_sta
 /// row per aggregate: type, id, version, state schema version, state as JSON). It shares
 /// the event store's connections; several processes may use one file, and of two saves at
 /// one version exactly one wins (each save is one statement under SQLite's write lock).
+///
+/// With [`with_event_log`](Self::with_event_log), each save also appends its events to
+/// the aggregate's stream in `eventsource_events`, in the same transaction.
 #[derive(Clone)]
 pub struct SqliteStateStore {
     db: Arc<Database>,
+    appended: Arc<AppendNotifier>,
+    logged: bool,
 }
 
 impl fmt::Debug for SqliteStateStore {
@@ -43,7 +50,21 @@ impl SqliteEventStore {
     pub async fn state_store(&self) -> Result<SqliteStateStore> {
         Ok(SqliteStateStore {
             db: Arc::clone(&self.db),
+            appended: Arc::clone(&self.appended),
+            logged: false,
         })
+    }
+}
+
+impl SqliteStateStore {
+    /// This store, appending the events of every save to the aggregate's stream in the
+    /// event store of the same database, at the versions the state reached, in the
+    /// transaction that stores the state: a save stores both or neither. The event
+    /// store's feed, subscriptions and projections then see them, and the event-sourced
+    /// repository can load the aggregate from them.
+    pub fn with_event_log(mut self) -> Self {
+        self.logged = true;
+        self
     }
 }
 
@@ -91,43 +112,79 @@ impl StateStore for SqliteStateStore {
         }))
     }
 
-    fn save<'a>(&'a self, state: &'a StoredState, expected: u64) -> BoxFuture<'a, Result<()>> {
+    fn save<'a>(
+        &'a self,
+        state: &'a StoredState,
+        expected: u64,
+        events: Vec<NewEvent>,
+    ) -> BoxFuture<'a, Result<Vec<RecordedEvent>>> {
         let state = state.clone();
-        Box::pin(self.db.write(move |connection| {
-            let stream = &state.stream;
-            let (version, expected_at) = (to_i64(stream, state.version)?, to_i64(stream, expected)?);
-            let sql = if expected == 0 { INSERT } else { UPDATE };
-            let changed = connection
-                .prepare_cached(sql)
-                .and_then(|mut statement| {
-                    let values = params![
-                        stream.aggregate_type,
-                        stream.aggregate_id,
-                        version,
-                        state.schema_version,
-                        state.state,
-                        expected_at,
-                    ];
-                    if expected == 0 {
-                        statement.execute(&values[..5])
-                    } else {
-                        statement.execute(values)
+        let logged = self.logged;
+        Box::pin(async move {
+            let records = self
+                .db
+                .write(move |connection| {
+                    if !logged {
+                        write_state(connection, &state, expected)?;
+                        return Ok(unlogged(&state.stream, expected, events));
                     }
+                    let tx = connection
+                        .transaction_with_behavior(TransactionBehavior::Immediate)
+                        .map_err(backend)?;
+                    write_state(&tx, &state, expected)?;
+                    let stream = &state.stream;
+                    let records = events::append_exact_in(&tx, stream, expected, events)?
+                        .map_err(|logged| log_mismatch(stream, expected, logged))?;
+                    tx.commit().map_err(backend)?;
+                    Ok(records)
                 })
-                .map_err(backend)?;
-            if changed == 1 {
-                return Ok(());
+                .await?;
+            if logged && !records.is_empty() {
+                self.appended.notify();
             }
-            let actual: Option<i64> = connection
-                .prepare_cached("SELECT version FROM eventsource_states WHERE aggregate_type = ?1 AND aggregate_id = ?2")
-                .and_then(|mut select| {
-                    select
-                        .query_row(params![stream.aggregate_type, stream.aggregate_id], |row| row.get(0))
-                        .optional()
-                })
-                .map_err(backend)?;
-            let actual = actual.and_then(|v| u64::try_from(v).ok()).unwrap_or(0);
-            Err(conflict(stream, expected, actual))
-        }))
+            Ok(records)
+        })
     }
+}
+
+/// Replaces the stored state if its version is `expected`; [`Error::Conflict`] otherwise.
+fn write_state(connection: &Connection, state: &StoredState, expected: u64) -> Result<()> {
+    let stream = &state.stream;
+    let (version, expected_at) = (to_i64(stream, state.version)?, to_i64(stream, expected)?);
+    let sql = if expected == 0 { INSERT } else { UPDATE };
+    let changed = connection
+        .prepare_cached(sql)
+        .and_then(|mut statement| {
+            let values = params![
+                stream.aggregate_type,
+                stream.aggregate_id,
+                version,
+                state.schema_version,
+                state.state,
+                expected_at,
+            ];
+            if expected == 0 {
+                statement.execute(&values[..5])
+            } else {
+                statement.execute(values)
+            }
+        })
+        .map_err(backend)?;
+    if changed == 1 {
+        return Ok(());
+    }
+    let actual: Option<i64> = connection
+        .prepare_cached(
+            "SELECT version FROM eventsource_states WHERE aggregate_type = ?1 AND aggregate_id = ?2",
+        )
+        .and_then(|mut select| {
+            select
+                .query_row(params![stream.aggregate_type, stream.aggregate_id], |row| {
+                    row.get(0)
+                })
+                .optional()
+        })
+        .map_err(backend)?;
+    let actual = actual.and_then(|v| u64::try_from(v).ok()).unwrap_or(0);
+    Err(conflict(stream, expected, actual))
 }
