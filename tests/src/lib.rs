@@ -14,6 +14,8 @@ pub mod process;
 pub mod snapshot_bench;
 pub mod subscription_bench;
 pub mod subscription_suite;
+#[cfg(feature = "postgres-tls")]
+pub mod tls_server;
 pub mod transactional_bench;
 
 /// The README's Rust examples, compiled and run as doctests.

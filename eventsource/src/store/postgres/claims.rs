@@ -13,6 +13,7 @@
 
 use super::PostgresEventStore;
 use super::errors::{backend, release};
+use super::tls::ConnectTo;
 use crate::error::Result;
 use crate::hash::fnv1a;
 use crate::store::SubscriptionClaim;
@@ -20,7 +21,6 @@ use deadpool_postgres::{ClientWrapper, Object};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 use tokio::sync::watch;
-use tokio_postgres::NoTls;
 
 /// Takes the claim's lock; `true` when it was granted.
 const TRY_LOCK: &str = "SELECT pg_try_advisory_lock($1)";
@@ -88,16 +88,13 @@ impl PostgresEventStore {
 
 /// A claim on a connection of its own: its driver task marks the claim lost when the
 /// connection ends, for whatever reason (dropping the claim ends it too, unobserved).
-async fn claim_on_own_connection(
-    config: &tokio_postgres::Config,
-    key: i64,
-) -> Result<Option<SubscriptionClaim>> {
-    let (client, connection) = config.connect(NoTls).await.map_err(backend)?;
+async fn claim_on_own_connection(to: &ConnectTo, key: i64) -> Result<Option<SubscriptionClaim>> {
+    let (client, connection) = to.connect(None).await.map_err(backend)?;
     let (lost_tx, lost_rx) = watch::channel(false);
     tokio::spawn(async move {
         let ended = connection.await;
         if !lost_tx.is_closed() {
-            if let Err(error) = &ended {
+            if let Ok(Err(error)) = &ended {
                 tracing::warn!(%error, "a subscription claim's connection failed");
             }
             let _ = lost_tx.send(true);

@@ -3,11 +3,11 @@
 use super::errors::backend;
 use super::migrations;
 use super::schema::SchemaName;
+use super::tls::{self, ConnectTo, Connector, TlsSettings};
 use crate::error::{Error, Result};
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use deadpool_postgres::{ManagerConfig, Pool, RecyclingMethod, Runtime};
 use std::fmt;
 use std::time::Duration;
-use tokio_postgres::NoTls;
 
 /// How long [`read_all`](crate::EventStore::read_all) waits by default for older
 /// transactions to finish before it returns the part of the feed that is final.
@@ -29,12 +29,29 @@ pub const DEFAULT_FEED_WAIT: Duration = Duration::from_secs(5);
 /// # Ok(()) }
 /// ```
 ///
-/// Connections made from a URL or a `tokio_postgres::Config` are unencrypted
-/// ([`NoTls`]); for TLS, build a `deadpool_postgres::Pool` with the connector you use and
-/// pass it to [`from_pool`](Self::from_pool). The notification connections (the
-/// listener's, and the one that sends `NOTIFY`s when [`listen_config`](Self::listen_config)
-/// is given) are always made without TLS; with a pool alone, `NOTIFY`s go through the
-/// pool and listening is not available.
+/// TLS follows libpq's `sslmode` and `sslrootcert` settings of the connection string
+/// (`disable`, `prefer`, `require`, `verify-ca`, `verify-full`), for the pool's
+/// connections and for the connections the store makes of its own (notifications,
+/// subscription claims, aggregate locks) alike. TLS needs the `postgres-tls` feature
+/// (rustls); without it, `prefer` (the default) connects unencrypted and the other TLS
+/// modes are refused with [`Error::Config`] instead of connecting in clear:
+///
+/// ```no_run
+/// # async fn run() -> eventsource::Result<()> {
+/// # use eventsource::store::postgres::PostgresConfig;
+/// let store = PostgresConfig::from_url(
+///     "postgres://app@db.internal/app?sslmode=verify-full&sslrootcert=/etc/ssl/db-ca.pem",
+/// )
+/// .connect()
+/// .await?;
+/// # Ok(()) }
+/// ```
+///
+/// With a `tokio_postgres::Config`, its `ssl_mode` is taken as libpq's (`prefer` or
+/// `require`, the certificate not verified); to verify, use a URL with `verify-full`, or
+/// build a `deadpool_postgres::Pool` with the connector you use and pass it to
+/// [`from_pool`](Self::from_pool). With a pool alone, `NOTIFY`s go through the pool and
+/// listening is not available.
 ///
 /// [`PostgresEventStore`]: super::PostgresEventStore
 #[must_use = "a configuration does nothing until `connect` is called"]
@@ -127,21 +144,30 @@ impl PostgresConfig {
         if self.max_connections == Some(0) {
             return Err(Error::Config("max_connections must be at least 1".into()));
         }
-        let (pool, own_config) = match self.source {
+        let own = |config: tokio_postgres::Config, settings: &TlsSettings| -> Result<_> {
+            let own = ConnectTo {
+                connector: Connector::for_settings(settings)?,
+                config,
+            };
+            Ok((make_pool(&own, self.max_connections)?, Some(own)))
+        };
+        let (pool, own) = match self.source {
             Source::Pool(pool) => (pool, None),
             Source::Url(url) => {
-                let config = url.parse::<tokio_postgres::Config>().map_err(|e| {
-                    Error::Config(format!("invalid PostgreSQL connection string: {e}"))
-                })?;
-                (
-                    make_pool(config.clone(), self.max_connections)?,
-                    Some(config),
-                )
+                let (config, settings) = tls::parse(&url)?;
+                own(config, &settings)?
             }
-            Source::Config(config) => (
-                make_pool((*config).clone(), self.max_connections)?,
-                Some(*config),
-            ),
+            Source::Config(config) => {
+                let settings = TlsSettings::of_driver_config(&config);
+                own(*config, &settings)?
+            }
+        };
+        let listen = match self.listen {
+            Some(config) => Some(ConnectTo {
+                connector: Connector::for_settings(&TlsSettings::of_driver_config(&config))?,
+                config,
+            }),
+            None => own,
         };
         let mut client = pool.get().await.map_err(backend)?;
         let xid_offset = migrations::migrate(&mut client, &schema).await?;
@@ -149,7 +175,7 @@ impl PostgresConfig {
         Ok(StoreParts {
             pool,
             schema,
-            listen: self.listen.or(own_config),
+            listen,
             notifications: self.notifications,
             feed_wait: self.feed_wait,
             xid_offset,
@@ -162,16 +188,15 @@ pub(super) struct StoreParts {
     pub(super) pool: Pool,
     pub(super) schema: SchemaName,
     /// Connection settings for listening and for sending `NOTIFY`s, when known.
-    pub(super) listen: Option<tokio_postgres::Config>,
+    pub(super) listen: Option<ConnectTo>,
     pub(super) notifications: bool,
     pub(super) feed_wait: Duration,
     pub(super) xid_offset: i64,
 }
 
-pub(super) fn make_pool(config: tokio_postgres::Config, max: Option<usize>) -> Result<Pool> {
-    let manager = Manager::from_config(
-        config,
-        NoTls,
+pub(super) fn make_pool(to: &ConnectTo, max: Option<usize>) -> Result<Pool> {
+    let manager = to.connector.manager(
+        to.config.clone(),
         ManagerConfig {
             // A closed connection is dropped on return; a broken one fails its next query,
             // and is then closed and dropped: no test query on every checkout.

@@ -84,7 +84,7 @@ impl PostgresEventStore {
             ));
         }
         Ok(PostgresLocks {
-            pool: make_pool(config.clone(), Some(connections))?,
+            pool: make_pool(config, Some(connections))?,
             schema: self.inner.schema.as_str().to_owned(),
         })
     }

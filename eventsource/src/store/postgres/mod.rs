@@ -133,6 +133,7 @@ mod snapshots;
 mod sql;
 mod states;
 mod subscriptions;
+mod tls;
 mod transactional;
 
 pub use config::{DEFAULT_FEED_WAIT, PostgresConfig};
@@ -177,7 +178,7 @@ struct Inner {
     schema: SchemaName,
     sql: Sql,
     subscription_sql: SubscriptionSql,
-    listen: Option<tokio_postgres::Config>,
+    listen: Option<tls::ConnectTo>,
     notifier: Option<Notifier>,
     feed_wait: Duration,
     xid_offset: i64,

@@ -2,15 +2,14 @@
 
 use super::errors::backend;
 use super::schema::SchemaName;
+use super::tls::ConnectTo;
 use crate::error::{Error, Result};
 use crate::store::{AppendNotifier, AppendSignal};
 use deadpool_postgres::Pool;
-use std::future::poll_fn;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
-use tokio_postgres::{AsyncMessage, NoTls};
 
 /// Wake-ups for readers of the feed: one arrives after appends to the store's schema,
 /// from any process. Several appends may give one wake-up.
@@ -30,30 +29,9 @@ pub struct FeedWakeups {
 }
 
 impl FeedWakeups {
-    pub(super) async fn listen(
-        config: &tokio_postgres::Config,
-        schema: &SchemaName,
-    ) -> Result<Self> {
-        let (client, mut connection) = config.connect(NoTls).await.map_err(backend)?;
+    pub(super) async fn listen(to: &ConnectTo, schema: &SchemaName) -> Result<Self> {
         let (sender, wakeups) = mpsc::channel(1);
-        tokio::spawn(async move {
-            loop {
-                match poll_fn(|cx| connection.poll_message(cx)).await {
-                    Some(Ok(AsyncMessage::Notification(_))) => {
-                        // Full means a wake-up is pending already: they coalesce.
-                        if let Err(mpsc::error::TrySendError::Closed(_)) = sender.try_send(Ok(())) {
-                            return;
-                        }
-                    }
-                    Some(Ok(_)) => {}
-                    Some(Err(error)) => {
-                        let _ = sender.send(Err(error)).await;
-                        return;
-                    }
-                    None => return,
-                }
-            }
-        });
+        let (client, _driver) = to.connect(Some(sender)).await.map_err(backend)?;
         // The channel name comes from a validated schema name: safe to write into SQL.
         client
             .batch_execute(&format!("LISTEN \"{}\"", schema.notification_channel()))
@@ -136,17 +114,13 @@ pub(super) struct Notifier {
 #[derive(Clone)]
 enum NotifyTarget {
     /// A connection of the notifier's own.
-    Config(Box<tokio_postgres::Config>),
+    Config(Box<ConnectTo>),
     /// Connections from the store's pool (when the store was given a pool alone).
     Pool(Pool),
 }
 
 impl Notifier {
-    pub(super) fn new(
-        schema: &SchemaName,
-        config: Option<tokio_postgres::Config>,
-        pool: Pool,
-    ) -> Self {
+    pub(super) fn new(schema: &SchemaName, config: Option<ConnectTo>, pool: Pool) -> Self {
         Notifier {
             channel: schema.notification_channel(),
             target: config.map_or(NotifyTarget::Pool(pool), |c| {
@@ -225,12 +199,11 @@ async fn send_notifications(signal: Arc<Notify>, target: NotifyTarget, channel: 
 }
 
 async fn connect(
-    config: &tokio_postgres::Config,
+    to: &ConnectTo,
     sql: &str,
 ) -> Option<(tokio_postgres::Client, tokio_postgres::Statement)> {
     let connected = async {
-        let (client, connection) = config.connect(NoTls).await?;
-        tokio::spawn(connection);
+        let (client, _driver) = to.connect(None).await?;
         let statement = client.prepare(sql).await?;
         Ok::<_, tokio_postgres::Error>((client, statement))
     };
