@@ -181,12 +181,24 @@ pub enum Error {
     },
 
     /// The store's database schema is not one this version of the library can use.
-    #[error("incompatible store schema: {0}")]
-    Schema(String),
+    #[error("incompatible store schema: {reason}")]
+    Schema {
+        /// What kind of problem it is: match on this.
+        kind: SchemaKind,
+        /// What was found, for people.
+        reason: String,
+    },
 
-    /// A configuration value (a table prefix, a path, a limit) is not acceptable.
-    #[error("invalid configuration: {0}")]
-    Config(String),
+    /// A setting or a value (a path, a connection string, a name, a limit) is not
+    /// acceptable, or the call needs something that is not there (a runtime, a feature,
+    /// connection settings).
+    #[error("invalid configuration: {reason}")]
+    Config {
+        /// What the problem is about: match on this.
+        kind: ConfigKind,
+        /// What was wrong, for people.
+        reason: String,
+    },
 
     /// The backend failed (I/O, connection, database error). It displays the whole chain
     /// of causes, so that what the server said is in the message: for PostgreSQL the
@@ -194,6 +206,56 @@ pub enum Error {
     /// led by `connection lost: ` when the session is gone.
     #[error("event store backend error: {}", Chain(.0.as_ref()))]
     Backend(#[source] BoxError),
+}
+
+/// What an [`Error::Config`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConfigKind {
+    /// A database file or its directory: it cannot be opened or created, or it cannot do
+    /// what the store needs (write-ahead logging, locks across processes).
+    Database,
+    /// How to reach a server: a connection string, its TLS settings (`sslmode`,
+    /// `sslrootcert`, the `postgres-tls` feature), or connection settings a call needs
+    /// and the store was not given.
+    Connection,
+    /// A pool's or a lock set's number of connections.
+    Connections,
+    /// A PostgreSQL schema name.
+    SchemaName,
+    /// A subscription's name (e.g. one already running under it).
+    SubscriptionName,
+    /// A value beyond what the store can keep: a version, a position, a checkpoint, a
+    /// batch of events.
+    OutOfRange,
+    /// The call needs a runtime it is not running on (a tokio runtime).
+    Runtime,
+    /// Anything else: a store or handler of the application's own.
+    Other,
+}
+
+/// What an [`Error::Schema`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SchemaKind {
+    /// The schema was made by a newer version of this library: upgrade the library
+    /// (the database is not changed).
+    Newer {
+        /// The schema's version.
+        found: u32,
+        /// The newest version this library knows.
+        known: u32,
+    },
+    /// The database server is older than the store needs.
+    ServerTooOld,
+    /// A migration failed to apply; nothing of it was kept.
+    MigrationFailed {
+        /// The migration's version.
+        version: u32,
+    },
+    /// Something the store's schema guarantees is not so: a row or a setting is missing,
+    /// a stored number is out of range.
+    Damaged,
 }
 
 /// Does a backend error (or one of its causes) pass when tried again?
@@ -320,6 +382,22 @@ impl Error {
         Error::Backend(error.into())
     }
 
+    /// An [`Error::Config`] of `kind`, saying `reason`.
+    pub fn config(kind: ConfigKind, reason: impl Into<String>) -> Self {
+        Error::Config {
+            kind,
+            reason: reason.into(),
+        }
+    }
+
+    /// An [`Error::Schema`] of `kind`, saying `reason`.
+    pub fn schema(kind: SchemaKind, reason: impl Into<String>) -> Self {
+        Error::Schema {
+            kind,
+            reason: reason.into(),
+        }
+    }
+
     /// True for [`Error::Conflict`]: reloading and deciding again may succeed.
     pub fn is_conflict(&self) -> bool {
         matches!(self, Error::Conflict { .. })
@@ -398,8 +476,8 @@ mod tests {
 
     #[test]
     fn permanent_errors_are_not_retryable() {
-        assert!(!Error::Config("bad prefix".into()).is_retryable());
-        assert!(!Error::Schema("newer".into()).is_retryable());
+        assert!(!Error::config(ConfigKind::SchemaName, "bad prefix").is_retryable());
+        assert!(!Error::schema(SchemaKind::Newer { found: 9, known: 4 }, "newer").is_retryable());
         assert!(!backend("something else").is_retryable());
         let denied = io::Error::new(io::ErrorKind::PermissionDenied, "denied");
         assert!(!backend(denied).is_retryable());

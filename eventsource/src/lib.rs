@@ -169,7 +169,7 @@ mod time;
 pub use aggregate::{Aggregate, AggregateId, ApplyEvent, IntoEvents};
 pub use bus::{Envelope, InMemoryEventBus};
 pub use codec::{EventSet, decode_event};
-pub use error::{BoxError, DecodeError, Error, Result};
+pub use error::{BoxError, ConfigKind, DecodeError, Error, Result, SchemaKind};
 pub use event::{DomainEvent, EventContext, EventMetadata};
 pub use future::BoxFuture;
 pub use publish::EventPublisher;

@@ -576,7 +576,9 @@ pub async fn second_subscription_of_the_same_name_is_refused<S: Store>(store: S)
     let handle = runner.start(first, options()).unwrap();
     let (second, _) = Recorder::new();
     match runner.start(second, options()) {
-        Err(Error::Config(message)) => assert!(message.contains("recorder"), "{message}"),
+        Err(Error::Config {
+            reason: message, ..
+        }) => assert!(message.contains("recorder"), "{message}"),
         other => panic!("expected a Config error, got {:?}", other.map(|_| ())),
     }
     handle.stop().await.unwrap();

@@ -247,7 +247,10 @@ mod sqlite {
         let store = SqliteEventStore::in_memory().await.unwrap();
         assert!(matches!(
             store.aggregate_locks(),
-            Err(eventsource::Error::Config(_))
+            Err(eventsource::Error::Config {
+                kind: eventsource::ConfigKind::Database,
+                ..
+            })
         ));
     }
 }

@@ -28,7 +28,7 @@ use eventsource::store::postgres::{BATCH_LIMIT, PostgresConfig, tokio_postgres};
 use eventsource::store::{
     FeedEntry, NewEvent, ParkedEvent, RecordedEvent, StreamId, SubscriptionClaim, SubscriptionStore,
 };
-use eventsource::{Error, EventMetadata};
+use eventsource::{ConfigKind, Error, EventMetadata, SchemaKind};
 use eventsource_tests::fixtures::{Task, raw, raw_events, task_stream};
 use eventsource_tests::postgres::{
     PgTestStore, SchemaGuard, admin, database_url, fresh_schema_name, pg_config, pg_store_with,
@@ -120,7 +120,7 @@ async fn schema_name_carrying_sql_is_refused() {
             .connect()
             .await;
         assert!(
-            matches!(result, Err(Error::Config(ref m)) if m.contains("schema name")),
+            matches!(result, Err(Error::Config { kind: ConfigKind::SchemaName, ref reason }) if reason.contains("schema name")),
             "{schema:?}: {result:?}"
         );
     }
@@ -132,7 +132,16 @@ async fn invalid_connection_string_is_a_config_error() {
         .schema("fine")
         .connect()
         .await;
-    assert!(matches!(result, Err(Error::Config(_))), "{result:?}");
+    assert!(
+        matches!(
+            result,
+            Err(Error::Config {
+                kind: ConfigKind::Connection,
+                ..
+            })
+        ),
+        "{result:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -189,7 +198,7 @@ async fn schema_of_a_newer_library_is_refused() {
         .unwrap();
     let result = store.reconnect(|c| c).await;
     assert!(
-        matches!(result, Err(Error::Schema(ref m)) if m.contains("999")),
+        matches!(result, Err(Error::Schema { kind: SchemaKind::Newer { found: 999, .. }, ref reason }) if reason.contains("999")),
         "{result:?}"
     );
 }
@@ -237,7 +246,16 @@ async fn batch_above_the_limit_is_refused_and_writes_nothing() {
     let stream = task_stream();
     let events = raw_events(BATCH_LIMIT as u64 + 1);
     let result = store.append(&stream, ExpectedVersion::Any, events).await;
-    assert!(matches!(result, Err(Error::Config(_))), "{result:?}");
+    assert!(
+        matches!(
+            result,
+            Err(Error::Config {
+                kind: ConfigKind::OutOfRange,
+                ..
+            })
+        ),
+        "{result:?}"
+    );
     assert_eq!(store.stream_version(&stream).await.unwrap(), 0);
 }
 
@@ -307,7 +325,16 @@ async fn notifications_need_connection_settings_with_a_given_pool() {
         .await
         .unwrap();
     let result = borrowed.subscribe_notifications().await;
-    assert!(matches!(result, Err(Error::Config(_))), "{result:?}");
+    assert!(
+        matches!(
+            result,
+            Err(Error::Config {
+                kind: ConfigKind::Connection,
+                ..
+            })
+        ),
+        "{result:?}"
+    );
     // The given pool works for everything else.
     borrowed
         .append(&task_stream(), ExpectedVersion::NoStream, raw_events(1))
@@ -839,7 +866,16 @@ async fn checkpoints_are_stored_replaced_and_deleted() {
     store.store_checkpoint(odd, 1).await.unwrap();
     assert_eq!(store.checkpoint(odd).await.unwrap(), Some(1));
     let result = store.store_checkpoint("huge", u64::MAX).await;
-    assert!(matches!(result, Err(Error::Config(_))), "{result:?}");
+    assert!(
+        matches!(
+            result,
+            Err(Error::Config {
+                kind: ConfigKind::OutOfRange,
+                ..
+            })
+        ),
+        "{result:?}"
+    );
 }
 
 #[tokio::test]
@@ -857,7 +893,16 @@ async fn a_negative_stored_checkpoint_is_a_typed_error() {
         .await
         .unwrap();
     let result = store.checkpoint("projection").await;
-    assert!(matches!(result, Err(Error::Schema(_))), "{result:?}");
+    assert!(
+        matches!(
+            result,
+            Err(Error::Schema {
+                kind: SchemaKind::Damaged,
+                ..
+            })
+        ),
+        "{result:?}"
+    );
 }
 
 fn parked(subscription: &str, position: u64, error: &str, attempts: u32) -> ParkedEvent {

@@ -64,7 +64,7 @@ mod snapshot_behaviour {
 use eventsource::prelude::*;
 use eventsource::store::StreamId;
 use eventsource::store::sqlite::{SqliteConfig, Synchronous, Threading};
-use eventsource::{Error, SnapshotStore};
+use eventsource::{ConfigKind, Error, SchemaKind, SnapshotStore};
 use eventsource_tests::fixtures::{Task, raw_events, task_stream};
 use eventsource_tests::sqlite::TempSqliteStore;
 use std::path::Path;
@@ -207,7 +207,16 @@ mod reopen {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("missing").join("events.db");
         let error = SqliteEventStore::open(&path).await.unwrap_err();
-        assert!(matches!(error, Error::Config(_)), "{error:?}");
+        assert!(
+            matches!(
+                error,
+                Error::Config {
+                    kind: ConfigKind::Database,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
         assert!(error.to_string().contains("missing"), "{error}");
     }
 }
@@ -317,7 +326,17 @@ mod migrations {
             )
             .unwrap();
         match SqliteEventStore::open(&path).await {
-            Err(Error::Schema(message)) => {
+            Err(Error::Schema {
+                kind: SchemaKind::Newer { found, known },
+                reason: message,
+            }) => {
+                assert_eq!(
+                    (found, known),
+                    (
+                        SqliteEventStore::SCHEMA_VERSION + 1,
+                        SqliteEventStore::SCHEMA_VERSION
+                    )
+                );
                 let newer = (SqliteEventStore::SCHEMA_VERSION + 1).to_string();
                 assert!(message.contains(&newer), "{message}");
                 assert!(
@@ -341,7 +360,16 @@ mod migrations {
             )
             .unwrap();
         let error = SqliteEventStore::open(&path).await.unwrap_err();
-        assert!(matches!(error, Error::Schema(_)), "{error:?}");
+        assert!(
+            matches!(
+                error,
+                Error::Schema {
+                    kind: SchemaKind::Damaged,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
         assert!(error.to_string().contains("something else"), "{error}");
     }
 
@@ -826,7 +854,10 @@ async fn a_snapshot_version_beyond_the_databases_integers_is_refused() {
         taken_at: std::time::SystemTime::UNIX_EPOCH,
     };
     match snapshots.save(&snapshot).await {
-        Err(Error::Config(message)) => {
+        Err(Error::Config {
+            kind: ConfigKind::OutOfRange,
+            reason: message,
+        }) => {
             assert!(message.contains(&u64::MAX.to_string()), "{message}")
         }
         other => panic!("expected a refusal, got {other:?}"),

@@ -8,7 +8,7 @@ use super::status::{SubscriptionState, SubscriptionStatus};
 use super::target::{InTransaction, Plain};
 use super::transactional::TransactionalStore;
 use super::worker::{Core, Target, Worker};
-use crate::error::{Error, Result};
+use crate::error::{ConfigKind, Error, Result};
 use crate::snapshot::Snapshottable;
 use crate::store::{EventStore, SubscriptionStore};
 use std::fmt;
@@ -173,9 +173,10 @@ where
                 )
         });
         if self.running.iter().any(|r| r.status.borrow().name == name) {
-            return Err(Error::Config(format!(
-                "a subscription named `{name}` is already running"
-            )));
+            return Err(Error::config(
+                ConfigKind::SubscriptionName,
+                format!("a subscription named `{name}` is already running"),
+            ));
         }
         let (status, status_rx) = watch::channel(SubscriptionStatus {
             name: name.to_owned(),

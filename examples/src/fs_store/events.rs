@@ -13,7 +13,7 @@ use eventsource::store::{
     AppendNotifier, AppendOutcome, AppendSignal, FeedEntry, FeedPage, NewEvent, RecordedEvent,
     StreamId,
 };
-use eventsource::{Error, EventStore, ExpectedVersion, Result};
+use eventsource::{ConfigKind, Error, EventStore, ExpectedVersion, Result};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -146,8 +146,12 @@ impl State {
                 already_stored: false,
             });
         }
-        let size = u32::try_from(events.len())
-            .map_err(|_| Error::Config("a batch of more than u32::MAX events".into()))?;
+        let size = u32::try_from(events.len()).map_err(|_| {
+            Error::config(
+                ConfigKind::OutOfRange,
+                "a batch of more than u32::MAX events",
+            )
+        })?;
         let first_position = self.index.next_position();
         let lines: Vec<Vec<u8>> = events
             .iter()

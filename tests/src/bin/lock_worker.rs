@@ -50,9 +50,10 @@ async fn open(kind: &str, place: &str) -> eventsource::Result<Locking> {
             let store: Arc<dyn DynEventStore> = Arc::new(store);
             Ok(Repository::new(store).locking().across_processes(locks))
         }
-        other => Err(eventsource::Error::Config(format!(
-            "unknown store kind {other}"
-        ))),
+        other => Err(eventsource::Error::config(
+            eventsource::ConfigKind::Other,
+            format!("unknown store kind {other}"),
+        )),
     }
 }
 

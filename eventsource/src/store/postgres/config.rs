@@ -4,7 +4,7 @@ use super::errors::backend;
 use super::migrations;
 use super::schema::SchemaName;
 use super::tls::{self, ConnectTo, Connector, TlsSettings};
-use crate::error::{Error, Result};
+use crate::error::{ConfigKind, Error, Result};
 use deadpool_postgres::{ManagerConfig, Pool, RecyclingMethod, Runtime};
 use std::fmt;
 use std::time::Duration;
@@ -142,7 +142,10 @@ impl PostgresConfig {
     pub(super) async fn open(self) -> Result<StoreParts> {
         let schema = SchemaName::new(self.schema)?;
         if self.max_connections == Some(0) {
-            return Err(Error::Config("max_connections must be at least 1".into()));
+            return Err(Error::config(
+                ConfigKind::Connections,
+                "max_connections must be at least 1",
+            ));
         }
         let own = |config: tokio_postgres::Config, settings: &TlsSettings| -> Result<_> {
             let own = ConnectTo {
@@ -207,9 +210,12 @@ pub(super) fn make_pool(to: &ConnectTo, max: Option<usize>) -> Result<Pool> {
     if let Some(max) = max {
         builder = builder.max_size(max);
     }
-    builder
-        .build()
-        .map_err(|e| Error::Config(format!("cannot build the connection pool: {e}")))
+    builder.build().map_err(|e| {
+        Error::config(
+            ConfigKind::Connections,
+            format!("cannot build the connection pool: {e}"),
+        )
+    })
 }
 
 impl fmt::Debug for PostgresConfig {

@@ -4,7 +4,7 @@
 use super::errors::backend;
 use super::rows::event_cells;
 use super::schema::SchemaName;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SchemaKind};
 use crate::store::FeedPage;
 use deadpool_postgres::Object;
 use futures_core::Stream;
@@ -224,8 +224,12 @@ pub(super) async fn head_position(client: &Object, sql: &FeedSql) -> Result<u64>
         .map_err(backend)?
         .try_get(0)
         .map_err(backend)?;
-    u64::try_from(head)
-        .map_err(|_| Error::Schema(format!("the newest feed position is negative ({head})")))
+    u64::try_from(head).map_err(|_| {
+        Error::schema(
+            SchemaKind::Damaged,
+            format!("the newest feed position is negative ({head})"),
+        )
+    })
 }
 
 /// Polls the horizon until it passes `target` or `max_wait` is over.
@@ -282,7 +286,12 @@ pub(super) async fn settle_xid_offset(
         )
         .await
         .map_err(backend)?
-        .ok_or_else(|| Error::Schema(format!("schema `{schema}` has no settings row")))?;
+        .ok_or_else(|| {
+            Error::schema(
+                SchemaKind::Damaged,
+                format!("schema `{schema}` has no settings row"),
+            )
+        })?;
     let offset: i64 = row.try_get(0).map_err(backend)?;
     let next_xid: i64 = row.try_get(1).map_err(backend)?;
     let last: Option<i64> = row.try_get(2).map_err(backend)?;

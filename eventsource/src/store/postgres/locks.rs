@@ -4,7 +4,7 @@
 use super::PostgresEventStore;
 use super::config::make_pool;
 use super::errors::{backend, release};
-use crate::error::{Error, Result};
+use crate::error::{ConfigKind, Error, Result};
 use crate::future::BoxFuture;
 use crate::hash::fnv1a;
 use crate::lock::{AggregateLocks, HeldLock};
@@ -72,15 +72,16 @@ impl PostgresEventStore {
     /// [`aggregate_locks`](Self::aggregate_locks) on up to `connections` connections.
     pub fn aggregate_locks_with(&self, connections: usize) -> Result<PostgresLocks> {
         let Some(config) = &self.inner.listen else {
-            return Err(Error::Config(
+            return Err(Error::config(
+                ConfigKind::Connection,
                 "aggregate locks need connection settings: give `PostgresConfig::listen_config` \
-                 along with the pool"
-                    .into(),
+                 along with the pool",
             ));
         };
         if connections == 0 {
-            return Err(Error::Config(
-                "aggregate locks need at least one connection".into(),
+            return Err(Error::config(
+                ConfigKind::Connections,
+                "aggregate locks need at least one connection",
             ));
         }
         Ok(PostgresLocks {

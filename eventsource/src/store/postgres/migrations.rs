@@ -5,7 +5,7 @@
 use super::errors::backend;
 use super::feed;
 use super::schema::SchemaName;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SchemaKind};
 use deadpool_postgres::Object;
 
 /// One schema change. Its SQL names the schema as `{schema}`.
@@ -135,12 +135,15 @@ pub(crate) async fn migrate(client: &mut Object, schema: &SchemaName) -> Result<
         .try_get(0)
         .map_err(backend)?;
     if server < MIN_SERVER_VERSION {
-        return Err(Error::Schema(format!(
-            "PostgreSQL {}.{} is too old: the store needs PostgreSQL 13 or newer \
+        return Err(Error::schema(
+            SchemaKind::ServerTooOld,
+            format!(
+                "PostgreSQL {}.{} is too old: the store needs PostgreSQL 13 or newer \
              (for pg_current_xact_id and pg_snapshot_xmin)",
-            server / 10_000,
-            server % 10_000 / 100
-        )));
+                server / 10_000,
+                server % 10_000 / 100
+            ),
+        ));
     }
     let tx = client.transaction().await.map_err(backend)?;
     tx.execute(
@@ -186,10 +189,16 @@ pub(crate) async fn migrate(client: &mut Object, schema: &SchemaName) -> Result<
     if current > LATEST {
         // Ended here rather than on drop, so that its locks go now.
         tx.rollback().await.map_err(backend)?;
-        return Err(Error::Schema(format!(
-            "schema `{schema}` is at version {current}, but this version of eventsource only \
+        return Err(Error::schema(
+            SchemaKind::Newer {
+                found: current.unsigned_abs(),
+                known: LATEST.unsigned_abs(),
+            },
+            format!(
+                "schema `{schema}` is at version {current}, but this version of eventsource only \
              knows versions up to {LATEST}: upgrade eventsource"
-        )));
+            ),
+        ));
     }
     for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
         tx.batch_execute(&migration.sql.replace("{schema}", &ident))

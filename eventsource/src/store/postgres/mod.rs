@@ -151,7 +151,7 @@ use super::{
     AppendOutcome, AppendSignal, EventRef, EventStore, ExpectedVersion, FeedPage, NewEvent,
     RecordedEvent, StreamId,
 };
-use crate::error::{Error, Result};
+use crate::error::{ConfigKind, Error, Result};
 use append::Appender;
 use config::StoreParts;
 use deadpool_postgres::{Object, Pool};
@@ -252,10 +252,10 @@ impl PostgresEventStore {
     /// [`PostgresConfig::listen_config`]; [`Error::Backend`] when the connection fails.
     pub async fn subscribe_notifications(&self) -> Result<FeedWakeups> {
         let Some(config) = &self.inner.listen else {
-            return Err(Error::Config(
+            return Err(Error::config(
+                ConfigKind::Connection,
                 "notifications need connection settings: give `PostgresConfig::listen_config` \
-                 along with the pool"
-                    .into(),
+                 along with the pool",
             ));
         };
         FeedWakeups::listen(config, &self.inner.schema).await
@@ -283,11 +283,14 @@ impl EventStore for PostgresEventStore {
     ) -> Result<AppendOutcome> {
         backend::check_stream(stream)?;
         if events.len() > BATCH_LIMIT {
-            return Err(Error::Config(format!(
-                "a batch of {} events for {stream} exceeds the PostgreSQL store's limit of \
+            return Err(Error::config(
+                ConfigKind::OutOfRange,
+                format!(
+                    "a batch of {} events for {stream} exceeds the PostgreSQL store's limit of \
                  {BATCH_LIMIT} events per append",
-                events.len()
-            )));
+                    events.len()
+                ),
+            ));
         }
         let span = tracing::debug_span!(
             "eventsource.postgres.append",

@@ -4,7 +4,7 @@
 //! a parameter. So the name is checked once, here, against a strict pattern, and quoted on
 //! top of that.
 
-use crate::error::{Error, Result};
+use crate::error::{ConfigKind, Error, Result};
 use std::fmt;
 use std::str::FromStr;
 
@@ -36,7 +36,12 @@ impl SchemaName {
     /// Validates `name`.
     pub fn new(name: impl Into<String>) -> Result<Self> {
         let name = name.into();
-        let refuse = |why: &str| Err(Error::Config(format!("schema name {name:?} {why}")));
+        let refuse = |why: &str| {
+            Err(Error::config(
+                ConfigKind::SchemaName,
+                format!("schema name {name:?} {why}"),
+            ))
+        };
         let mut chars = name.chars();
         match chars.next() {
             None => return refuse("is empty"),
@@ -112,7 +117,9 @@ mod tests {
     fn system_schemas_are_refused() {
         for name in ["information_schema", "pg_catalog", "pg_toast", "pg_temp_1"] {
             match SchemaName::new(name) {
-                Err(Error::Config(message)) => assert!(message.contains(name), "{message}"),
+                Err(Error::Config {
+                    reason: message, ..
+                }) => assert!(message.contains(name), "{message}"),
                 other => panic!("{name} accepted: {other:?}"),
             }
         }
@@ -136,7 +143,9 @@ mod tests {
             &"x".repeat(49),
         ] {
             match SchemaName::new(name) {
-                Err(Error::Config(message)) => assert!(message.contains("schema name")),
+                Err(Error::Config {
+                    reason: message, ..
+                }) => assert!(message.contains("schema name")),
                 other => panic!("{name:?} was not refused: {other:?}"),
             }
         }

@@ -3,7 +3,7 @@
 
 use super::errors::{backend, release};
 use super::schema::SchemaName;
-use crate::error::{Error, Result};
+use crate::error::{ConfigKind, Error, Result};
 use crate::future::BoxFuture;
 use crate::store::{Snapshot, SnapshotStore};
 use crate::stream::StreamId;
@@ -63,10 +63,13 @@ impl PostgresSnapshotStore {
 
     async fn save_snapshot(&self, snapshot: &Snapshot) -> Result<()> {
         let version = i64::try_from(snapshot.version).map_err(|_| {
-            Error::Config(format!(
-                "snapshot version {} of {} does not fit PostgreSQL's bigint",
-                snapshot.version, snapshot.stream
-            ))
+            Error::config(
+                ConfigKind::OutOfRange,
+                format!(
+                    "snapshot version {} of {} does not fit PostgreSQL's bigint",
+                    snapshot.version, snapshot.stream
+                ),
+            )
         })?;
         let client = self.client().await?;
         let result = async {

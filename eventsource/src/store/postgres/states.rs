@@ -4,7 +4,7 @@ use super::batch::Batch;
 use super::errors::{backend, is_unique_violation, release};
 use super::reads::stream_version;
 use super::{BATCH_LIMIT, PostgresEventStore};
-use crate::error::{Error, Result};
+use crate::error::{ConfigKind, Error, Result};
 use crate::future::BoxFuture;
 use crate::state::{StateStore, StoredState, conflict, log_mismatch, unlogged};
 use crate::store::{ExpectedVersion, NewEvent, RecordedEvent};
@@ -75,9 +75,10 @@ impl PostgresEventStore {
 
 fn to_i64(stream: &StreamId, version: u64) -> Result<i64> {
     i64::try_from(version).map_err(|_| {
-        Error::Config(format!(
-            "version {version} of {stream} is beyond what the store can keep"
-        ))
+        Error::config(
+            ConfigKind::OutOfRange,
+            format!("version {version} of {stream} is beyond what the store can keep"),
+        )
     })
 }
 
@@ -135,11 +136,14 @@ impl PostgresStateStore {
         let stream = &state.stream;
         let row = StateRow::new(state, expected)?;
         if self.logged && events.len() > BATCH_LIMIT {
-            return Err(Error::Config(format!(
-                "a batch of {} events for {stream} exceeds the PostgreSQL store's limit of \
+            return Err(Error::config(
+                ConfigKind::OutOfRange,
+                format!(
+                    "a batch of {} events for {stream} exceeds the PostgreSQL store's limit of \
                  {BATCH_LIMIT} events per append",
-                events.len()
-            )));
+                    events.len()
+                ),
+            ));
         }
         let mut client = self.pool.get().await.map_err(backend)?;
         if !self.logged {
@@ -218,10 +222,13 @@ impl<'s> StateRow<'s> {
             expected,
             expected_at: to_i64(stream, expected)?,
             schema_version: i32::try_from(state.schema_version).map_err(|_| {
-                Error::Config(format!(
-                    "state schema version {} of {stream} is beyond what the store can keep",
-                    state.schema_version
-                ))
+                Error::config(
+                    ConfigKind::OutOfRange,
+                    format!(
+                        "state schema version {} of {stream} is beyond what the store can keep",
+                        state.schema_version
+                    ),
+                )
             })?,
         })
     }

@@ -4,7 +4,7 @@
 use super::PostgresEventStore;
 use super::errors::{backend, release};
 use super::schema::SchemaName;
-use crate::error::{Error, Result};
+use crate::error::{ConfigKind, Error, Result, SchemaKind};
 use crate::future::BoxFuture;
 use crate::store::{ParkedEvent, StreamId, SubscriptionClaim, SubscriptionStore};
 use std::time::SystemTime;
@@ -58,18 +58,20 @@ impl SubscriptionSql {
 /// A position or version to store: PostgreSQL's bigint holds up to `i64::MAX`.
 fn to_bigint(subscription: &str, what: &str, n: u64) -> Result<i64> {
     i64::try_from(n).map_err(|_| {
-        Error::Config(format!(
-            "subscription `{subscription}`: {what} {n} does not fit PostgreSQL's bigint"
-        ))
+        Error::config(
+            ConfigKind::OutOfRange,
+            format!("subscription `{subscription}`: {what} {n} does not fit PostgreSQL's bigint"),
+        )
     })
 }
 
 /// A stored number that must not be negative (or, for `attempts`, must fit a `u32`).
 fn stored<T: TryFrom<i64>>(subscription: &str, column: &str, n: i64) -> Result<T> {
     T::try_from(n).map_err(|_| {
-        Error::Schema(format!(
-            "subscription `{subscription}`: column `{column}` holds {n}"
-        ))
+        Error::schema(
+            SchemaKind::Damaged,
+            format!("subscription `{subscription}`: column `{column}` holds {n}"),
+        )
     })
 }
 

@@ -9,7 +9,7 @@
 //! | `verify-ca` | refused | TLS; the certificate must chain to one in `sslrootcert` |
 //! | `verify-full` | refused | as `verify-ca`, and the certificate must name the host |
 
-use crate::error::{Error, Result};
+use crate::error::{ConfigKind, Error, Result};
 use std::path::PathBuf;
 
 /// libpq's `sslmode`.
@@ -31,16 +31,19 @@ impl SslMode {
             "verify-ca" => SslMode::VerifyCa,
             "verify-full" => SslMode::VerifyFull,
             "allow" => {
-                return Err(Error::Config(
-                    "sslmode=allow is not supported: use prefer, require, verify-ca or verify-full"
-                        .into(),
+                return Err(Error::config(
+                    ConfigKind::Connection,
+                    "sslmode=allow is not supported: use prefer, require, verify-ca or verify-full",
                 ));
             }
             other => {
-                return Err(Error::Config(format!(
-                    "invalid sslmode {other:?} in the PostgreSQL connection string: expected \
+                return Err(Error::config(
+                    ConfigKind::Connection,
+                    format!(
+                        "invalid sslmode {other:?} in the PostgreSQL connection string: expected \
                      disable, prefer, require, verify-ca or verify-full"
-                )));
+                    ),
+                ));
             }
         })
     }
@@ -92,9 +95,12 @@ pub(super) fn parse(url: &str) -> Result<(tokio_postgres::Config, TlsSettings)> 
     } else {
         split_pairs(url)?
     };
-    let mut config = rest
-        .parse::<tokio_postgres::Config>()
-        .map_err(|e| Error::Config(format!("invalid PostgreSQL connection string: {e}")))?;
+    let mut config = rest.parse::<tokio_postgres::Config>().map_err(|e| {
+        Error::config(
+            ConfigKind::Connection,
+            format!("invalid PostgreSQL connection string: {e}"),
+        )
+    })?;
     config.ssl_mode(settings.mode.for_driver());
     Ok((config, settings))
 }
@@ -144,9 +150,10 @@ fn split_pairs(text: &str) -> Result<(String, TlsSettings)> {
             std::iter::from_fn(|| chars.next_if(|c| *c != '=' && !c.is_whitespace())).collect();
         while chars.next_if(|c| c.is_whitespace()).is_some() {}
         if chars.next() != Some('=') {
-            return Err(Error::Config(format!(
-                "invalid PostgreSQL connection string: expected `=` after {key:?}"
-            )));
+            return Err(Error::config(
+                ConfigKind::Connection,
+                format!("invalid PostgreSQL connection string: expected `=` after {key:?}"),
+            ));
         }
         while chars.next_if(|c| c.is_whitespace()).is_some() {}
         let mut value = String::new();
@@ -157,10 +164,13 @@ fn split_pairs(text: &str) -> Result<(String, TlsSettings)> {
                     Some('\\') => value.extend(chars.next()),
                     Some(c) => value.push(c),
                     None => {
-                        return Err(Error::Config(format!(
-                            "invalid PostgreSQL connection string: the value of {key:?} has \
+                        return Err(Error::config(
+                            ConfigKind::Connection,
+                            format!(
+                                "invalid PostgreSQL connection string: the value of {key:?} has \
                              no closing quote"
-                        )));
+                            ),
+                        ));
                     }
                 }
             }
@@ -195,9 +205,12 @@ fn percent_decode(text: &str) -> Result<String> {
                 .get(i + 1..i + 3)
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
                 .ok_or_else(|| {
-                    Error::Config(format!(
-                        "invalid percent-encoding in the PostgreSQL connection string: {text:?}"
-                    ))
+                    Error::config(
+                        ConfigKind::Connection,
+                        format!(
+                            "invalid percent-encoding in the PostgreSQL connection string: {text:?}"
+                        ),
+                    )
                 })?;
             out.push(hex);
             i += 3;
@@ -207,9 +220,10 @@ fn percent_decode(text: &str) -> Result<String> {
         }
     }
     String::from_utf8(out).map_err(|_| {
-        Error::Config(format!(
-            "the PostgreSQL connection string's {text:?} is not UTF-8 once decoded"
-        ))
+        Error::config(
+            ConfigKind::Connection,
+            format!("the PostgreSQL connection string's {text:?} is not UTF-8 once decoded"),
+        )
     })
 }
 
@@ -257,14 +271,17 @@ impl Connector {
         #[cfg(not(feature = "postgres-tls"))]
         match settings.mode {
             SslMode::Disable | SslMode::Prefer => Ok(Connector::Plain),
-            mode => Err(Error::Config(format!(
-                "sslmode={} needs TLS: enable the `postgres-tls` feature of eventsource",
-                match mode {
-                    SslMode::Require => "require",
-                    SslMode::VerifyCa => "verify-ca",
-                    _ => "verify-full",
-                }
-            ))),
+            mode => Err(Error::config(
+                ConfigKind::Connection,
+                format!(
+                    "sslmode={} needs TLS: enable the `postgres-tls` feature of eventsource",
+                    match mode {
+                        SslMode::Require => "require",
+                        SslMode::VerifyCa => "verify-ca",
+                        _ => "verify-full",
+                    }
+                ),
+            )),
         }
     }
 
@@ -354,6 +371,7 @@ mod rustls_config {
     //! rustls client configurations for each `sslmode`.
 
     use super::{SslMode, TlsSettings};
+    use crate::error::ConfigKind;
     use crate::error::{Error, Result};
     use rustls::client::WebPkiServerVerifier;
     use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -368,13 +386,13 @@ mod rustls_config {
         let algorithms = provider.signature_verification_algorithms;
         let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
             .with_safe_default_protocol_versions()
-            .map_err(|e| Error::Config(format!("TLS: {e}")))?;
+            .map_err(|e| Error::config(ConfigKind::Connection, format!("TLS: {e}")))?;
         let verifier: Arc<dyn ServerCertVerifier> = match (&settings.root_cert, settings.mode) {
             (None, SslMode::VerifyCa | SslMode::VerifyFull) => {
-                return Err(Error::Config(
+                return Err(Error::config(
+                    ConfigKind::Connection,
                     "sslmode=verify-ca and verify-full need sslrootcert=<PEM file of the CA \
-                     certificates> in the PostgreSQL connection string"
-                        .into(),
+                     certificates> in the PostgreSQL connection string",
                 ));
             }
             (None, _) => Arc::new(Unverified(algorithms)),
@@ -398,7 +416,10 @@ mod rustls_config {
         provider: &Arc<CryptoProvider>,
     ) -> Result<Arc<dyn ServerCertVerifier>> {
         let unreadable = |e: &dyn std::fmt::Display| {
-            Error::Config(format!("sslrootcert {}: {e}", path.display()))
+            Error::config(
+                ConfigKind::Connection,
+                format!("sslrootcert {}: {e}", path.display()),
+            )
         };
         let mut roots = RootCertStore::empty();
         for certificate in CertificateDer::pem_file_iter(path).map_err(|e| unreadable(&e))? {
@@ -561,7 +582,9 @@ mod tests {
             "host=h password='open",
         ] {
             match parse(url) {
-                Err(Error::Config(message)) => assert!(!message.is_empty(), "{url}"),
+                Err(Error::Config {
+                    reason: message, ..
+                }) => assert!(!message.is_empty(), "{url}"),
                 other => panic!("{url}: expected a configuration error, got {other:?}"),
             }
         }
@@ -576,7 +599,9 @@ mod tests {
                 root_cert: None,
             };
             match Connector::for_settings(&settings) {
-                Err(Error::Config(message)) => assert!(message.contains("postgres-tls")),
+                Err(Error::Config {
+                    reason: message, ..
+                }) => assert!(message.contains("postgres-tls")),
                 other => panic!("{mode:?}: expected a configuration error, got {other:?}"),
             }
         }
@@ -591,7 +616,9 @@ mod tests {
                 root_cert: None,
             };
             match Connector::for_settings(&settings) {
-                Err(Error::Config(message)) => assert!(message.contains("sslrootcert")),
+                Err(Error::Config {
+                    reason: message, ..
+                }) => assert!(message.contains("sslrootcert")),
                 other => panic!("{mode:?}: expected a configuration error, got {other:?}"),
             }
         }
@@ -600,7 +627,9 @@ mod tests {
             root_cert: Some(PathBuf::from("/nonexistent/ca.pem")),
         };
         match Connector::for_settings(&missing) {
-            Err(Error::Config(message)) => assert!(message.contains("/nonexistent/ca.pem")),
+            Err(Error::Config {
+                reason: message, ..
+            }) => assert!(message.contains("/nonexistent/ca.pem")),
             other => panic!("expected a configuration error, got {other:?}"),
         }
     }

@@ -3,7 +3,7 @@
 
 use super::PostgresEventStore;
 use super::errors::{backend, release};
-use crate::error::{Error, Result};
+use crate::error::{ConfigKind, Error, Result};
 use crate::future::BoxFuture;
 use crate::store::RecordedEvent;
 use crate::subscription::{BatchFailure, PostgresProjection, TransactionalStore};
@@ -68,8 +68,12 @@ impl PostgresEventStore {
         events: &[RecordedEvent],
         checkpoint: u64,
     ) -> Result<Result<(), BatchFailure>> {
-        let position = i64::try_from(checkpoint)
-            .map_err(|_| Error::Config(format!("checkpoint {checkpoint} is out of range")))?;
+        let position = i64::try_from(checkpoint).map_err(|_| {
+            Error::config(
+                ConfigKind::OutOfRange,
+                format!("checkpoint {checkpoint} is out of range"),
+            )
+        })?;
         let tx = client.transaction().await.map_err(backend)?;
         for event in events {
             if let Err(error) = projection.handle_in(event, &tx).await {

@@ -9,7 +9,7 @@
 use super::config::{Location, SqliteConfig, Threading};
 use super::error::backend;
 use super::migrations;
-use crate::error::{Error, Result};
+use crate::error::{ConfigKind, Error, Result};
 use rusqlite::{Connection, OpenFlags};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
@@ -111,10 +111,10 @@ fn connect(config: &SqliteConfig, read_only: bool) -> Result<Connection> {
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX;
             Connection::open_with_flags(path, flags).map_err(|error| {
-                Error::Config(format!(
-                    "cannot open SQLite database {}: {error}",
-                    path.display()
-                ))
+                Error::config(
+                    ConfigKind::Database,
+                    format!("cannot open SQLite database {}: {error}", path.display()),
+                )
             })?
         }
         Location::Memory => Connection::open_in_memory().map_err(backend)?,
@@ -129,9 +129,10 @@ fn connect(config: &SqliteConfig, read_only: bool) -> Result<Connection> {
             })
         })?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(Error::Config(format!(
-                "SQLite database cannot use write-ahead logging (journal mode is {mode})"
-            )));
+            return Err(Error::config(
+                ConfigKind::Database,
+                format!("SQLite database cannot use write-ahead logging (journal mode is {mode})"),
+            ));
         }
     }
     connection
@@ -224,8 +225,9 @@ impl Worker {
             }
             Threading::SpawnBlocking => {
                 if tokio::runtime::Handle::try_current().is_err() {
-                    return Err(Error::Config(
-                        "Threading::SpawnBlocking needs a tokio runtime".into(),
+                    return Err(Error::config(
+                        ConfigKind::Runtime,
+                        "Threading::SpawnBlocking needs a tokio runtime",
                     ));
                 }
                 let connection = tokio::task::spawn_blocking(open)
@@ -261,7 +263,10 @@ impl Worker {
             Worker::Blocking(connection) => {
                 let connection = Arc::clone(connection);
                 let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
-                    Error::Config("Threading::SpawnBlocking needs a tokio runtime".into())
+                    Error::config(
+                        ConfigKind::Runtime,
+                        "Threading::SpawnBlocking needs a tokio runtime",
+                    )
                 })?;
                 runtime
                     .spawn_blocking(move || {

@@ -2,7 +2,7 @@
 //! file, as OS file locks on a directory beside it.
 
 use super::SqliteEventStore;
-use crate::error::{Error, Result};
+use crate::error::{ConfigKind, Error, Result};
 use crate::future::BoxFuture;
 use crate::lock::{AggregateLocks, HeldLock, stream_key};
 use crate::stream::StreamId;
@@ -59,10 +59,10 @@ impl SqliteEventStore {
     /// the in-process locks are enough), or when the directory cannot be created.
     pub fn aggregate_locks(&self) -> Result<SqliteLocks> {
         let Some(path) = self.path() else {
-            return Err(Error::Config(
+            return Err(Error::config(
+                ConfigKind::Database,
                 "an in-memory SQLite database has no locks across processes; the locking \
-                 repository's in-process locks are enough"
-                    .into(),
+                 repository's in-process locks are enough",
             ));
         };
         SqliteLocks::beside(path)
@@ -76,10 +76,13 @@ impl SqliteLocks {
         name.push(".locks");
         let dir = PathBuf::from(name);
         std::fs::create_dir_all(&dir).map_err(|error| {
-            Error::Config(format!(
-                "cannot create the lock directory {}: {error}",
-                dir.display()
-            ))
+            Error::config(
+                ConfigKind::Database,
+                format!(
+                    "cannot create the lock directory {}: {error}",
+                    dir.display()
+                ),
+            )
         })?;
         Ok(SqliteLocks { dir: Arc::new(dir) })
     }

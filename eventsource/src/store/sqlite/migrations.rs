@@ -7,7 +7,7 @@
 //! a new migration at the end of [`MIGRATIONS`].
 
 use super::error::backend;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SchemaKind};
 use crate::time::to_micros;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::time::SystemTime;
@@ -156,10 +156,15 @@ pub(super) fn migrate(connection: &mut Connection) -> Result<()> {
     let applied_at = to_micros(SystemTime::now());
     for migration in &MIGRATIONS[applied as usize..] {
         tx.execute_batch(migration.sql).map_err(|error| {
-            Error::Schema(format!(
-                "migration {} ({}) failed: {error}",
-                migration.version, migration.name
-            ))
+            Error::schema(
+                SchemaKind::MigrationFailed {
+                    version: migration.version,
+                },
+                format!(
+                    "migration {} ({}) failed: {error}",
+                    migration.version, migration.name
+                ),
+            )
         })?;
         tx.execute(
             "INSERT INTO eventsource_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
@@ -180,16 +185,27 @@ fn applied_version(connection: &Connection) -> Result<u32> {
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .optional()
-        .map_err(|error| Error::Schema(format!("unreadable migration record: {error}")))?;
+        .map_err(|error| {
+            Error::schema(
+                SchemaKind::Damaged,
+                format!("unreadable migration record: {error}"),
+            )
+        })?;
     let Some((newest, newest_name)) = newest else {
         return Ok(0);
     };
     if newest > i64::from(LATEST) {
-        return Err(Error::Schema(format!(
-            "the database has schema version {newest} (`{newest_name}`), written by a newer \
+        return Err(Error::schema(
+            SchemaKind::Newer {
+                found: u32::try_from(newest).unwrap_or(u32::MAX),
+                known: LATEST,
+            },
+            format!(
+                "the database has schema version {newest} (`{newest_name}`), written by a newer \
              version of eventsource; this version reads schema versions up to {LATEST}. \
              Upgrade eventsource to open it"
-        )));
+            ),
+        ));
     }
     let mut statement = connection
         .prepare("SELECT version, name FROM eventsource_migrations ORDER BY version")
@@ -201,21 +217,29 @@ fn applied_version(connection: &Connection) -> Result<u32> {
         .map_err(backend)?;
     let mut count = 0u32;
     for (row, expected) in recorded.zip(MIGRATIONS) {
-        let (version, name) =
-            row.map_err(|error| Error::Schema(format!("unreadable migration record: {error}")))?;
+        let (version, name) = row.map_err(|error| {
+            Error::schema(
+                SchemaKind::Damaged,
+                format!("unreadable migration record: {error}"),
+            )
+        })?;
         if version != i64::from(expected.version) || name != expected.name {
-            return Err(Error::Schema(format!(
-                "the database records migration {version} as `{name}`, but migration {} of \
+            return Err(Error::schema(
+                SchemaKind::Damaged,
+                format!(
+                    "the database records migration {version} as `{name}`, but migration {} of \
                  this library is `{}`: the database was not created by eventsource",
-                expected.version, expected.name
-            )));
+                    expected.version, expected.name
+                ),
+            ));
         }
         count += 1;
     }
     if i64::from(count) != newest {
-        return Err(Error::Schema(format!(
-            "the database records migrations up to {newest} but only {count} of them"
-        )));
+        return Err(Error::schema(
+            SchemaKind::Damaged,
+            format!("the database records migrations up to {newest} but only {count} of them"),
+        ));
     }
     Ok(count)
 }

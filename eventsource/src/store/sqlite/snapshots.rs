@@ -3,7 +3,7 @@
 use super::connection::Database;
 use super::error::backend;
 use super::rows;
-use crate::error::{Error, Result};
+use crate::error::{ConfigKind, Error, Result};
 use crate::future::BoxFuture;
 use crate::store::StreamId;
 use crate::store::{Snapshot, SnapshotStore};
@@ -51,12 +51,15 @@ impl SnapshotStore for SqliteSnapshotStore {
         Box::pin(self.db.write(move |connection| {
             // Refused, not capped: a capped version would claim a state the stream never had.
             let version = i64::try_from(snapshot.version).map_err(|_| {
-                Error::Config(format!(
-                    "snapshot of {} at version {} is beyond what the store can keep ({})",
-                    snapshot.stream,
-                    snapshot.version,
-                    i64::MAX
-                ))
+                Error::config(
+                    ConfigKind::OutOfRange,
+                    format!(
+                        "snapshot of {} at version {} is beyond what the store can keep ({})",
+                        snapshot.stream,
+                        snapshot.version,
+                        i64::MAX
+                    ),
+                )
             })?;
             connection
                 .prepare_cached(UPSERT)

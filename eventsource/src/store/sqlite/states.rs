@@ -4,7 +4,7 @@ use super::SqliteEventStore;
 use super::connection::Database;
 use super::error::backend;
 use super::events;
-use crate::error::{Error, Result};
+use crate::error::{ConfigKind, Error, Result};
 use crate::future::BoxFuture;
 use crate::state::{StateStore, StoredState, conflict, log_mismatch, unlogged};
 use crate::store::{AppendNotifier, NewEvent, RecordedEvent};
@@ -70,9 +70,10 @@ impl SqliteStateStore {
 
 fn to_i64(stream: &StreamId, version: u64) -> Result<i64> {
     i64::try_from(version).map_err(|_| {
-        Error::Config(format!(
-            "version {version} of {stream} is beyond what the store can keep"
-        ))
+        Error::config(
+            ConfigKind::OutOfRange,
+            format!("version {version} of {stream} is beyond what the store can keep"),
+        )
     })
 }
 

@@ -3,7 +3,7 @@
 
 use super::SqliteEventStore;
 use super::error::backend;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SchemaKind};
 use crate::future::BoxFuture;
 use crate::store::{ParkedEvent, StreamId, SubscriptionStore};
 use crate::time::{from_micros, now_micros, to_micros};
@@ -31,9 +31,10 @@ fn to_sql(n: u64) -> i64 {
 /// A stored number that must not be negative.
 fn unsigned(subscription: &str, column: &str, n: i64) -> Result<u64> {
     u64::try_from(n).map_err(|_| {
-        Error::Schema(format!(
-            "subscription `{subscription}`: column `{column}` holds {n}"
-        ))
+        Error::schema(
+            SchemaKind::Damaged,
+            format!("subscription `{subscription}`: column `{column}` holds {n}"),
+        )
     })
 }
 

@@ -1,7 +1,7 @@
 //! Reading a stream back, and replaying it.
 
 use super::support::*;
-use crate::error::Error;
+use crate::error::{ConfigKind, Error};
 use crate::store::ExpectedVersion;
 use crate::testkit::fixtures::{raw_events, task_stream};
 
@@ -112,12 +112,12 @@ pub async fn replay_stream_feeds_what_read_stream_returns<S: Store>(store: S) {
         .replay_stream(&stream, 0, 0u64, |n, e| {
             *n += 1;
             if e.version == 2 {
-                return Err(Error::Config("stop".into()));
+                return Err(Error::config(ConfigKind::Other, "stop"));
             }
             Ok(())
         })
         .await;
-    assert!(matches!(stopped, Err(Error::Config(_))), "{stopped:?}");
+    assert!(matches!(stopped, Err(Error::Config { .. })), "{stopped:?}");
 }
 
 /// `feed_position_at(t)` is the position before the first event (in feed order) recorded
