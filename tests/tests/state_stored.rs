@@ -141,6 +141,28 @@ async fn state_stored_behaviours<T: StateStore + Clone>(store: T) {
     };
     store.save(&stored, 0, Vec::new()).await.unwrap();
     let alien_id: Uuid = alien.aggregate_id.parse().unwrap();
+
+    // The stream rule of the event stores: refused before any I/O, naming the limit.
+    let invalid = StreamId::new(
+        "Account",
+        "x".repeat(eventsource::store::MAX_AGGREGATE_ID_BYTES + 1),
+    );
+    let state = StoredState {
+        stream: invalid.clone(),
+        ..stored.clone()
+    };
+    for result in [
+        store.save(&state, 0, Vec::new()).await.map(drop),
+        store.load(&invalid).await.map(drop),
+    ] {
+        match result {
+            Err(Error::InvalidStream { stream, reason }) => {
+                assert_eq!(stream, invalid);
+                assert!(reason.contains("1024 bytes"), "{reason}");
+            }
+            other => panic!("expected InvalidStream, got {other:?}"),
+        }
+    }
     match repo.load(alien_id).await {
         Err(Error::Corrupt { stream: named, .. }) => assert_eq!(named, alien),
         other => panic!("expected a corrupt state, got {other:?}"),

@@ -2,6 +2,7 @@
 
 use crate::error::Result;
 use crate::future::BoxFuture;
+use crate::store::backend::check_stream;
 use crate::store::{Snapshot, SnapshotStore};
 use crate::stream::StreamId;
 use std::collections::HashMap;
@@ -39,6 +40,9 @@ impl InMemorySnapshotStore {
 
 impl SnapshotStore for InMemorySnapshotStore {
     fn save<'a>(&'a self, snapshot: &'a Snapshot) -> BoxFuture<'a, Result<()>> {
+        if let Err(error) = check_stream(&snapshot.stream) {
+            return Box::pin(std::future::ready(Err(error)));
+        }
         let mut snapshots = self.lock();
         let newer_stored = snapshots
             .get(&snapshot.stream)
@@ -50,12 +54,14 @@ impl SnapshotStore for InMemorySnapshotStore {
     }
 
     fn load<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<Option<Snapshot>>> {
-        let found = self.lock().get(stream).cloned();
-        Box::pin(std::future::ready(Ok(found)))
+        let found = check_stream(stream).map(|()| self.lock().get(stream).cloned());
+        Box::pin(std::future::ready(found))
     }
 
     fn delete<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<()>> {
-        self.lock().remove(stream);
-        Box::pin(std::future::ready(Ok(())))
+        let removed = check_stream(stream).map(|()| {
+            self.lock().remove(stream);
+        });
+        Box::pin(std::future::ready(removed))
     }
 }

@@ -3,6 +3,7 @@
 use super::{StateStore, StoredState, conflict, log_mismatch, unlogged};
 use crate::error::{Error, Result};
 use crate::future::BoxFuture;
+use crate::store::backend::check_stream;
 use crate::store::{EventStore, ExpectedVersion, InMemoryEventStore, NewEvent, RecordedEvent};
 use crate::stream::StreamId;
 use std::collections::HashMap;
@@ -105,6 +106,9 @@ impl InMemoryStateStore {
 
 impl StateStore for InMemoryStateStore {
     fn load<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<Option<StoredState>>> {
+        if let Err(error) = check_stream(stream) {
+            return Box::pin(std::future::ready(Err(error)));
+        }
         let states = self.states.lock().unwrap_or_else(PoisonError::into_inner);
         let found = states.get(stream).cloned();
         Box::pin(std::future::ready(Ok(found)))
@@ -116,6 +120,9 @@ impl StateStore for InMemoryStateStore {
         expected: u64,
         events: Vec<NewEvent>,
     ) -> BoxFuture<'a, Result<Vec<RecordedEvent>>> {
+        if let Err(error) = check_stream(&state.stream) {
+            return Box::pin(std::future::ready(Err(error)));
+        }
         if let Some(log) = &self.log {
             return Box::pin(self.save_logged(log, state, expected, events));
         }

@@ -3,9 +3,11 @@
 //! one-line doc is the rule. Run them all with
 //! [`snapshot_store_conformance!`](crate::snapshot_store_conformance), or call one.
 
+use crate::error::Error;
 use crate::event::EventMetadata;
 use crate::snapshot::{Snapshot, SnapshotStore};
 use crate::store::StreamId;
+use crate::stream::{MAX_AGGREGATE_ID_BYTES, MAX_AGGREGATE_TYPE_BYTES};
 use uuid::Uuid;
 
 /// Runs every [snapshot store case](crate::testkit::snapshot_store) as a test of its own:
@@ -35,6 +37,7 @@ macro_rules! snapshot_store_conformance {
             delete_removes_only_that_stream,
             delete_of_missing_snapshot_is_ok,
             large_unicode_state_round_trips,
+            streams_outside_the_id_rule_are_refused,
         );
     };
 }
@@ -126,4 +129,37 @@ pub async fn large_unicode_state_round_trips<S: SnapshotStore>(store: S) {
     let state = serde_json::json!({ "text": text }).to_string();
     store.save(&snapshot(&s, 1, &state)).await.unwrap();
     assert_eq!(store.load(&s).await.unwrap().unwrap().state, state);
+}
+
+/// The stream rule of the event stores holds for snapshots too: an aggregate id over
+/// [`MAX_AGGREGATE_ID_BYTES`], a type over [`MAX_AGGREGATE_TYPE_BYTES`], or a NUL in
+/// either is refused by `save`, `load` and `delete` with [`Error::InvalidStream`] naming
+/// the limit, and nothing is stored.
+pub async fn streams_outside_the_id_rule_are_refused<S: SnapshotStore>(store: S) {
+    let cases = [
+        (
+            StreamId::new("Task", "i".repeat(MAX_AGGREGATE_ID_BYTES + 1)),
+            "1024 bytes",
+        ),
+        (
+            StreamId::new("T".repeat(MAX_AGGREGATE_TYPE_BYTES + 1), "t-1"),
+            "255 bytes",
+        ),
+        (StreamId::new("Task", "t\0-1"), "NUL"),
+    ];
+    for (stream, named) in cases {
+        let refused = |result: Result<(), Error>, operation: &str| match result {
+            Err(Error::InvalidStream { stream: s, reason }) => {
+                assert_eq!(s, stream, "{operation}");
+                assert!(reason.contains(named), "{operation}: {reason}");
+            }
+            other => panic!(
+                "{operation} on {}: expected InvalidStream, got {other:?}",
+                stream.short()
+            ),
+        };
+        refused(store.save(&snapshot(&stream, 3, "{}")).await, "save");
+        refused(store.load(&stream).await.map(drop), "load");
+        refused(store.delete(&stream).await, "delete");
+    }
 }

@@ -5,6 +5,7 @@ use super::error::FsError;
 use super::frame;
 use eventsource::prelude::*;
 use eventsource::store::StreamId;
+use eventsource::store::backend;
 use eventsource::{BoxFuture, Result, Snapshot, SnapshotStore};
 use std::fmt::{self, Write as _};
 use std::io::{ErrorKind, Write as _};
@@ -133,6 +134,7 @@ impl SnapshotStore for FsSnapshotStore {
     fn save<'a>(&'a self, snapshot: &'a Snapshot) -> BoxFuture<'a, Result<()>> {
         let (store, snapshot) = (self.clone(), snapshot.clone());
         Box::pin(blocking(move || {
+            backend::check_stream(&snapshot.stream)?;
             let path = store.path(&snapshot.stream)?;
             let _one_at_a_time = store.writes.lock().unwrap_or_else(|p| p.into_inner());
             match read(&path, &snapshot.stream) {
@@ -146,12 +148,16 @@ impl SnapshotStore for FsSnapshotStore {
 
     fn load<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<Option<Snapshot>>> {
         let (store, stream) = (self.clone(), stream.clone());
-        Box::pin(blocking(move || read(&store.path(&stream)?, &stream)))
+        Box::pin(blocking(move || {
+            backend::check_stream(&stream)?;
+            read(&store.path(&stream)?, &stream)
+        }))
     }
 
     fn delete<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<()>> {
         let (store, stream) = (self.clone(), stream.clone());
         Box::pin(blocking(move || {
+            backend::check_stream(&stream)?;
             let path = store.path(&stream)?;
             let _one_at_a_time = store.writes.lock().unwrap_or_else(|p| p.into_inner());
             match std::fs::remove_file(&path) {

@@ -5,6 +5,7 @@ use super::errors::{backend, release};
 use super::schema::SchemaName;
 use crate::error::{ConfigKind, Error, Result};
 use crate::future::BoxFuture;
+use crate::store::backend::check_stream;
 use crate::store::{Snapshot, SnapshotStore};
 use crate::stream::StreamId;
 use deadpool_postgres::{Object, Pool};
@@ -62,6 +63,7 @@ impl PostgresSnapshotStore {
     }
 
     async fn save_snapshot(&self, snapshot: &Snapshot) -> Result<()> {
+        check_stream(&snapshot.stream)?;
         let version = i64::try_from(snapshot.version).map_err(|_| {
             Error::config(
                 ConfigKind::OutOfRange,
@@ -95,6 +97,7 @@ impl PostgresSnapshotStore {
     }
 
     async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>> {
+        check_stream(stream)?;
         let client = self.client().await?;
         let result = async {
             let statement = client.prepare_cached(&self.sql.load).await?;
@@ -109,6 +112,7 @@ impl PostgresSnapshotStore {
     }
 
     async fn delete_snapshot(&self, stream: &StreamId) -> Result<()> {
+        check_stream(stream)?;
         let client = self.client().await?;
         let result = async {
             let statement = client.prepare_cached(&self.sql.delete).await?;

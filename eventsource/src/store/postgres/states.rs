@@ -7,6 +7,7 @@ use super::{BATCH_LIMIT, PostgresEventStore};
 use crate::error::{ConfigKind, Error, Result};
 use crate::future::BoxFuture;
 use crate::state::{StateStore, StoredState, conflict, log_mismatch, unlogged};
+use crate::store::backend::check_stream;
 use crate::store::{ExpectedVersion, NewEvent, RecordedEvent};
 use crate::stream::StreamId;
 use deadpool_postgres::{GenericClient, Pool};
@@ -84,6 +85,7 @@ fn to_i64(stream: &StreamId, version: u64) -> Result<i64> {
 
 impl PostgresStateStore {
     async fn read(&self, stream: &StreamId) -> Result<Option<StoredState>> {
+        check_stream(stream)?;
         let client = self.pool.get().await.map_err(backend)?;
         let result = async {
             let statement = client.prepare_cached(&self.sql.select).await?;
@@ -134,6 +136,7 @@ impl PostgresStateStore {
         events: Vec<NewEvent>,
     ) -> Result<Vec<RecordedEvent>> {
         let stream = &state.stream;
+        check_stream(stream)?;
         let row = StateRow::new(state, expected)?;
         if self.logged && events.len() > BATCH_LIMIT {
             return Err(Error::config(

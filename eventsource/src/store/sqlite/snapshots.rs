@@ -6,6 +6,7 @@ use super::rows;
 use crate::error::{ConfigKind, Error, Result};
 use crate::future::BoxFuture;
 use crate::store::StreamId;
+use crate::store::backend::check_stream;
 use crate::store::{Snapshot, SnapshotStore};
 use crate::time::to_micros;
 use rusqlite::params;
@@ -49,6 +50,7 @@ impl SnapshotStore for SqliteSnapshotStore {
     fn save<'a>(&'a self, snapshot: &'a Snapshot) -> BoxFuture<'a, Result<()>> {
         let snapshot = snapshot.clone();
         Box::pin(self.db.write(move |connection| {
+            check_stream(&snapshot.stream)?;
             // Refused, not capped: a capped version would claim a state the stream never had.
             let version = i64::try_from(snapshot.version).map_err(|_| {
                 Error::config(
@@ -81,6 +83,7 @@ impl SnapshotStore for SqliteSnapshotStore {
     fn load<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<Option<Snapshot>>> {
         let stream = stream.clone();
         Box::pin(self.db.read(move |connection| {
+            check_stream(&stream)?;
             let mut select = connection.prepare_cached(SELECT).map_err(backend)?;
             let mut found = select
                 .query(params![stream.aggregate_type, stream.aggregate_id])
@@ -95,6 +98,7 @@ impl SnapshotStore for SqliteSnapshotStore {
     fn delete<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<()>> {
         let stream = stream.clone();
         Box::pin(self.db.write(move |connection| {
+            check_stream(&stream)?;
             connection
                 .prepare_cached(DELETE)
                 .and_then(|mut delete| {

@@ -7,6 +7,7 @@ use super::events;
 use crate::error::{ConfigKind, Error, Result};
 use crate::future::BoxFuture;
 use crate::state::{StateStore, StoredState, conflict, log_mismatch, unlogged};
+use crate::store::backend::check_stream;
 use crate::store::{AppendNotifier, NewEvent, RecordedEvent};
 use crate::stream::StreamId;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -81,6 +82,7 @@ impl StateStore for SqliteStateStore {
     fn load<'a>(&'a self, stream: &'a StreamId) -> BoxFuture<'a, Result<Option<StoredState>>> {
         let stream = stream.clone();
         Box::pin(self.db.read(move |connection| {
+            check_stream(&stream)?;
             let row = connection
                 .prepare_cached(SELECT)
                 .and_then(|mut select| {
@@ -125,6 +127,7 @@ impl StateStore for SqliteStateStore {
             let records = self
                 .db
                 .write(move |connection| {
+                    check_stream(&state.stream)?;
                     if !logged {
                         write_state(connection, &state, expected)?;
                         return Ok(unlogged(&state.stream, expected, events));
