@@ -34,6 +34,11 @@ pub trait DomainEvent:
     /// [`Error::RetiredEvent`]: crate::Error::RetiredEvent
     const RETIRED: bool = false;
 
+    /// True for an older shape (`#[event(version = N, upcast_to = Next)]`): the fields of
+    /// an older schema version, read only through the current event that lists it in
+    /// `upcast_from(...)`, never listed by an aggregate or a projection itself.
+    const OLDER_SHAPE: bool = false;
+
     /// True when [`upcast_json`](Self::upcast_json) does something: older payloads are then
     /// parsed as JSON and handed to it, with their metadata, before the typed chain.
     const UPCASTS_JSON: bool = false;

@@ -93,8 +93,8 @@
 //! `N − 1`, or an `upcast_json` function); no two shapes claim one version; every listed
 //! shape is stored under the event's name (or an alias), is older than the event, and its
 //! `upcast_to` links lead to the event through newer versions, each with its conversion.
-//! An older shape is never written: nothing implements
-//! [`IntoEvents`](crate::IntoEvents) for it.
+//! An older shape is never written and never listed itself: an aggregate's `events(...)` or
+//! a projection's handler names the current event, which reads the older rows.
 //!
 //! A stored version newer than the code knows fails with
 //! [`DecodeError::NewerSchemaVersion`](crate::DecodeError::NewerSchemaVersion), inside an

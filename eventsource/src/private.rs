@@ -30,6 +30,8 @@ pub trait ListedEvent: Sized {
     const RETIRED: bool;
     /// [`DomainEvent::UPCASTS_JSON`](crate::event::DomainEvent::UPCASTS_JSON).
     const UPCASTS_JSON: bool;
+    /// [`DomainEvent::OLDER_SHAPE`](crate::event::DomainEvent::OLDER_SHAPE).
+    const OLDER_SHAPE: bool;
     /// True when `event_type` is the event's stored name or one of its aliases.
     fn reads(event_type: &str) -> bool {
         reads_name(event_type, Self::EVENT_TYPE, Self::ALIASES)
@@ -52,6 +54,7 @@ impl<E: crate::event::DomainEvent> ListedEvent for E {
     const ALIASES: &'static [&'static str] = E::ALIASES;
     const RETIRED: bool = E::RETIRED;
     const UPCASTS_JSON: bool = E::UPCASTS_JSON;
+    const OLDER_SHAPE: bool = E::OLDER_SHAPE;
 
     fn as_debug(&self) -> &dyn ::core::fmt::Debug {
         self
@@ -85,6 +88,8 @@ pub trait ProjectedEvent: Sized {
     const EVENT_TYPE: &'static str;
     /// [`DomainEvent::ALIASES`](crate::event::DomainEvent::ALIASES).
     const ALIASES: &'static [&'static str];
+    /// [`DomainEvent::OLDER_SHAPE`](crate::event::DomainEvent::OLDER_SHAPE).
+    const OLDER_SHAPE: bool;
     /// True when `event_type` is the event's stored name or one of its aliases.
     fn reads(event_type: &str) -> bool {
         reads_name(event_type, Self::EVENT_TYPE, Self::ALIASES)
@@ -96,6 +101,7 @@ pub trait ProjectedEvent: Sized {
 impl<E: crate::event::DomainEvent> ProjectedEvent for E {
     const EVENT_TYPE: &'static str = E::EVENT_TYPE;
     const ALIASES: &'static [&'static str] = E::ALIASES;
+    const OLDER_SHAPE: bool = E::OLDER_SHAPE;
 
     fn decode_projected(record: &crate::store::RecordedEvent) -> Result<Self, HandleError> {
         decode_stored::<E>(StoredPayload::from(record)).map_err(|source| {

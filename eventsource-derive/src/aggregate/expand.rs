@@ -44,6 +44,7 @@ pub(super) fn generate(def: &AggregateDef) -> TokenStream {
     let eq_fallback = (def.events.len() > 1).then(|| quote!(_ => false,));
     let variant_names: Vec<_> = variants.iter().map(|v| v.to_string()).collect();
     let name_checks = duplicate_name_checks(def);
+    let shape_checks = older_shape_checks(def);
     let event_types = names::event_types(&traits);
     let listed = listed_impls(def.input, &def.events);
     let snapshot = def
@@ -169,6 +170,7 @@ pub(super) fn generate(def: &AggregateDef) -> TokenStream {
 
         #listed
         #name_checks
+        #shape_checks
         #snapshot
     }
 }
@@ -238,4 +240,25 @@ fn duplicate_name_checks(def: &AggregateDef) -> TokenStream {
         });
     }
     quote!(#( #consts )*)
+}
+
+/// A `const` assertion per listed event: it is not an older shape (`upcast_to`), whose rows
+/// the current event reads.
+fn older_shape_checks(def: &AggregateDef) -> TokenStream {
+    let ident = &def.input.ident;
+    let checks = def.events.iter().map(|event| {
+        let path = &event.path;
+        let message = format!(
+            "`{}` is an older shape of an event (`upcast_to`): list the current event in `events(...)` of `{ident}`, which reads its rows",
+            path_text(path)
+        );
+        quote_spanned! {event.span()=>
+            const _: () = {
+                if <#path as ::eventsource::__private::ListedEvent>::OLDER_SHAPE {
+                    ::core::panic!(#message);
+                }
+            };
+        }
+    });
+    quote!(#( #checks )*)
 }

@@ -72,6 +72,11 @@ pub(super) fn generate(def: &EventDef) -> TokenStream {
             const RETIRED: bool = true;
         )
     });
+    let older_const = args.upcast_to.is_some().then(|| {
+        quote!(
+            const OLDER_SHAPE: bool = true;
+        )
+    });
     let json = args.upcast_json.as_ref().map(|(_, function)| {
         // Through a function pointer spanned at the user's path: a function of another
         // signature is one error, there.
@@ -121,6 +126,7 @@ pub(super) fn generate(def: &EventDef) -> TokenStream {
             const SCHEMA_VERSION: u32 = #version;
             #aliases_const
             #retired_const
+            #older_const
             #json
             #upcast
         }

@@ -89,36 +89,39 @@ fn parse_entry(
             parsed.upcast_from = Some((meta.path.clone(), shapes.into_iter().collect()));
         }
         UPCAST_TO => {
-            let expr: syn::Expr = value(meta, "upcast_to = TaskCompleted")?.parse()?;
-            match expr {
-                syn::Expr::Path(p) if p.qself.is_none() => {
-                    parsed.upcast_to = Some((meta.path.clone(), p.path));
-                }
-                other => {
-                    return Err(syn::Error::new_spanned(
-                        other,
-                        "expected the type of the next version, as in `upcast_to = TaskCompleted`",
-                    ));
-                }
-            }
+            let next = parse_path(
+                meta,
+                "the type of the next version",
+                "upcast_to = TaskCompleted",
+            )?;
+            parsed.upcast_to = Some((meta.path.clone(), next));
         }
         UPCAST_JSON => {
-            let expr: syn::Expr = value(meta, "upcast_json = fill_completed_by")?.parse()?;
-            match expr {
-                syn::Expr::Path(p) if p.qself.is_none() => {
-                    parsed.upcast_json = Some((meta.path.clone(), p.path));
-                }
-                other => {
-                    return Err(syn::Error::new_spanned(
-                        other,
-                        "expected the path of a function, as in `upcast_json = fill_completed_by`",
-                    ));
-                }
-            }
+            let function = parse_path(
+                meta,
+                "the path of a function",
+                "upcast_json = fill_completed_by",
+            )?;
+            parsed.upcast_json = Some((meta.path.clone(), function));
         }
         _ => unreachable!("SeenKeys admits only EVENT_KEYS"),
     }
     Ok(())
+}
+
+/// Parses `= path`; anything else is an error saying it expected `what`, as in `example`.
+fn parse_path(
+    meta: &syn::meta::ParseNestedMeta,
+    what: &str,
+    example: &str,
+) -> syn::Result<syn::Path> {
+    match value(meta, example)?.parse::<syn::Expr>()? {
+        syn::Expr::Path(p) if p.qself.is_none() => Ok(p.path),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("expected {what}, as in `{example}`"),
+        )),
+    }
 }
 
 /// The parenthesised list after `key`; without parentheses, an error showing `example`.

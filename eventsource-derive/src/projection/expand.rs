@@ -56,7 +56,29 @@ pub(super) fn generate(def: &ProjectionDef) -> TokenStream {
         }
     };
     let checks = duplicate_name_checks(def);
-    quote!(#projection #checks)
+    let shapes = older_shape_checks(def);
+    quote!(#projection #checks #shapes)
+}
+
+/// A `const` assertion per handler: its event is not an older shape (`upcast_to`), whose
+/// rows the current event reads.
+fn older_shape_checks(def: &ProjectionDef) -> TokenStream {
+    let checks = def.handlers.iter().map(|handler| {
+        let event = handler.event;
+        let message = format!(
+            "`{}` (handler `{}`) is an older shape of an event (`upcast_to`): handle the current event, which reads its rows",
+            event.to_token_stream().to_string().replace(' ', ""),
+            handler.method
+        );
+        quote_spanned! {event.span()=>
+            const _: () = {
+                if <#event as ::eventsource::__private::ProjectedEvent>::OLDER_SHAPE {
+                    ::core::panic!(#message);
+                }
+            };
+        }
+    });
+    quote!(#( #checks )*)
 }
 
 /// `impl Projection for` the block's type, with `EVENT_TYPES = event_types` and
