@@ -69,7 +69,7 @@ pub fn decode_event<E: DomainEvent>(schema_version: u32, payload: &str) -> Resul
 }
 
 /// Decodes one stored event as `E`: as it is when it has `E`'s schema version, through
-/// `E`'s upcasters when it is older (see the [module](self) docs).
+/// `E`'s upcasters when it is older (see [`evolution`](crate::evolution)).
 pub fn decode_stored<E: DomainEvent>(stored: StoredPayload<'_>) -> Result<E, DecodeError> {
     use std::cmp::Ordering;
     let supported = E::SCHEMA_VERSION;
