@@ -7,6 +7,7 @@ mod aggregate;
 mod apply;
 mod ctxt;
 mod event;
+mod names;
 mod projection;
 mod snapshot;
 mod symbol;

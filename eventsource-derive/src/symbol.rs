@@ -12,9 +12,22 @@ pub const PROJECTION: &str = "projection";
 pub const SQLITE: &str = "sqlite";
 pub const POSTGRES: &str = "postgres";
 pub const CLEAR: &str = "clear";
+pub const ALIASES: &str = "aliases";
+pub const RETIRED: &str = "retired";
+pub const UPCAST_FROM: &str = "upcast_from";
+pub const UPCAST_JSON: &str = "upcast_json";
+pub const UPCAST_TO: &str = "upcast_to";
 
 /// Keys of `#[event(...)]`.
-pub const EVENT_KEYS: &[&str] = &[NAME, VERSION];
+pub const EVENT_KEYS: &[&str] = &[
+    NAME,
+    VERSION,
+    ALIASES,
+    RETIRED,
+    UPCAST_FROM,
+    UPCAST_TO,
+    UPCAST_JSON,
+];
 /// Keys of `#[aggregate(...)]`.
 pub const AGGREGATE_KEYS: &[&str] = &[NAME, ID, EVENTS, EVENT_ENUM, SNAPSHOT];
 /// Keys of `snapshot(...)` inside `#[aggregate(...)]`.

@@ -44,6 +44,11 @@ pub trait ApplyEvent<E>: ListsEvent<E> {
 
 /// What a command may return: one listed event, the event enum, several of them
 /// (`Vec`, `Option`, arrays, tuples) or nothing (`()`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not something a command of `{A}` can return",
+    label = "not an event `{A}` emits",
+    note = "a command returns events listed in `#[aggregate(events(...))]` of `{A}` (one, or several in a `Vec`, `Option`, array or tuple), the event enum, or `()`; a retired event is read but never emitted"
+)]
 pub trait IntoEvents<A: Aggregate> {
     /// Appends the events to `out`, in order.
     fn into_events(self, out: &mut Vec<A::Event>);
@@ -105,3 +110,15 @@ tuple_into_events!(T1, T2, T3, T4, T5, T6);
     note = "add `{E}` to `#[aggregate(events(...))]`, or remove the handler"
 )]
 pub trait ListsEvent<E> {}
+
+/// An event a command may return: every `#[event]` type except a retired one
+/// (`#[event(retired)]`), which is read from stored streams but never emitted. The
+/// aggregate derive's `IntoEvents` impls require it, so a command returning a retired
+/// event does not compile. A hand-written [`DomainEvent`](crate::DomainEvent) implements
+/// it too, unless the event is retired.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is a retired event: it is read from stored streams but never emitted",
+    label = "retired",
+    note = "return a current event instead; `#[event(retired)]` keeps `{Self}` readable only"
+)]
+pub trait Emittable {}

@@ -1,7 +1,8 @@
 //! [`InMemoryEventBus`]: an in-process [`EventPublisher`] that hands saved events to
 //! subscribed handlers, fire and forget.
 
-use crate::codec::decode_event;
+use crate::codec::names::reads_name;
+use crate::codec::{StoredPayload, decode_stored};
 use crate::error::BoxError;
 use crate::event::{DomainEvent, EventMetadata};
 use crate::future::BoxFuture;
@@ -29,9 +30,12 @@ pub struct Envelope<E> {
 type Handler =
     Arc<dyn Fn(&RecordedEvent) -> BoxFuture<'static, Result<(), BoxError>> + Send + Sync>;
 
+/// An event's stored name and its aliases.
+type EventNames = (&'static str, &'static [&'static str]);
+
 struct Subscriber {
-    /// `None` for a subscriber to every event.
-    event_type: Option<&'static str>,
+    /// The event's names; `None` for a subscriber to every event.
+    event_type: Option<EventNames>,
     handler: Handler,
 }
 
@@ -75,7 +79,7 @@ impl InMemoryEventBus {
         Fut: Future<Output = Result<(), BoxError>> + Send + 'static,
     {
         let handler: Handler = Arc::new(move |record: &RecordedEvent| {
-            match decode_event::<E>(record.schema_version, &record.payload) {
+            match decode_stored::<E>(StoredPayload::from(record)) {
                 Ok(event) => {
                     let envelope = Envelope {
                         event,
@@ -89,7 +93,7 @@ impl InMemoryEventBus {
                 Err(error) => Box::pin(std::future::ready(Err(error.into()))),
             }
         });
-        self.add(Some(E::EVENT_TYPE), handler);
+        self.add(Some((E::EVENT_TYPE, E::ALIASES)), handler);
     }
 
     /// Subscribes `handler` to every event, as stored.
@@ -115,7 +119,7 @@ impl InMemoryEventBus {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    fn add(&self, event_type: Option<&'static str>, handler: Handler) {
+    fn add(&self, event_type: Option<EventNames>, handler: Handler) {
         let mut subscribers = self
             .inner
             .subscribers
@@ -141,7 +145,10 @@ impl InMemoryEventBus {
         self.read_subscribers(|subscribers| {
             subscribers
                 .iter()
-                .filter(|s| s.event_type.is_none_or(|t| t == event_type))
+                .filter(|s| {
+                    s.event_type
+                        .is_none_or(|(name, aliases)| reads_name(event_type, name, aliases))
+                })
                 .map(|s| Arc::clone(&s.handler))
                 .collect()
         })

@@ -90,6 +90,16 @@ pub enum Error {
         source: serde_json::Error,
     },
 
+    /// A save held a retired event (`#[event(retired)]`): it is read from stored streams but
+    /// never written. Nothing was written.
+    #[error("event `{event_type}` is retired and is never written (save to {stream})")]
+    RetiredEvent {
+        /// The stream that would have been written to.
+        stream: StreamId,
+        /// The event type name.
+        event_type: String,
+    },
+
     /// The stream's aggregate type or id is outside the rule every store applies (too
     /// long, or holding a NUL character: see [`StreamId`]). Nothing was read or written.
     #[error("invalid stream {}: {reason}", stream.short())]
@@ -445,9 +455,43 @@ pub enum DecodeError {
         supported: u32,
     },
 
+    /// A typed upcast of the event's chain (`TryFrom` between two of its shapes) failed.
+    #[error("upcasting {0}")]
+    Upcast(Box<UpcastError>),
+
+    /// The event's JSON upcaster (`#[event(upcast_json = f)]`) failed; `to` is the event's
+    /// current schema version.
+    #[error("the JSON upcaster failed {0}")]
+    JsonUpcast(Box<UpcastError>),
+
+    /// The event's JSON upcaster reads the stored metadata, which this reader did not
+    /// read ([`EventSet::decode`](crate::EventSet::decode) has none; use
+    /// [`EventSet::decode_stored`](crate::EventSet::decode_stored)).
+    #[error("the event's JSON upcaster needs the stored metadata, which was not read")]
+    MetadataUnavailable,
+
     /// The payload is not valid JSON for the event type.
     #[error("invalid payload: {0}")]
     Payload(#[from] serde_json::Error),
+}
+
+/// What failed in upcasting a payload: the schema versions and the upcaster's error.
+#[derive(Debug, thiserror::Error)]
+#[error("from schema version {from} to {to}: {source}")]
+pub struct UpcastError {
+    /// The schema version of the payload being upcast.
+    pub from: u32,
+    /// The schema version it was being upcast to.
+    pub to: u32,
+    /// The upcaster's error.
+    #[source]
+    pub source: BoxError,
+}
+
+impl UpcastError {
+    pub(crate) fn boxed(from: u32, to: u32, source: BoxError) -> Box<Self> {
+        Box::new(UpcastError { from, to, source })
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@ use std::fmt::Debug;
 use std::time::SystemTime;
 use uuid::Uuid;
 
-use crate::error::DecodeError;
+use crate::codec::{JsonEvent, OlderPayload};
+use crate::error::{BoxError, DecodeError};
 use crate::time;
 
 /// A fact that happened, stored in an aggregate's stream.
@@ -22,18 +23,42 @@ pub trait DomainEvent:
     /// The version of the event's schema this code writes. Starts at 1.
     const SCHEMA_VERSION: u32;
 
-    /// Turns a payload stored with an older `stored_version` into the current schema.
+    /// Older stored names read as this event (`#[event(aliases("TaskCompleted"))]`): rows
+    /// stored under them decode as this event, which is written under
+    /// [`EVENT_TYPE`](Self::EVENT_TYPE) only.
+    const ALIASES: &'static [&'static str] = &[];
+
+    /// True for an event that is read but never written any more (`#[event(retired)]`):
+    /// a command cannot return it, and a save refuses it with [`Error::RetiredEvent`].
     ///
-    /// The default has no upcaster and refuses every older version.
-    fn upcast(
-        stored_version: u32,
-        payload: serde_json::Value,
-    ) -> Result<serde_json::Value, DecodeError> {
-        let _ = payload;
-        Err(DecodeError::NoUpcaster {
-            stored: stored_version,
-            supported: Self::SCHEMA_VERSION,
-        })
+    /// [`Error::RetiredEvent`]: crate::Error::RetiredEvent
+    const RETIRED: bool = false;
+
+    /// True for an older shape (`#[event(version = N, upcast_to = Next)]`): the fields of
+    /// an older schema version, read only through the current event that lists it in
+    /// `upcast_from(...)`, never listed by an aggregate or a projection itself.
+    const OLDER_SHAPE: bool = false;
+
+    /// True when [`upcast_json`](Self::upcast_json) does something: older payloads are then
+    /// parsed as JSON and handed to it, with their metadata, before the typed chain.
+    const UPCASTS_JSON: bool = false;
+
+    /// Rewrites an older payload as JSON, with access to the stored metadata
+    /// (`#[event(upcast_json = f)]`), setting the schema version it produced. The default
+    /// does nothing (and is not called unless [`UPCASTS_JSON`](Self::UPCASTS_JSON)).
+    fn upcast_json(event: &mut JsonEvent<'_>) -> Result<(), BoxError> {
+        let _ = event;
+        Ok(())
+    }
+
+    /// Reads a payload stored with an older schema version as the current event: the typed
+    /// chain of `#[event(upcast_from(...))]`, which deserialises the payload as the shape
+    /// of its version and converts it up, one version at a time.
+    ///
+    /// The default has no older shapes and refuses every older version with
+    /// [`DecodeError::NoUpcaster`].
+    fn upcast(older: OlderPayload<'_>) -> Result<Self, DecodeError> {
+        Err(older.no_upcaster(Self::SCHEMA_VERSION))
     }
 }
 

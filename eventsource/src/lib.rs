@@ -119,7 +119,10 @@
 //! # The rules the macros check at compile time
 //!
 //! - every listed event has an `#[apply]` handler, and every handler's event is listed;
-//! - no two listed events share a stored name;
+//! - no two listed events share a stored name (their aliases included);
+//! - an event at schema version `N > 1` reads every older version, through one older shape
+//!   per version or a JSON upcaster, and its shapes lead to it ([`evolution`]);
+//! - a command cannot return a retired event;
 //! - handlers have the signature `fn(&mut self, event: &E)`;
 //! - attribute keys are known, given once, and of the right kind;
 //! - `snapshot(...)` has a `version` from 1; a snapshot store can only be given to an
@@ -127,6 +130,12 @@
 //! - `#[projection]` handlers are `fn(&mut self, &E)` or `fn(&mut self, &E, &EventEnvelope)`
 //!   for an event type `E` (in the `sqlite` and `postgres` modes also the transaction, and
 //!   never `async` on SQLite), one handler per event, no two events with one stored name.
+//!
+//! # Changing events
+//!
+//! Adding an optional field or removing one needs nothing; other changes take a new
+//! schema version and older shapes converted by `From`, or a JSON upcaster; an event can
+//! be renamed (`aliases`) or retired. See [`evolution`].
 //!
 //! # Projections
 //!
@@ -149,6 +158,7 @@ mod bus;
 mod codec;
 mod error;
 mod event;
+pub mod evolution;
 mod future;
 mod hash;
 pub mod lock;
@@ -166,10 +176,10 @@ pub mod testing;
 pub mod testkit;
 mod time;
 
-pub use aggregate::{Aggregate, AggregateId, ApplyEvent, IntoEvents};
+pub use aggregate::{Aggregate, AggregateId, ApplyEvent, Emittable, IntoEvents};
 pub use bus::{Envelope, InMemoryEventBus};
-pub use codec::{EventSet, decode_event};
-pub use error::{BoxError, ConfigKind, DecodeError, Error, Result, SchemaKind};
+pub use codec::{EventSet, JsonEvent, OlderPayload, StoredPayload, decode_event, decode_stored};
+pub use error::{BoxError, ConfigKind, DecodeError, Error, Result, SchemaKind, UpcastError};
 pub use event::{DomainEvent, EventContext, EventMetadata};
 pub use future::BoxFuture;
 pub use publish::EventPublisher;
@@ -238,12 +248,26 @@ pub use subscription::Projection;
 pub use eventsource_derive::Aggregate;
 
 /// Marks a struct or enum as a domain event: `#[event]` or
-/// `#[event(name = "TaskCreated", version = 2)]`.
+/// `#[event(name = "TaskCreated", version = 2, upcast_from(TaskCreatedV1))]`.
 ///
 /// It derives serde's `Serialize` and `Deserialize` (no serde dependency needed), and
 /// `Debug`, `Clone` and `PartialEq` unless the type derives them already, and implements
 /// [`DomainEvent`] with the stored name (default: the type's name) and schema version
 /// (default: 1).
+///
+/// ```text
+/// #[event(
+///     name = "TaskCompleted",          // stored name; default: the type's name
+///     version = 3,                     // schema version; default: 1
+///     upcast_from(V1, V2),             // the older shapes, one per older version
+///     upcast_json = fix_old_rows,      // fn(&mut JsonEvent) -> Result<(), BoxError>
+///     aliases("TaskDone"),             // names it was stored under before
+///     retired,                         // read, never written
+/// )]
+/// #[event(name = "TaskCompleted", version = 1, upcast_to = V2)]   // an older shape
+/// ```
+///
+/// See [`evolution`] for what each does.
 pub use eventsource_derive::event;
 
 /// Turns each function of an inherent `impl` block into the handler of the event it
@@ -408,6 +432,11 @@ pub mod prelude {
 /// `Deserialize` without a serde dependency of its own:
 /// `#[serde(crate = "eventsource::serde")]`.
 pub use serde;
+
+/// The serde_json version eventsource is built with: a JSON upcaster
+/// (`#[event(upcast_json = f)]`) edits a [`serde_json::Value`] without a serde_json
+/// dependency of its own.
+pub use serde_json;
 
 /// What the macros' expansions use. Not a public API.
 #[doc(hidden)]

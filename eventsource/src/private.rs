@@ -2,7 +2,9 @@
 //! it changes with the macros.
 
 pub use crate::aggregate::ListsEvent;
-pub use crate::codec::decode_event;
+pub use crate::codec::names::{flatten_names, names_len, names_overlap, reads_name, str_eq};
+pub use crate::codec::upcast::{OlderShape, UpcastChain, UpcastsTo, upcast_step};
+pub use crate::codec::{OlderPayload, StoredPayload, decode_stored};
 pub use crate::snapshot::state::serialize_snapshot;
 pub use serde;
 pub use serde_json;
@@ -22,6 +24,18 @@ pub trait ListedEvent: Sized {
     const EVENT_TYPE: &'static str;
     /// [`DomainEvent::SCHEMA_VERSION`](crate::event::DomainEvent::SCHEMA_VERSION).
     const SCHEMA_VERSION: u32;
+    /// [`DomainEvent::ALIASES`](crate::event::DomainEvent::ALIASES).
+    const ALIASES: &'static [&'static str];
+    /// [`DomainEvent::RETIRED`](crate::event::DomainEvent::RETIRED).
+    const RETIRED: bool;
+    /// [`DomainEvent::UPCASTS_JSON`](crate::event::DomainEvent::UPCASTS_JSON).
+    const UPCASTS_JSON: bool;
+    /// [`DomainEvent::OLDER_SHAPE`](crate::event::DomainEvent::OLDER_SHAPE).
+    const OLDER_SHAPE: bool;
+    /// True when `event_type` is the event's stored name or one of its aliases.
+    fn reads(event_type: &str) -> bool {
+        reads_name(event_type, Self::EVENT_TYPE, Self::ALIASES)
+    }
     /// The event as `Debug`.
     fn as_debug(&self) -> &dyn ::core::fmt::Debug;
     /// `Clone::clone`.
@@ -30,13 +44,17 @@ pub trait ListedEvent: Sized {
     fn eq_event(&self, other: &Self) -> bool;
     /// The JSON payload.
     fn encode_event(&self) -> Result<String, serde_json::Error>;
-    /// [`decode_event`].
-    fn decode_event(schema_version: u32, payload: &str) -> Result<Self, crate::error::DecodeError>;
+    /// [`decode_stored`].
+    fn decode_event(stored: StoredPayload<'_>) -> Result<Self, crate::error::DecodeError>;
 }
 
 impl<E: crate::event::DomainEvent> ListedEvent for E {
     const EVENT_TYPE: &'static str = E::EVENT_TYPE;
     const SCHEMA_VERSION: u32 = E::SCHEMA_VERSION;
+    const ALIASES: &'static [&'static str] = E::ALIASES;
+    const RETIRED: bool = E::RETIRED;
+    const UPCASTS_JSON: bool = E::UPCASTS_JSON;
+    const OLDER_SHAPE: bool = E::OLDER_SHAPE;
 
     fn as_debug(&self) -> &dyn ::core::fmt::Debug {
         self
@@ -54,25 +72,9 @@ impl<E: crate::event::DomainEvent> ListedEvent for E {
         serde_json::to_string(self)
     }
 
-    fn decode_event(schema_version: u32, payload: &str) -> Result<Self, crate::error::DecodeError> {
-        decode_event(schema_version, payload)
+    fn decode_event(stored: StoredPayload<'_>) -> Result<Self, crate::error::DecodeError> {
+        decode_stored(stored)
     }
-}
-
-/// String equality usable in `const` assertions.
-pub const fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 /// Everything the expansion of `#[projection]` needs of a handler's event.
@@ -84,15 +86,25 @@ pub const fn str_eq(a: &str, b: &str) -> bool {
 pub trait ProjectedEvent: Sized {
     /// [`DomainEvent::EVENT_TYPE`](crate::event::DomainEvent::EVENT_TYPE).
     const EVENT_TYPE: &'static str;
+    /// [`DomainEvent::ALIASES`](crate::event::DomainEvent::ALIASES).
+    const ALIASES: &'static [&'static str];
+    /// [`DomainEvent::OLDER_SHAPE`](crate::event::DomainEvent::OLDER_SHAPE).
+    const OLDER_SHAPE: bool;
+    /// True when `event_type` is the event's stored name or one of its aliases.
+    fn reads(event_type: &str) -> bool {
+        reads_name(event_type, Self::EVENT_TYPE, Self::ALIASES)
+    }
     /// Decodes the record's payload, naming stream, version and event type on failure.
     fn decode_projected(record: &crate::store::RecordedEvent) -> Result<Self, HandleError>;
 }
 
 impl<E: crate::event::DomainEvent> ProjectedEvent for E {
     const EVENT_TYPE: &'static str = E::EVENT_TYPE;
+    const ALIASES: &'static [&'static str] = E::ALIASES;
+    const OLDER_SHAPE: bool = E::OLDER_SHAPE;
 
     fn decode_projected(record: &crate::store::RecordedEvent) -> Result<Self, HandleError> {
-        decode_event::<E>(record.schema_version, &record.payload).map_err(|source| {
+        decode_stored::<E>(StoredPayload::from(record)).map_err(|source| {
             HandleError::Decode(crate::error::Error::Decode {
                 stream: record.stream.clone(),
                 version: record.version,

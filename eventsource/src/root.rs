@@ -1,7 +1,7 @@
 //! [`AggregateRoot`]: an aggregate's id, version, state and the events not yet saved.
 
 use crate::aggregate::{Aggregate, IntoEvents};
-use crate::codec::EventSet;
+use crate::codec::{EventSet, StoredPayload};
 use crate::error::DecodeError;
 use crate::error::{Error, Result};
 use crate::event::{EventContext, EventMetadata};
@@ -129,6 +129,12 @@ impl<A: Aggregate> AggregateRoot<A> {
         self.pending
             .iter()
             .map(|pending| {
+                if pending.event.is_retired() {
+                    return Err(Error::RetiredEvent {
+                        stream: stream.clone(),
+                        event_type: pending.event.event_type().to_owned(),
+                    });
+                }
                 let payload = pending.event.encode().map_err(|source| Error::Encode {
                     stream: stream.clone(),
                     event_type: pending.event.event_type().to_owned(),
@@ -151,9 +157,15 @@ impl<A: Aggregate> AggregateRoot<A> {
         self.pending.clear();
     }
 
-    /// Applies one stored event of `stream`, checking that it follows the previous
-    /// version. On error the aggregate must be dropped: it is half-built.
-    pub(crate) fn replay(&mut self, stream: &StreamId, event: EventRef<'_>) -> Result<()> {
+    /// Applies one stored event of `stream` (with its metadata, when read), checking that
+    /// it follows the previous version. On error the aggregate must be dropped: it is
+    /// half-built.
+    pub(crate) fn replay(
+        &mut self,
+        stream: &StreamId,
+        event: EventRef<'_>,
+        metadata: Option<&EventMetadata>,
+    ) -> Result<()> {
         let expected = self.version + 1;
         if event.version != expected {
             return Err(Error::Corrupt {
@@ -162,7 +174,7 @@ impl<A: Aggregate> AggregateRoot<A> {
                 reason: format!("expected version {expected}"),
             });
         }
-        let decoded = decode(stream, event)?;
+        let decoded = decode(stream, event, metadata)?;
         self.state.apply(&decoded);
         self.version = event.version;
         Ok(())
@@ -179,14 +191,18 @@ impl<A: Aggregate> Deref for AggregateRoot<A> {
 
 /// Decodes one stored event into the aggregate's event enum, naming the stream, version
 /// and event type on failure.
-pub(crate) fn decode<E: EventSet>(stream: &StreamId, event: EventRef<'_>) -> Result<E> {
-    E::decode(event.event_type, event.schema_version, event.payload).map_err(
-        |source: DecodeError| Error::Decode {
-            stream: stream.clone(),
-            version: event.version,
-            event_type: event.event_type.to_owned(),
-            schema_version: event.schema_version,
-            source,
-        },
-    )
+pub(crate) fn decode<E: EventSet>(
+    stream: &StreamId,
+    event: EventRef<'_>,
+    metadata: Option<&EventMetadata>,
+) -> Result<E> {
+    let mut stored = StoredPayload::from(event);
+    stored.metadata = metadata;
+    E::decode_stored(stored).map_err(|source: DecodeError| Error::Decode {
+        stream: stream.clone(),
+        version: event.version,
+        event_type: event.event_type.to_owned(),
+        schema_version: event.schema_version,
+        source,
+    })
 }

@@ -173,14 +173,12 @@ async fn main() -> eventsource::Result<()> {
 impl Board {
     fn decode_event(record: &eventsource::RecordedEvent) -> eventsource::Result<BoardEvent> {
         use eventsource::EventSet;
-        BoardEvent::decode(&record.event_type, record.schema_version, &record.payload).map_err(
-            |source| eventsource::Error::Decode {
-                stream: record.stream.clone(),
-                version: record.version,
-                event_type: record.event_type.clone(),
-                schema_version: record.schema_version,
-                source,
-            },
-        )
+        BoardEvent::decode_stored(record.into()).map_err(|source| eventsource::Error::Decode {
+            stream: record.stream.clone(),
+            version: record.version,
+            event_type: record.event_type.clone(),
+            schema_version: record.schema_version,
+            source,
+        })
     }
 }

@@ -3,6 +3,8 @@
 
 pub mod board;
 pub mod counting;
+pub mod evolution;
+pub mod evolution_suite;
 pub mod fixtures;
 pub mod guarded;
 pub mod locking;

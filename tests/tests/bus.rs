@@ -150,3 +150,54 @@ async fn subscriber_count_counts_handlers() {
     bus.subscribe_all(|_| async { Ok(()) });
     assert_eq!(bus.subscriber_count(), 2);
 }
+
+/// Old rows reach typed handlers as today's events: a row under a renamed event's old
+/// name, and an older schema version through the typed chain.
+#[tokio::test]
+async fn typed_handlers_receive_old_names_and_older_versions_upcast() {
+    use eventsource::{EventMetadata, EventPublisher, StreamId};
+    use eventsource_tests::evolution::{TaskCompleted as Completed, TaskRetitled};
+
+    let bus = InMemoryEventBus::new();
+    let titles: Arc<Mutex<Vec<String>>> = Arc::default();
+    let completions: Arc<Mutex<Vec<(String, u32)>>> = Arc::default();
+    let sink = Arc::clone(&titles);
+    bus.subscribe::<TaskRetitled, _, _>(move |envelope| {
+        let sink = Arc::clone(&sink);
+        async move {
+            sink.lock().unwrap().push(envelope.event.title);
+            Ok::<_, BoxError>(())
+        }
+    });
+    let sink = Arc::clone(&completions);
+    bus.subscribe::<Completed, _, _>(move |envelope| {
+        let sink = Arc::clone(&sink);
+        async move {
+            sink.lock()
+                .unwrap()
+                .push((envelope.event.by, envelope.event.minutes));
+            Ok::<_, BoxError>(())
+        }
+    });
+    let stream = StreamId::new("EvolvingTask", Uuid::now_v7().to_string());
+    let record =
+        |version: u64, event_type: &str, schema_version: u32, payload: &str| RecordedEvent {
+            position: version,
+            stream: stream.clone(),
+            version,
+            event_type: event_type.into(),
+            schema_version,
+            payload: payload.into(),
+            metadata: EventMetadata::new(),
+        };
+    let records = [
+        record(1, "TaskRenamed", 1, r#"{"title":"Old name"}"#),
+        record(2, "TaskCompleted", 1, r#"{"by":"ann"}"#),
+        record(3, "TaskRetitled", 1, r#"{"title":"New name"}"#),
+    ];
+    bus.publish(&records).await.unwrap();
+
+    assert_eq!(*titles.lock().unwrap(), ["Old name", "New name"]);
+    assert_eq!(*completions.lock().unwrap(), [("ann".to_owned(), 0)]);
+    assert_eq!(bus.failed_deliveries(), 0);
+}

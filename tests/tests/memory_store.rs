@@ -30,3 +30,7 @@ mod dyn_store {
 mod subscriptions {
     eventsource_tests::subscription_suite!(async { Some(eventsource::InMemoryEventStore::new()) });
 }
+
+mod evolution {
+    eventsource_tests::evolution_suite!(async { Some(eventsource::InMemoryEventStore::new()) });
+}

@@ -18,6 +18,10 @@ mod subscriptions {
     eventsource_tests::subscription_suite!(eventsource_tests::postgres::pg_store());
 }
 
+mod evolution {
+    eventsource_tests::evolution_suite!(eventsource_tests::postgres::pg_store());
+}
+
 mod snapshot_behaviour {
     eventsource::snapshot_behaviour_conformance!(eventsource_tests::postgres::pg_backend());
 }

@@ -17,6 +17,16 @@ mod subscriptions {
     });
 }
 
+mod evolution {
+    eventsource_tests::evolution_suite!(async {
+        Some(
+            eventsource_tests::sqlite::TempSqliteStore::new()
+                .await
+                .expect("open a SQLite store"),
+        )
+    });
+}
+
 mod in_memory {
     eventsource::event_store_conformance!(async {
         Some(

@@ -12,16 +12,49 @@ use eventsource::subscription::{EventEnvelope, PostgresProjection, SqliteProject
 use eventsource::{EventMetadata, EventSet, StreamId};
 
 /// A task was created.
-#[event(name = "TaskCreated", version = 2)]
+#[event(name = "TaskCreated", version = 2, upcast_from(TaskCreatedV1))]
 pub struct TaskCreated {
     /// Its title.
     pub title: String,
 }
 
+/// A task was created, as version 1 stored it.
+#[event(name = "TaskCreated", version = 1, upcast_to = TaskCreated)]
+pub struct TaskCreatedV1 {
+    /// Its title.
+    pub name: String,
+}
+
+impl From<TaskCreatedV1> for TaskCreated {
+    fn from(v1: TaskCreatedV1) -> Self {
+        TaskCreated { title: v1.name }
+    }
+}
+
 /// A task was completed.
-#[event]
+#[event(aliases("TaskDone"))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskCompleted;
+
+/// A task was archived: no longer emitted, still read.
+#[event(retired, version = 2, upcast_json = archived_v1)]
+pub struct TaskArchived {
+    /// Who archived it.
+    pub by: String,
+}
+
+/// Version 1 had no `by`: the user in the metadata did it.
+fn archived_v1(event: &mut eventsource::JsonEvent<'_>) -> Result<(), eventsource::BoxError> {
+    let by = event
+        .metadata
+        .extra
+        .get("user")
+        .cloned()
+        .unwrap_or_default();
+    event.payload["by"] = by.into();
+    event.schema_version = 2;
+    Ok(())
+}
 
 /// A task's priority changed.
 #[event]
@@ -40,7 +73,7 @@ pub enum PriorityChanged {
 #[aggregate(
     name = "Task",
     id = String,
-    events(TaskCreated, TaskCompleted, PriorityChanged),
+    events(TaskCreated, TaskCompleted, PriorityChanged, TaskArchived),
     event_enum = TaskChange
 )]
 pub struct Task {
@@ -56,6 +89,10 @@ impl Task {
     }
 
     fn completed(&mut self, _: &TaskCompleted) {
+        self.done = true;
+    }
+
+    fn archived(&mut self, _: &TaskArchived) {
         self.done = true;
     }
 
@@ -221,7 +258,7 @@ fn transactional_projections_expand_without_warnings() {
     assert!(titles.cleared);
     assert_eq!(
         <SqliteTitles as SqliteProjection>::EVENT_TYPES,
-        ["TaskCreated", "TaskCompleted"]
+        ["TaskCreated", "TaskCompleted", "TaskDone"]
     );
 }
 
@@ -258,7 +295,12 @@ fn a_projection_expands_without_warnings_and_handles_events() {
     assert_eq!(TaskBoard::NAME, "task_board");
     assert_eq!(
         TaskBoard::EVENT_TYPES,
-        ["TaskCreated", "TaskCompleted", "PriorityChanged"]
+        [
+            "TaskCreated",
+            "TaskCompleted",
+            "TaskDone",
+            "PriorityChanged"
+        ]
     );
 }
 
@@ -286,8 +328,25 @@ fn the_macros_expand_without_warnings_and_work() {
     assert_eq!(first.schema_version(), 2);
     let decoded = TaskChange::decode("TaskCreated", 2, &first.encode().unwrap()).unwrap();
     assert_eq!(&decoded, first);
+    let v1 = TaskChange::decode("TaskCreated", 1, r#"{"name":"Old"}"#).unwrap();
+    assert_eq!(
+        v1,
+        TaskChange::TaskCreated(TaskCreated {
+            title: "Old".into()
+        })
+    );
+    assert_eq!(
+        TaskChange::decode("TaskDone", 1, "null").unwrap(),
+        TaskChange::TaskCompleted(TaskCompleted)
+    );
     assert_eq!(
         TaskChange::EVENT_TYPES,
-        ["TaskCreated", "TaskCompleted", "PriorityChanged"]
+        [
+            "TaskCreated",
+            "TaskCompleted",
+            "TaskDone",
+            "PriorityChanged",
+            "TaskArchived"
+        ]
     );
 }

@@ -2,6 +2,7 @@
 
 use super::{AggregateDef, ListedEvent};
 use crate::ctxt::path_text;
+use crate::names;
 use crate::snapshot::{self};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -34,8 +35,8 @@ pub(super) fn generate(def: &AggregateDef) -> TokenStream {
     let decode_arms = def.events.iter().zip(&traits).map(|(e, t)| {
         let variant = &e.variant;
         quote! {
-            if event_type == #t::EVENT_TYPE {
-                return #t::decode_event(schema_version, payload).map(#event_enum::#variant);
+            if #t::reads(stored.event_type) {
+                return #t::decode_event(stored).map(#event_enum::#variant);
             }
         }
     });
@@ -43,6 +44,8 @@ pub(super) fn generate(def: &AggregateDef) -> TokenStream {
     let eq_fallback = (def.events.len() > 1).then(|| quote!(_ => false,));
     let variant_names: Vec<_> = variants.iter().map(|v| v.to_string()).collect();
     let name_checks = duplicate_name_checks(def);
+    let shape_checks = older_shape_checks(def);
+    let event_types = names::event_types(&traits);
     let listed = listed_impls(def.input, &def.events);
     let snapshot = def
         .snapshot
@@ -86,7 +89,10 @@ pub(super) fn generate(def: &AggregateDef) -> TokenStream {
 
         #(
             #[automatically_derived]
-            impl ::core::convert::From<#paths> for #event_enum {
+            impl ::core::convert::From<#paths> for #event_enum
+            where
+                for<'__retired> #paths: ::eventsource::Emittable,
+            {
                 fn from(event: #paths) -> Self {
                     #event_enum::#variants(event)
                 }
@@ -95,7 +101,8 @@ pub(super) fn generate(def: &AggregateDef) -> TokenStream {
 
         #[automatically_derived]
         impl ::eventsource::EventSet for #event_enum {
-            const EVENT_TYPES: &'static [&'static str] = &[#( #traits::EVENT_TYPE ),*];
+            const EVENT_TYPES: &'static [&'static str] = #event_types;
+            const READS_METADATA: bool = false #( || #traits::UPCASTS_JSON )*;
 
             fn event_type(&self) -> &'static str {
                 match self {
@@ -109,16 +116,20 @@ pub(super) fn generate(def: &AggregateDef) -> TokenStream {
                 }
             }
 
+            fn is_retired(&self) -> bool {
+                match self {
+                    #( #event_enum::#variants(_) => #traits::RETIRED, )*
+                }
+            }
+
             fn encode(&self) -> ::core::result::Result<::std::string::String, ::eventsource::__private::serde_json::Error> {
                 match self {
                     #( #event_enum::#variants(event) => #traits::encode_event(event), )*
                 }
             }
 
-            fn decode(
-                event_type: &str,
-                schema_version: u32,
-                payload: &str,
+            fn decode_stored(
+                stored: ::eventsource::StoredPayload<'_>,
             ) -> ::core::result::Result<Self, ::eventsource::DecodeError> {
                 #( #decode_arms )*
                 ::core::result::Result::Err(::eventsource::DecodeError::UnknownEventType)
@@ -140,7 +151,10 @@ pub(super) fn generate(def: &AggregateDef) -> TokenStream {
 
         #(
             #[automatically_derived]
-            impl ::eventsource::IntoEvents<#ident> for #paths {
+            impl ::eventsource::IntoEvents<#ident> for #paths
+            where
+                for<'__retired> #paths: ::eventsource::Emittable,
+            {
                 fn into_events(self, out: &mut ::std::vec::Vec<#event_enum>) {
                     out.push(#event_enum::#variants(self));
                 }
@@ -156,6 +170,7 @@ pub(super) fn generate(def: &AggregateDef) -> TokenStream {
 
         #listed
         #name_checks
+        #shape_checks
         #snapshot
     }
 }
@@ -202,15 +217,17 @@ fn duplicate_name_checks(def: &AggregateDef) -> TokenStream {
         let checks = def.events[..i].iter().map(|earlier| {
             let (a, b) = (&earlier.path, &later.path);
             let message = format!(
-                "events `{}` and `{}` of aggregate `{}` have the same stored name; give one of them a distinct #[event(name = \"...\")]",
+                "events `{}` and `{}` of aggregate `{}` share a stored name (a name or an alias); give one of them a distinct #[event(name = \"...\")] or alias",
                 path_text(a),
                 path_text(b),
                 ident
             );
             quote_spanned! {later.span()=>
-                if ::eventsource::__private::str_eq(
+                if ::eventsource::__private::names_overlap(
                     <#a as ::eventsource::__private::ListedEvent>::EVENT_TYPE,
+                    <#a as ::eventsource::__private::ListedEvent>::ALIASES,
                     <#b as ::eventsource::__private::ListedEvent>::EVENT_TYPE,
+                    <#b as ::eventsource::__private::ListedEvent>::ALIASES,
                 ) {
                     ::core::panic!(#message);
                 }
@@ -223,4 +240,25 @@ fn duplicate_name_checks(def: &AggregateDef) -> TokenStream {
         });
     }
     quote!(#( #consts )*)
+}
+
+/// A `const` assertion per listed event: it is not an older shape (`upcast_to`), whose rows
+/// the current event reads.
+fn older_shape_checks(def: &AggregateDef) -> TokenStream {
+    let ident = &def.input.ident;
+    let checks = def.events.iter().map(|event| {
+        let path = &event.path;
+        let message = format!(
+            "`{}` is an older shape of an event (`upcast_to`): list the current event in `events(...)` of `{ident}`, which reads its rows",
+            path_text(path)
+        );
+        quote_spanned! {event.span()=>
+            const _: () = {
+                if <#path as ::eventsource::__private::ListedEvent>::OLDER_SHAPE {
+                    ::core::panic!(#message);
+                }
+            };
+        }
+    });
+    quote!(#( #checks )*)
 }

@@ -19,11 +19,10 @@ pub(super) fn generate(def: &ProjectionDef) -> TokenStream {
             quote_spanned!(event.span()=> <#event as ::eventsource::__private::ProjectedEvent>)
         })
         .collect();
-    let event_types = projected.iter().map(|p| quote!(#p::EVENT_TYPE));
     let arms = def.handlers.iter().zip(&projected).map(|(h, projected)| {
         let call = call(h);
         quote! {
-            if envelope.event_type == #projected::EVENT_TYPE {
+            if #projected::reads(&envelope.event_type) {
                 let decoded = #projected::decode_projected(envelope)?;
                 #call
             }
@@ -34,7 +33,7 @@ pub(super) fn generate(def: &ProjectionDef) -> TokenStream {
             ::core::result::Result::Ok(())
         }
     };
-    let event_types = quote!(#( #event_types ),*);
+    let event_types = crate::names::event_types(&projected);
     let projection = match def.mode {
         Mode::Plain => {
             let body = quote!(::std::boxed::Box::pin(async move { #chain }));
@@ -57,10 +56,32 @@ pub(super) fn generate(def: &ProjectionDef) -> TokenStream {
         }
     };
     let checks = duplicate_name_checks(def);
-    quote!(#projection #checks)
+    let shapes = older_shape_checks(def);
+    quote!(#projection #checks #shapes)
 }
 
-/// `impl Projection for` the block's type, with `EVENT_TYPES = &[event_types]` and
+/// A `const` assertion per handler: its event is not an older shape (`upcast_to`), whose
+/// rows the current event reads.
+fn older_shape_checks(def: &ProjectionDef) -> TokenStream {
+    let checks = def.handlers.iter().map(|handler| {
+        let event = handler.event;
+        let message = format!(
+            "`{}` (handler `{}`) is an older shape of an event (`upcast_to`): handle the current event, which reads its rows",
+            event.to_token_stream().to_string().replace(' ', ""),
+            handler.method
+        );
+        quote_spanned! {event.span()=>
+            const _: () = {
+                if <#event as ::eventsource::__private::ProjectedEvent>::OLDER_SHAPE {
+                    ::core::panic!(#message);
+                }
+            };
+        }
+    });
+    quote!(#( #checks )*)
+}
+
+/// `impl Projection for` the block's type, with `EVENT_TYPES = event_types` and
 /// `handle(&mut self, envelope) { body }`.
 fn projection_impl(
     def: &ProjectionDef,
@@ -74,7 +95,7 @@ fn projection_impl(
         #[automatically_derived]
         impl ::eventsource::Projection for #self_ty {
             const NAME: &'static str = #name;
-            const EVENT_TYPES: &'static [&'static str] = &[ #event_types ];
+            const EVENT_TYPES: &'static [&'static str] = #event_types;
 
             fn handle<'a>(
                 &'a mut self,
@@ -112,7 +133,7 @@ fn sqlite_impl(
         #[automatically_derived]
         impl ::eventsource::__private::SqliteProjection for #self_ty {
             const NAME: &'static str = #name;
-            const EVENT_TYPES: &'static [&'static str] = &[ #event_types ];
+            const EVENT_TYPES: &'static [&'static str] = #event_types;
 
             fn handle_in(
                 &mut self,
@@ -158,7 +179,7 @@ fn postgres_impl(
         #[automatically_derived]
         impl ::eventsource::__private::PostgresProjection for #self_ty {
             const NAME: &'static str = #name;
-            const EVENT_TYPES: &'static [&'static str] = &[ #event_types ];
+            const EVENT_TYPES: &'static [&'static str] = #event_types;
 
             fn handle_in<'a>(
                 &'a mut self,
@@ -289,9 +310,11 @@ fn duplicate_name_checks(def: &ProjectionDef) -> TokenStream {
                 later.method,
             );
             quote_spanned! {b.span()=>
-                if ::eventsource::__private::str_eq(
+                if ::eventsource::__private::names_overlap(
                     <#a as ::eventsource::__private::ProjectedEvent>::EVENT_TYPE,
+                    <#a as ::eventsource::__private::ProjectedEvent>::ALIASES,
                     <#b as ::eventsource::__private::ProjectedEvent>::EVENT_TYPE,
+                    <#b as ::eventsource::__private::ProjectedEvent>::ALIASES,
                 ) {
                     ::core::panic!(#message);
                 }
@@ -314,9 +337,9 @@ pub(super) fn stand_in(def: &ProjectionDef) -> TokenStream {
             let body = quote!(::std::boxed::Box::pin(async {
                 ::core::result::Result::Ok(())
             }));
-            projection_impl(def, TokenStream::new(), quote!(_), body)
+            projection_impl(def, quote!(&[]), quote!(_), body)
         }
-        Mode::Sqlite => sqlite_impl(def, TokenStream::new(), TokenStream::new(), None),
-        Mode::Postgres => postgres_impl(def, TokenStream::new(), TokenStream::new(), None),
+        Mode::Sqlite => sqlite_impl(def, quote!(&[]), TokenStream::new(), None),
+        Mode::Postgres => postgres_impl(def, quote!(&[]), TokenStream::new(), None),
     }
 }

@@ -9,6 +9,7 @@ mod replay;
 pub mod state_stored;
 
 use crate::aggregate::Aggregate;
+use crate::codec::EventSet;
 use crate::error::{Error, Result};
 use crate::event::EventContext;
 use crate::publish::EventPublisher;
@@ -311,6 +312,14 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
             anchor_seen: false,
             until,
         };
+        if <A::Event as EventSet>::READS_METADATA {
+            // An upcaster reads the stored metadata, which a replay does not hand over.
+            let mut replay = replay;
+            for record in &self.store.read_stream(stream, after).await? {
+                replay.apply_record(record)?;
+            }
+            return Ok(replay);
+        }
         self.store
             .replay_stream(stream, after, replay, Replay::apply)
             .await

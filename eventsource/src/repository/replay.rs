@@ -3,9 +3,10 @@
 //! [`EventStore::replay_stream`]: crate::store::EventStore::replay_stream
 
 use crate::aggregate::Aggregate;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::event::EventMetadata;
 use crate::root::AggregateRoot;
-use crate::store::EventRef;
+use crate::store::{EventRef, RecordedEvent};
 use crate::stream::StreamId;
 
 /// An aggregate being rebuilt from the events a store hands over.
@@ -22,6 +23,22 @@ pub(super) struct Replay<A: Aggregate> {
 
 impl<A: Aggregate> Replay<A> {
     pub(super) fn apply(&mut self, event: EventRef<'_>) -> Result<()> {
+        self.apply_with(event, None)
+    }
+
+    /// [`apply`](Self::apply) for a whole record, its metadata read too.
+    pub(super) fn apply_record(&mut self, record: &RecordedEvent) -> Result<()> {
+        if record.stream != self.stream {
+            return Err(Error::Corrupt {
+                stream: self.stream.clone(),
+                version: record.version,
+                reason: format!("the store returned an event of stream {}", record.stream),
+            });
+        }
+        self.apply_with(EventRef::from(record), Some(&record.metadata))
+    }
+
+    fn apply_with(&mut self, event: EventRef<'_>, metadata: Option<&EventMetadata>) -> Result<()> {
         if self.until.is_some_and(|until| event.version > until) {
             return Ok(());
         }
@@ -29,6 +46,6 @@ impl<A: Aggregate> Replay<A> {
             self.anchor_seen = true;
             return Ok(());
         }
-        self.root.replay(&self.stream, event)
+        self.root.replay(&self.stream, event, metadata)
     }
 }

@@ -37,7 +37,7 @@ impl<A: Aggregate, E: Debug> Saved<A, E> {
         expected.into_events(&mut wanted);
         let mut stored = Vec::new();
         for record in self.records() {
-            match A::Event::decode(&record.event_type, record.schema_version, &record.payload) {
+            match A::Event::decode_stored(record.into()) {
                 Ok(event) => stored.push(event),
                 Err(error) => panic!(
                     "the stored event at version {} does not decode: {error}",

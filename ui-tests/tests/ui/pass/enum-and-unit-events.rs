@@ -3,12 +3,18 @@
 use eventsource::EventSet;
 use eventsource::prelude::*;
 
-#[event(name = "LightSwitched", version = 2)]
+#[event(name = "LightSwitched", version = 2, upcast_json = switched_v1)]
 pub enum Switched {
     On,
     Off,
     Dimmed { percent: u8 },
     Blinking(u32),
+}
+
+/// Version 1 had no `Blinking`: its payloads read as version 2 unchanged.
+fn switched_v1(event: &mut eventsource::JsonEvent<'_>) -> Result<(), eventsource::BoxError> {
+    event.schema_version = 2;
+    Ok(())
 }
 
 #[event]

@@ -37,13 +37,31 @@ mod shadowed {
         pub title: ::std::string::String,
     }
 
-    #[event(name = "TaskStatusChanged", version = 2)]
+    #[event(name = "TaskStatusChanged", version = 2, upcast_from(StatusChangedV1))]
     pub enum StatusChanged {
         Opened,
         Closed { reason: ::std::string::String },
     }
 
-    #[event]
+    /// Version 1 closed tasks without a reason.
+    #[event(name = "TaskStatusChanged", version = 1, upcast_to = StatusChanged)]
+    pub enum StatusChangedV1 {
+        Opened,
+        Closed,
+    }
+
+    impl ::core::convert::From<StatusChangedV1> for StatusChanged {
+        fn from(v1: StatusChangedV1) -> Self {
+            match v1 {
+                StatusChangedV1::Opened => StatusChanged::Opened,
+                StatusChangedV1::Closed => StatusChanged::Closed {
+                    reason: ::std::string::String::new(),
+                },
+            }
+        }
+    }
+
+    #[event(aliases("TaskShelved"))]
     pub struct TaskArchived;
 
     #[derive(Aggregate, ::core::default::Default)]
@@ -134,11 +152,22 @@ fn main() {
     let decoded = TaskEvent::decode("TaskStatusChanged", 2, &payload).unwrap();
     assert_eq!(&decoded, stored);
     assert!(TaskEvent::decode("Nope", 1, &payload).is_err());
+    let v1 = TaskEvent::decode("TaskStatusChanged", 1, "\"Closed\"").unwrap();
+    assert_eq!(
+        v1,
+        TaskEvent::StatusChanged(StatusChanged::Closed {
+            reason: ::std::string::String::new()
+        })
+    );
+    assert_eq!(
+        TaskEvent::decode("TaskShelved", 1, "null").unwrap(),
+        TaskEvent::TaskArchived(TaskArchived)
+    );
 
     assert_eq!(OpenTasks::NAME, "open_tasks");
     assert_eq!(
         OpenTasks::EVENT_TYPES,
-        ["TaskCreated", "TaskStatusChanged", "TaskArchived"]
+        ["TaskCreated", "TaskStatusChanged", "TaskArchived", "TaskShelved"]
     );
     let mut open = OpenTasks::default();
     tokio::runtime::Builder::new_current_thread()

@@ -17,7 +17,7 @@ pub mod domain {
     }
 
     /// A task's status changed.
-    #[event(name = "TaskStatus", version = 3)]
+    #[event(name = "TaskStatus", version = 3, upcast_json = status_from_v1_or_v2)]
     pub enum TaskStatus {
         /// It is open.
         Open,
@@ -25,8 +25,16 @@ pub mod domain {
         Closed,
     }
 
+    /// Versions 1 and 2 stored the same payload as version 3.
+    pub fn status_from_v1_or_v2(
+        event: &mut eventsource::JsonEvent<'_>,
+    ) -> Result<(), eventsource::BoxError> {
+        event.schema_version = 3;
+        Ok(())
+    }
+
     /// A task was archived.
-    #[event]
+    #[event(aliases("TaskShelved"))]
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct TaskArchived;
 

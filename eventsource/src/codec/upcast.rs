@@ -1,0 +1,165 @@
+//! Upcasting: reading a payload stored with an older schema version as the current event.
+//!
+//! Two mechanisms, which compose: a typed chain of older shapes (each one a plain type
+//! with the fields of its version, converted to the next by `From` or `TryFrom`), and a
+//! JSON upcaster for what types cannot say (a value taken from the stored metadata, a
+//! field moved in from elsewhere).
+
+use crate::error::{BoxError, DecodeError, UpcastError};
+use crate::event::{DomainEvent, EventMetadata};
+use serde::de::DeserializeOwned;
+
+/// A payload of an older schema version than its event's, handed to the event's typed
+/// upcaster ([`DomainEvent::upcast`]).
+#[derive(Debug)]
+pub struct OlderPayload<'a> {
+    schema_version: u32,
+    body: Body<'a>,
+}
+
+#[derive(Debug)]
+enum Body<'a> {
+    /// As stored.
+    Text(&'a str),
+    /// As a JSON upcaster left it.
+    Json(serde_json::Value),
+}
+
+impl<'a> OlderPayload<'a> {
+    pub(crate) fn text(schema_version: u32, payload: &'a str) -> Self {
+        OlderPayload {
+            schema_version,
+            body: Body::Text(payload),
+        }
+    }
+
+    pub(crate) fn json(schema_version: u32, payload: serde_json::Value) -> Self {
+        OlderPayload {
+            schema_version,
+            body: Body::Json(payload),
+        }
+    }
+
+    /// The schema version the payload has.
+    pub fn schema_version(&self) -> u32 {
+        self.schema_version
+    }
+
+    /// The payload deserialised as `T`, the shape of its schema version.
+    pub fn deserialize<T: DeserializeOwned>(self) -> Result<T, DecodeError> {
+        Ok(match self.body {
+            Body::Text(text) => serde_json::from_str(text)?,
+            Body::Json(value) => serde_json::from_value(value)?,
+        })
+    }
+
+    /// The error for a version that no upcaster reads: [`DecodeError::NoUpcaster`].
+    pub fn no_upcaster(&self, supported: u32) -> DecodeError {
+        DecodeError::NoUpcaster {
+            stored: self.schema_version,
+            supported,
+        }
+    }
+}
+
+/// A stored event of an older schema version, as a JSON upcaster
+/// (`#[event(upcast_json = f)]`) sees it: `f(&mut JsonEvent) -> Result<(), BoxError>`
+/// rewrites the payload and sets the schema version it now has.
+///
+/// After it, the payload is read as the event when it has the event's schema version, and
+/// through the typed chain of older shapes (`upcast_from`) when it is still older.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct JsonEvent<'a> {
+    /// The stored type name (the event's name or one of its aliases).
+    pub event_type: &'a str,
+    /// The payload's schema version: the stored one on entry; set it to the version the
+    /// upcaster produced.
+    pub schema_version: u32,
+    /// The payload.
+    pub payload: serde_json::Value,
+    /// The metadata stored with the event.
+    pub metadata: &'a EventMetadata,
+}
+
+/// One step of a typed upcasting chain: the shape of one schema version turned into the
+/// shape of the next. Implemented for every `P` that `N` converts from, with `From` (an
+/// upcast that cannot fail) or `TryFrom` (one that can).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be upcast to `{N}`, the next version of its event",
+    label = "no conversion from `{Self}` to `{N}`",
+    note = "implement `From<{Self}> for {N}`, or `TryFrom<{Self}> for {N}` when the upcast can fail"
+)]
+pub trait UpcastsTo<N>: Sized {
+    /// The conversion.
+    fn upcast_to(self) -> Result<N, BoxError>;
+}
+
+impl<P, N> UpcastsTo<N> for P
+where
+    N: TryFrom<P>,
+    N::Error: Into<BoxError>,
+{
+    fn upcast_to(self) -> Result<N, BoxError> {
+        N::try_from(self).map_err(Into::into)
+    }
+}
+
+/// An older shape of an event: a type with the fields of one older schema version,
+/// marked `#[event(name = "...", version = N, upcast_to = Next)]`, listed in
+/// `upcast_from(...)` of the current event. It is read, never written.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is listed in `upcast_from(...)` but is not an older shape of an event",
+    label = "not marked as an older shape",
+    note = "an older shape is a type with the fields of its version, marked `#[event(name = \"...\", version = N, upcast_to = NextVersion)]`"
+)]
+pub trait OlderShape: DomainEvent {
+    /// The shape of the next schema version (or the current event), from `upcast_to`.
+    type Next: DomainEvent;
+
+    /// [`DomainEvent::EVENT_TYPE`].
+    const SHAPE_NAME: &'static str = <Self as DomainEvent>::EVENT_TYPE;
+
+    /// [`DomainEvent::SCHEMA_VERSION`].
+    const SHAPE_VERSION: u32 = <Self as DomainEvent>::SCHEMA_VERSION;
+
+    /// The schema version of [`Next`](Self::Next).
+    const NEXT_VERSION: u32 = <Self::Next as DomainEvent>::SCHEMA_VERSION;
+
+    /// The payload deserialised as this shape.
+    fn read_shape(older: OlderPayload<'_>) -> Result<Self, DecodeError> {
+        older.deserialize()
+    }
+
+    /// This shape converted to the next ([`upcast_step`]).
+    fn upcast_next(self) -> Result<Self::Next, DecodeError>;
+}
+
+/// The links from an older shape up to the event `C`: implemented by every event for
+/// itself (the end of a chain), and by an older shape for every `C` its `upcast_to` leads
+/// to.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not upcast to `{C}`",
+    label = "its `upcast_to` links do not lead to `{C}`",
+    note = "each older shape names the next in `upcast_to`; the last one names `{C}`"
+)]
+pub trait UpcastChain<C>: Sized {
+    /// This shape converted, link by link, to `C`.
+    fn climb(self) -> Result<C, DecodeError>;
+}
+
+/// Upcasts the shape `P` to the next shape `N`; a failure is [`DecodeError::Upcast`]
+/// naming both schema versions.
+pub fn upcast_step<P, N>(shape: P) -> Result<N, DecodeError>
+where
+    P: DomainEvent + UpcastsTo<N>,
+    N: DomainEvent,
+{
+    shape.upcast_to().map_err(|source| {
+        DecodeError::Upcast(UpcastError::boxed(
+            P::SCHEMA_VERSION,
+            N::SCHEMA_VERSION,
+            source,
+        ))
+    })
+}

@@ -1,0 +1,6 @@
+use eventsource::prelude::*;
+
+#[event(name = "TaskFinished", aliases("TaskFinished"))]
+pub struct TaskFinished;
+
+fn main() {}

@@ -1,0 +1,6 @@
+use eventsource::prelude::*;
+
+#[event(retired = true)]
+pub struct TaskArchived;
+
+fn main() {}

@@ -1,0 +1,13 @@
+use eventsource::prelude::*;
+
+fn fill(event: &mut eventsource::JsonEvent<'_>) -> Result<(), eventsource::BoxError> {
+    event.schema_version = 1;
+    Ok(())
+}
+
+#[event(name = "TaskCompleted", upcast_json = fill)]
+pub struct TaskCompleted {
+    pub by: String,
+}
+
+fn main() {}

@@ -1,0 +1,21 @@
+use eventsource::prelude::*;
+
+// Not an `#[event]`: it has no stored name or schema version.
+#[derive(Deserialize)]
+#[serde(crate = "eventsource::serde")]
+pub struct TaskCompletedV1 {
+    pub by: String,
+}
+
+impl From<TaskCompletedV1> for TaskCompleted {
+    fn from(v1: TaskCompletedV1) -> Self {
+        TaskCompleted { by: v1.by }
+    }
+}
+
+#[event(name = "TaskCompleted", version = 2, upcast_from(TaskCompletedV1))]
+pub struct TaskCompleted {
+    pub by: String,
+}
+
+fn main() {}

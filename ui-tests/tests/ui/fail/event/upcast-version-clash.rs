@@ -1,0 +1,32 @@
+use eventsource::prelude::*;
+
+#[event(name = "TaskCompleted", version = 1, upcast_to = TaskCompleted)]
+pub struct TaskCompletedV1 {
+    pub by: String,
+}
+
+// Claims version 1 too, where version 2 belongs.
+#[event(name = "TaskCompleted", version = 1, upcast_to = TaskCompleted)]
+pub struct TaskCompletedV2 {
+    pub by: String,
+    pub note: String,
+}
+
+impl From<TaskCompletedV1> for TaskCompleted {
+    fn from(v1: TaskCompletedV1) -> Self {
+        TaskCompleted { by: v1.by }
+    }
+}
+
+impl From<TaskCompletedV2> for TaskCompleted {
+    fn from(v2: TaskCompletedV2) -> Self {
+        TaskCompleted { by: v2.by }
+    }
+}
+
+#[event(name = "TaskCompleted", version = 3, upcast_from(TaskCompletedV1, TaskCompletedV2))]
+pub struct TaskCompleted {
+    pub by: String,
+}
+
+fn main() {}
