@@ -9,6 +9,7 @@ mod ctxt;
 mod event;
 mod names;
 mod projection;
+mod serde_mirror;
 mod snapshot;
 mod symbol;
 
@@ -36,4 +37,20 @@ pub fn apply(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn projection(args: TokenStream, item: TokenStream) -> TokenStream {
     projection::expand(args.into(), item.into()).into()
+}
+
+/// The prelude's `Serialize` derive: serde's, through the `eventsource` crate, with no
+/// serde dependency and no `#[serde(crate = ...)]` attribute. The `eventsource` crate
+/// documents it.
+#[proc_macro_derive(Serialize, attributes(serde))]
+pub fn derive_serialize(input: TokenStream) -> TokenStream {
+    serde_mirror::expand(input.into(), serde_mirror::Trait::Serialize).into()
+}
+
+/// The prelude's `Deserialize` derive: serde's, through the `eventsource` crate, with no
+/// serde dependency and no `#[serde(crate = ...)]` attribute. The `eventsource` crate
+/// documents it.
+#[proc_macro_derive(Deserialize, attributes(serde))]
+pub fn derive_deserialize(input: TokenStream) -> TokenStream {
+    serde_mirror::expand(input.into(), serde_mirror::Trait::Deserialize).into()
 }

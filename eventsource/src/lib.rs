@@ -52,8 +52,8 @@
 //!
 //! An aggregate with a long history can be loaded from a snapshot of its state plus the
 //! events after it. It opts in with `snapshot(version = N)`, and its state derives serde's
-//! `Serialize` and `Deserialize` (re-exported by the prelude; without a serde dependency of
-//! your own, add `#[serde(crate = "eventsource::serde")]`). The repository takes a
+//! `Serialize` and `Deserialize` (the prelude's derives, which need no serde dependency of
+//! your own and no `#[serde(crate = ...)]` attribute). The repository takes a
 //! [`SnapshotStore`] and a [`SnapshotPolicy`]:
 //!
 //! ```
@@ -63,7 +63,6 @@
 //! pub struct Deposited { pub amount: i64 }
 //!
 //! #[derive(Aggregate, Debug, Default, Serialize, Deserialize)]
-//! #[serde(crate = "eventsource::serde")]
 //! #[aggregate(name = "Account", events(Deposited), snapshot(version = 1))]
 //! pub struct Account { pub balance: i64 }
 //!
@@ -232,7 +231,6 @@ pub use subscription::Projection;
 ///
 /// /// Only the tags: `last` is derived from them.
 /// #[derive(Serialize, Deserialize)]
-/// #[serde(crate = "eventsource::serde")]
 /// pub struct TagsSnapshot(Vec<String>);
 ///
 /// impl From<&Tags> for TagsSnapshot {
@@ -424,12 +422,23 @@ pub mod prelude {
         LockingRepository, Projection, Repository, SnapshotMode, SnapshotPolicy, UpdateError,
         apply, event, projection,
     };
-    pub use serde::{Deserialize, Serialize};
+    /// Derives serde's `Deserialize` through this crate: no serde dependency and no
+    /// `#[serde(crate = ...)]` attribute needed. `#[serde(...)]` attributes mean what they
+    /// mean on serde's own derive; types with generic parameters are refused (derive
+    /// serde's own, `eventsource::serde::Deserialize`, with
+    /// `#[serde(crate = "eventsource::serde")]`, for those).
+    pub use eventsource_derive::Deserialize;
+    /// Derives serde's `Serialize` through this crate: no serde dependency and no
+    /// `#[serde(crate = ...)]` attribute needed (see [`Deserialize`](macro@Deserialize)).
+    pub use eventsource_derive::Serialize;
+    pub use serde::de::Deserialize;
+    pub use serde::ser::Serialize;
     pub use uuid::Uuid;
 }
 
-/// The serde version eventsource is built with, for a state that derives `Serialize` and
-/// `Deserialize` without a serde dependency of its own:
+/// The serde version eventsource is built with. The prelude's `Serialize` and
+/// `Deserialize` derives go through it; a generic type, which they refuse, derives
+/// serde's own through it: `#[derive(eventsource::serde::Serialize)]` with
 /// `#[serde(crate = "eventsource::serde")]`.
 pub use serde;
 

@@ -39,7 +39,6 @@ pub struct TaskCompletedV2 {
 
 /// How a task ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(crate = "eventsource::serde")]
 pub enum Outcome {
     /// It was done.
     Done,

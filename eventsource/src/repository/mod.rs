@@ -143,7 +143,6 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
     /// # use eventsource::prelude::*;
     /// # #[event] pub struct Deposited { pub amount: i64 }
     /// #[derive(Aggregate, Default, Serialize, Deserialize)]
-    /// #[serde(crate = "eventsource::serde")] // or depend on serde yourself
     /// #[aggregate(events(Deposited), snapshot(version = 1))]
     /// pub struct Account { balance: i64 }
     /// # #[apply] impl Account { fn deposited(&mut self, e: &Deposited) { self.balance += e.amount; } }

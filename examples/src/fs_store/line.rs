@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 /// One event of the log. A batch of `n` events is `n` consecutive lines numbered
 /// `1..=n` in `batch`; it counts as written once its last line is on disk.
 #[derive(Debug, Serialize, Deserialize)]
-#[serde(crate = "eventsource::serde")]
 pub(crate) struct LogLine {
     pub position: u64,
     pub aggregate_type: String,

@@ -36,7 +36,6 @@ impl fmt::Debug for FsSnapshotStore {
 
 /// A snapshot as its file keeps it.
 #[derive(Serialize, Deserialize)]
-#[serde(crate = "eventsource::serde")]
 struct SnapshotFile {
     aggregate_type: String,
     aggregate_id: String,
