@@ -6,6 +6,7 @@ pub mod counting;
 pub mod fixtures;
 pub mod guarded;
 pub mod locking;
+pub mod memory_bench;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "postgres")]
