@@ -151,6 +151,7 @@ mod error;
 mod event;
 mod future;
 mod hash;
+mod id;
 pub mod lock;
 mod publish;
 mod repository;
