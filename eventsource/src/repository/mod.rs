@@ -306,13 +306,12 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
         let after = anchor.map_or(root.version(), |version| version.saturating_sub(1));
         let replay = Replay {
             root,
-            stream: stream.clone(),
             anchor,
             anchor_seen: false,
             until,
         };
         self.store
-            .replay_stream(stream, after, replay, Replay::apply)
+            .replay_stream_decoded(stream, after, replay, Replay::apply)
             .await
     }
 
@@ -365,32 +364,32 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
         if !root.has_pending_events() {
             return Ok(());
         }
-        let stream = root.stream();
         let from = root.committed_version();
         let expected = ExpectedVersion::Exact(from);
         let span = tracing::debug_span!(
             "eventsource.save",
-            stream = %stream,
+            stream = %root.stream_ref(),
             expected = root.committed_version(),
             events = root.pending_events().len(),
         );
         async {
-            let events = root.encode_pending(&stream, context)?;
+            let events = root.encode_pending(root.stream_ref(), context)?;
             let append_span =
-                tracing::debug_span!("eventsource.append", stream = %stream, %expected);
+                tracing::debug_span!("eventsource.append", stream = %root.stream_ref(), %expected);
             let outcome = self
                 .store
-                .append(&stream, expected, events)
+                .append(root.stream_ref(), expected, events)
                 .instrument(append_span)
                 .await?;
             root.mark_committed();
             if let Some(snapshots) = &self.snapshots {
+                let stream = root.stream();
                 snapshots.after_save(&stream, root, from).await;
             }
             if let Some(publisher) = &self.publisher
                 && let Err(error) = publisher.publish(&outcome.records).await
             {
-                tracing::warn!(stream = %stream, error = %error, "publishing saved events failed");
+                tracing::warn!(stream = %root.stream_ref(), error = %error, "publishing saved events failed");
             }
             Ok(())
         }

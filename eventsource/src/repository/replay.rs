@@ -5,13 +5,11 @@
 use crate::aggregate::Aggregate;
 use crate::error::Result;
 use crate::root::AggregateRoot;
-use crate::store::EventRef;
-use crate::stream::StreamId;
+use crate::store::{DecodedCell, EventRef};
 
 /// An aggregate being rebuilt from the events a store hands over.
 pub(super) struct Replay<A: Aggregate> {
     pub(super) root: AggregateRoot<A>,
-    pub(super) stream: StreamId,
     /// A snapshot's version: its event is expected first, and checked, not applied.
     pub(super) anchor: Option<u64>,
     pub(super) anchor_seen: bool,
@@ -21,7 +19,7 @@ pub(super) struct Replay<A: Aggregate> {
 }
 
 impl<A: Aggregate> Replay<A> {
-    pub(super) fn apply(&mut self, event: EventRef<'_>) -> Result<()> {
+    pub(super) fn apply(&mut self, event: EventRef<'_>, cell: Option<&DecodedCell>) -> Result<()> {
         if self.until.is_some_and(|until| event.version > until) {
             return Ok(());
         }
@@ -29,6 +27,6 @@ impl<A: Aggregate> Replay<A> {
             self.anchor_seen = true;
             return Ok(());
         }
-        self.root.replay(&self.stream, event)
+        self.root.replay(event, cell)
     }
 }
