@@ -243,17 +243,19 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
     /// decode, a failing snapshot store, a version the stream does not reach) is logged at
     /// WARN level and the aggregate is replayed from its first event instead.
     pub async fn load(&self, id: A::Id) -> Result<AggregateRoot<A>> {
-        let stream = stream_of::<A>(&id);
+        // The root makes the stream id; the replay's copy of it is a clone.
+        let root = AggregateRoot::<A>::new(id);
+        let stream = root.stream();
         let span = tracing::debug_span!("eventsource.load", stream = %stream);
         async {
             if let Some(snapshots) = &self.snapshots
-                && let Some(root) = self.load_from_snapshot(snapshots, &stream, &id).await?
+                && let Some(root) = self
+                    .load_from_snapshot(snapshots, &stream, root.id())
+                    .await?
             {
                 return Ok(root);
             }
-            let replay = self
-                .replay(&stream, AggregateRoot::<A>::new(id), None, None)
-                .await?;
+            let replay = self.replay(&stream, root, None, None).await?;
             let root = replay.root;
             if root.version() == 0 {
                 return Err(Error::NotFound {

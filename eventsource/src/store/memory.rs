@@ -53,6 +53,21 @@ struct StreamIndex {
     events: Vec<Arc<Stored>>,
     /// Each stored event id and its version: an append looks up only its own ids.
     ids: HashMap<Uuid, u64>,
+    /// The type names its events use, each stored once and shared by the events (a
+    /// stream uses a handful, so a scan finds one).
+    event_types: Vec<Arc<str>>,
+}
+
+impl StreamIndex {
+    /// The shared copy of type name `name`.
+    fn event_type(&mut self, name: &str) -> Arc<str> {
+        if let Some(known) = self.event_types.iter().find(|known| ***known == *name) {
+            return Arc::clone(known);
+        }
+        let new: Arc<str> = Arc::from(name);
+        self.event_types.push(Arc::clone(&new));
+        new
+    }
 }
 
 /// One stored event: the record, its stream shared with the stream's other events, and
@@ -62,7 +77,7 @@ struct Stored {
     position: u64,
     stream: Arc<StreamId>,
     version: u64,
-    event_type: String,
+    event_type: Arc<str>,
     schema_version: u32,
     payload: String,
     metadata: EventMetadata,
@@ -203,6 +218,7 @@ impl EventStore for InMemoryEventStore {
                     stream: Arc::new(stream.clone()),
                     events: Vec::new(),
                     ids: HashMap::new(),
+                    event_types: Vec::new(),
                 }),
         };
         let mut records = Vec::with_capacity(events.len());
@@ -213,7 +229,7 @@ impl EventStore for InMemoryEventStore {
                 position,
                 stream: Arc::clone(&entry.stream),
                 version,
-                event_type: event.event_type.clone(),
+                event_type: entry.event_type(&event.event_type),
                 schema_version: event.schema_version,
                 payload: event.payload.clone(),
                 metadata: event.metadata.clone(),
