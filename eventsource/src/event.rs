@@ -81,9 +81,10 @@ pub struct EventMetadata {
 impl EventMetadata {
     /// Fresh metadata: a new UUID v7 and the current time.
     pub fn new() -> Self {
+        let occurred_at = time::now_micros();
         EventMetadata {
-            event_id: Uuid::now_v7(),
-            occurred_at: time::now_micros(),
+            event_id: crate::id::new_event_id(occurred_at),
+            occurred_at,
             correlation_id: None,
             causation_id: None,
             extra: BTreeMap::new(),

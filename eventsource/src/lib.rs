@@ -160,6 +160,7 @@ mod event;
 pub mod evolution;
 mod future;
 mod hash;
+mod id;
 pub mod lock;
 mod publish;
 mod repository;

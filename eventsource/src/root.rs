@@ -5,7 +5,7 @@ use crate::codec::{EventSet, StoredPayload};
 use crate::error::DecodeError;
 use crate::error::{Error, Result};
 use crate::event::{EventContext, EventMetadata};
-use crate::store::{EventRef, NewEvent};
+use crate::store::{DecodedCell, EventRef, NewEvent};
 use crate::stream::StreamId;
 use std::ops::Deref;
 
@@ -26,6 +26,8 @@ pub struct PendingEvent<E> {
 #[derive(Debug, Clone)]
 pub struct AggregateRoot<A: Aggregate> {
     id: A::Id,
+    /// The stream, made once: loads and saves name it for every store call.
+    stream: StreamId,
     version: u64,
     state: A,
     pending: Vec<PendingEvent<A::Event>>,
@@ -35,6 +37,7 @@ impl<A: Aggregate> AggregateRoot<A> {
     /// A new aggregate: version 0, default state, nothing pending.
     pub fn new(id: A::Id) -> Self {
         AggregateRoot {
+            stream: StreamId::new(A::TYPE, id.to_string()),
             id,
             version: 0,
             state: A::default(),
@@ -45,6 +48,7 @@ impl<A: Aggregate> AggregateRoot<A> {
     /// Rebuilds an aggregate from a state at `version` (a snapshot, say).
     pub fn from_state(id: A::Id, version: u64, state: A) -> Self {
         AggregateRoot {
+            stream: StreamId::new(A::TYPE, id.to_string()),
             id,
             version,
             state,
@@ -59,7 +63,12 @@ impl<A: Aggregate> AggregateRoot<A> {
 
     /// The aggregate's stream.
     pub fn stream(&self) -> StreamId {
-        StreamId::new(A::TYPE, self.id.to_string())
+        self.stream.clone()
+    }
+
+    /// The aggregate's stream, borrowed.
+    pub(crate) fn stream_ref(&self) -> &StreamId {
+        &self.stream
     }
 
     /// The version including pending events: 0 for a new aggregate, then one per event.
@@ -157,25 +166,38 @@ impl<A: Aggregate> AggregateRoot<A> {
         self.pending.clear();
     }
 
-    /// Applies one stored event of `stream` (with its metadata, when read), checking that
-    /// it follows the previous version. On error the aggregate must be dropped: it is
+    /// Applies one stored event of its stream (with its metadata, when read), checking
+    /// that it follows the previous version. With the store's `cell` for the event, the
+    /// value a previous replay decoded into this aggregate's event type is applied, or the
+    /// payload is decoded and kept there. On error the aggregate must be dropped: it is
     /// half-built.
     pub(crate) fn replay(
         &mut self,
-        stream: &StreamId,
         event: EventRef<'_>,
+        cell: Option<&DecodedCell>,
         metadata: Option<&EventMetadata>,
     ) -> Result<()> {
         let expected = self.version + 1;
         if event.version != expected {
             return Err(Error::Corrupt {
-                stream: stream.clone(),
+                stream: self.stream.clone(),
                 version: event.version,
                 reason: format!("expected version {expected}"),
             });
         }
-        let decoded = decode(stream, event, metadata)?;
-        self.state.apply(&decoded);
+        let stream = &self.stream;
+        match cell {
+            // A decoded copy is kept only for a decode that needs no metadata: it is a
+            // function of the stored event alone.
+            Some(cell) if metadata.is_none() => {
+                let decoded = cell.get_or_decode(|| decode::<A::Event>(stream, event, None))?;
+                self.state.apply(&decoded);
+            }
+            _ => {
+                let decoded = decode::<A::Event>(stream, event, metadata)?;
+                self.state.apply(&decoded);
+            }
+        }
         self.version = event.version;
         Ok(())
     }

@@ -1,8 +1,12 @@
-//! SQLite store benchmarks, each printed beside the raw rusqlite figure for the same work
-//! measured in the same run.
+//! Store benchmarks, each printed beside the raw figure for the same work measured in the
+//! same run.
 //!
-//! Run with `cargo run --release -p eventsource-examples --bin bench` (add `-- --quick` for
-//! a short run). It writes temporary databases under the system's temp directory.
+//! Run with `cargo run --release -p eventsource-examples --bin bench -- --store <store>`
+//! (add `--quick` for a short run), where `<store>` is `sqlite` (the default) or `memory`
+//! (the in-memory store's CPU paths: commands, loads, replay and dispatch, each with its
+//! target; see `bench/memory.rs`). PostgreSQL has its own program for now, `bench_postgres`.
+//!
+//! The SQLite benchmarks write temporary databases under the system's temp directory:
 //!
 //! - saves: single-event saves to distinct aggregates through the `Repository`, against a
 //!   plain rusqlite loop doing `BEGIN; INSERT; COMMIT` of the same JSON-encoded event, on
@@ -25,6 +29,9 @@ use eventsource::store::sqlite::{SqliteConfig, Synchronous, Threading};
 use rusqlite::{Connection, params};
 use std::path::Path;
 use std::time::{Duration, Instant};
+
+#[path = "bench/memory.rs"]
+mod memory;
 
 #[event]
 pub struct Deposited {
@@ -83,7 +90,35 @@ struct Row {
 }
 
 fn main() -> eventsource::Result<()> {
-    let quick = std::env::args().any(|a| a == "--quick");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let store = args
+        .iter()
+        .position(|a| a == "--store")
+        .and_then(|at| args.get(at + 1))
+        .map_or("sqlite", String::as_str);
+    match store {
+        "sqlite" => sqlite(quick),
+        "memory" => {
+            let rows = memory::run(&memory::Settings::new(quick))?;
+            println!(
+                "\nin-memory store, one thread (figures from a shared machine: compare within a run)\n"
+            );
+            memory::print_table(&rows);
+            Ok(())
+        }
+        "postgres" => {
+            eprintln!("the PostgreSQL benchmarks are `--bin bench_postgres --features postgres`");
+            std::process::exit(2)
+        }
+        other => {
+            eprintln!("unknown store `{other}`: use --store sqlite or --store memory");
+            std::process::exit(2)
+        }
+    }
+}
+
+fn sqlite(quick: bool) -> eventsource::Result<()> {
     let settings = if quick {
         Settings {
             round: Duration::from_millis(300),

@@ -8,6 +8,7 @@ pub mod evolution_suite;
 pub mod fixtures;
 pub mod guarded;
 pub mod locking;
+pub mod memory_bench;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "postgres")]

@@ -243,17 +243,19 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
     /// decode, a failing snapshot store, a version the stream does not reach) is logged at
     /// WARN level and the aggregate is replayed from its first event instead.
     pub async fn load(&self, id: A::Id) -> Result<AggregateRoot<A>> {
-        let stream = stream_of::<A>(&id);
+        // The root makes the stream id; the replay's copy of it is a clone.
+        let root = AggregateRoot::<A>::new(id);
+        let stream = root.stream();
         let span = tracing::debug_span!("eventsource.load", stream = %stream);
         async {
             if let Some(snapshots) = &self.snapshots
-                && let Some(root) = self.load_from_snapshot(snapshots, &stream, &id).await?
+                && let Some(root) = self
+                    .load_from_snapshot(snapshots, &stream, root.id())
+                    .await?
             {
                 return Ok(root);
             }
-            let replay = self
-                .replay(&stream, AggregateRoot::<A>::new(id), None, None)
-                .await?;
+            let replay = self.replay(&stream, root, None, None).await?;
             let root = replay.root;
             if root.version() == 0 {
                 return Err(Error::NotFound {
@@ -306,7 +308,6 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
         let after = anchor.map_or(root.version(), |version| version.saturating_sub(1));
         let replay = Replay {
             root,
-            stream: stream.clone(),
             anchor,
             anchor_seen: false,
             until,
@@ -320,7 +321,7 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
             return Ok(replay);
         }
         self.store
-            .replay_stream(stream, after, replay, Replay::apply)
+            .replay_stream_decoded(stream, after, replay, Replay::apply)
             .await
     }
 
@@ -373,32 +374,32 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
         if !root.has_pending_events() {
             return Ok(());
         }
-        let stream = root.stream();
         let from = root.committed_version();
         let expected = ExpectedVersion::Exact(from);
         let span = tracing::debug_span!(
             "eventsource.save",
-            stream = %stream,
+            stream = %root.stream_ref(),
             expected = root.committed_version(),
             events = root.pending_events().len(),
         );
         async {
-            let events = root.encode_pending(&stream, context)?;
+            let events = root.encode_pending(root.stream_ref(), context)?;
             let append_span =
-                tracing::debug_span!("eventsource.append", stream = %stream, %expected);
+                tracing::debug_span!("eventsource.append", stream = %root.stream_ref(), %expected);
             let outcome = self
                 .store
-                .append(&stream, expected, events)
+                .append(root.stream_ref(), expected, events)
                 .instrument(append_span)
                 .await?;
             root.mark_committed();
             if let Some(snapshots) = &self.snapshots {
+                let stream = root.stream();
                 snapshots.after_save(&stream, root, from).await;
             }
             if let Some(publisher) = &self.publisher
                 && let Err(error) = publisher.publish(&outcome.records).await
             {
-                tracing::warn!(stream = %stream, error = %error, "publishing saved events failed");
+                tracing::warn!(stream = %root.stream_ref(), error = %error, "publishing saved events failed");
             }
             Ok(())
         }

@@ -6,13 +6,11 @@ use crate::aggregate::Aggregate;
 use crate::error::{Error, Result};
 use crate::event::EventMetadata;
 use crate::root::AggregateRoot;
-use crate::store::{EventRef, RecordedEvent};
-use crate::stream::StreamId;
+use crate::store::{DecodedCell, EventRef, RecordedEvent};
 
 /// An aggregate being rebuilt from the events a store hands over.
 pub(super) struct Replay<A: Aggregate> {
     pub(super) root: AggregateRoot<A>,
-    pub(super) stream: StreamId,
     /// A snapshot's version: its event is expected first, and checked, not applied.
     pub(super) anchor: Option<u64>,
     pub(super) anchor_seen: bool,
@@ -22,23 +20,28 @@ pub(super) struct Replay<A: Aggregate> {
 }
 
 impl<A: Aggregate> Replay<A> {
-    pub(super) fn apply(&mut self, event: EventRef<'_>) -> Result<()> {
-        self.apply_with(event, None)
+    pub(super) fn apply(&mut self, event: EventRef<'_>, cell: Option<&DecodedCell>) -> Result<()> {
+        self.apply_with(event, cell, None)
     }
 
     /// [`apply`](Self::apply) for a whole record, its metadata read too.
     pub(super) fn apply_record(&mut self, record: &RecordedEvent) -> Result<()> {
-        if record.stream != self.stream {
+        if record.stream != *self.root.stream_ref() {
             return Err(Error::Corrupt {
-                stream: self.stream.clone(),
+                stream: self.root.stream(),
                 version: record.version,
                 reason: format!("the store returned an event of stream {}", record.stream),
             });
         }
-        self.apply_with(EventRef::from(record), Some(&record.metadata))
+        self.apply_with(EventRef::from(record), None, Some(&record.metadata))
     }
 
-    fn apply_with(&mut self, event: EventRef<'_>, metadata: Option<&EventMetadata>) -> Result<()> {
+    fn apply_with(
+        &mut self,
+        event: EventRef<'_>,
+        cell: Option<&DecodedCell>,
+        metadata: Option<&EventMetadata>,
+    ) -> Result<()> {
         if self.until.is_some_and(|until| event.version > until) {
             return Ok(());
         }
@@ -46,6 +49,6 @@ impl<A: Aggregate> Replay<A> {
             self.anchor_seen = true;
             return Ok(());
         }
-        self.root.replay(&self.stream, event, metadata)
+        self.root.replay(event, cell, metadata)
     }
 }

@@ -102,11 +102,14 @@ pub fn classify_batch(
         stream: stream.clone(),
         event_id,
     };
-    // Sorted copies: the checks below cost n log n in the batch, not n².
-    let mut sorted_ids = batch_ids.to_vec();
-    sorted_ids.sort_unstable();
-    if let Some(pair) = sorted_ids.windows(2).find(|pair| pair[0] == pair[1]) {
-        return Err(duplicate(pair[0]));
+    // Sorted copies: the checks below cost n log n in the batch, not n². A batch of one
+    // event (a command's) holds no repeated id and needs no copy.
+    if batch_ids.len() > 1 {
+        let mut sorted_ids = batch_ids.to_vec();
+        sorted_ids.sort_unstable();
+        if let Some(pair) = sorted_ids.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(duplicate(pair[0]));
+        }
     }
     let Some(&first_id) = batch_ids.first() else {
         return Ok(BatchIdentity::New);

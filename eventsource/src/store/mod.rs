@@ -18,6 +18,7 @@
 //! A custom store uses [`backend`]: the rules every built-in store applies, written once.
 
 pub mod backend;
+mod decoded;
 mod erased;
 mod feed_page;
 mod memory;
@@ -34,6 +35,7 @@ mod subscriptions;
 pub use crate::stream::{
     ExpectedVersion, MAX_AGGREGATE_ID_BYTES, MAX_AGGREGATE_TYPE_BYTES, StreamId,
 };
+pub use decoded::{Decoded, DecodedCell};
 pub use erased::DynEventStore;
 pub use feed_page::{FeedItem, FeedPage};
 pub use memory::InMemoryEventStore;
@@ -118,6 +120,33 @@ pub trait EventStore: Send + Sync + 'static {
             }
             Ok(state)
         }
+    }
+
+    /// [`replay_stream`](Self::replay_stream), handing each event over with the
+    /// [`DecodedCell`] the store keeps beside it, if it keeps one: a store that lives in
+    /// the process (the in-memory store) keeps each event's decoded value there, so that a
+    /// load decodes an event once rather than on every load. The same rules hold: the
+    /// same events, in the same order, and the first error ends the replay.
+    ///
+    /// The repository loads aggregates this way. The default hands every event over
+    /// without a cell, through `replay_stream`; a store that keeps events in another
+    /// process or on disk has no reason to override it. The object-safe
+    /// [`DynEventStore`] hands over no cells either.
+    fn replay_stream_decoded<T, F>(
+        &self,
+        stream: &StreamId,
+        after_version: u64,
+        state: T,
+        apply: F,
+    ) -> impl Future<Output = Result<T>> + Send
+    where
+        T: Send + 'static,
+        F: FnMut(&mut T, EventRef<'_>, Option<&DecodedCell>) -> Result<()> + Send + 'static,
+    {
+        let mut apply = apply;
+        self.replay_stream(stream, after_version, state, move |state, event| {
+            apply(state, event, None)
+        })
     }
 
     /// At most `limit` events of the global feed with a position greater than
@@ -255,6 +284,20 @@ impl<S: EventStore> EventStore for std::sync::Arc<S> {
         F: FnMut(&mut T, EventRef<'_>) -> Result<()> + Send + 'static,
     {
         (**self).replay_stream(stream, after_version, state, apply)
+    }
+
+    fn replay_stream_decoded<T, F>(
+        &self,
+        stream: &StreamId,
+        after_version: u64,
+        state: T,
+        apply: F,
+    ) -> impl Future<Output = Result<T>> + Send
+    where
+        T: Send + 'static,
+        F: FnMut(&mut T, EventRef<'_>, Option<&DecodedCell>) -> Result<()> + Send + 'static,
+    {
+        (**self).replay_stream_decoded(stream, after_version, state, apply)
     }
 
     fn read_all(
