@@ -62,8 +62,11 @@ pub trait DomainEvent:
     }
 }
 
-/// What is stored with every event besides its payload.
+/// What is stored with every event besides its payload. Made with
+/// [`EventMetadata::new`] (or [`EventMetadata::stored`]) outside this crate, fields set
+/// after (it may gain fields).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EventMetadata {
     /// The event's id: a UUID v7, unique within its stream; a retried append with the same
     /// ids is recognised and not stored twice.
@@ -88,6 +91,23 @@ impl EventMetadata {
             correlation_id: None,
             causation_id: None,
             extra: BTreeMap::new(),
+        }
+    }
+
+    /// Metadata as a store read it back: every field given.
+    pub fn stored(
+        event_id: Uuid,
+        occurred_at: SystemTime,
+        correlation_id: Option<Uuid>,
+        causation_id: Option<Uuid>,
+        extra: BTreeMap<String, String>,
+    ) -> Self {
+        EventMetadata {
+            event_id,
+            occurred_at,
+            correlation_id,
+            causation_id,
+            extra,
         }
     }
 

@@ -121,12 +121,12 @@ impl Task {
 /// A row as older code stored it: the shape of its version, with that version's name and
 /// number.
 fn old_row<E: DomainEvent>(event: &E) -> Result<NewEvent, Box<dyn Error>> {
-    Ok(NewEvent {
-        event_type: E::EVENT_TYPE.to_owned(),
-        schema_version: E::SCHEMA_VERSION,
-        payload: serde_json::to_string(event)?,
-        metadata: EventMetadata::new(),
-    })
+    Ok(NewEvent::new(
+        E::EVENT_TYPE.to_owned(),
+        E::SCHEMA_VERSION,
+        serde_json::to_string(event)?,
+        EventMetadata::new(),
+    ))
 }
 
 #[tokio::main]

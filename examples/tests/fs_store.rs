@@ -256,13 +256,13 @@ async fn one_open_store_per_directory() {
 async fn snapshots_survive_a_reopen_and_a_damaged_one_is_a_typed_error() {
     let dir = tempfile::tempdir().unwrap();
     let stream = task_stream();
-    let snapshot = eventsource::Snapshot {
-        stream: stream.clone(),
-        version: 3,
-        schema_version: 1,
-        state: r#"{"title":"t"}"#.into(),
-        taken_at: eventsource::EventMetadata::time_from_micros(-5),
-    };
+    let snapshot = eventsource::Snapshot::new(
+        stream.clone(),
+        3,
+        1,
+        r#"{"title":"t"}"#,
+        eventsource::EventMetadata::time_from_micros(-5),
+    );
     let store = FsEventStore::open(dir.path()).await.unwrap();
     store.snapshot_store().save(&snapshot).await.unwrap();
     drop(store);

@@ -165,12 +165,7 @@ pub fn stream_of(aggregate_type: &str) -> (Uuid, StreamId) {
 
 /// A stored row as older code wrote it.
 pub fn row(event_type: &str, schema_version: u32, payload: &str) -> NewEvent {
-    NewEvent {
-        event_type: event_type.into(),
-        schema_version,
-        payload: payload.into(),
-        metadata: EventMetadata::new(),
-    }
+    NewEvent::new(event_type, schema_version, payload, EventMetadata::new())
 }
 
 /// A `TaskCompleted` row of each schema version: `ann` (v1), `bob` after 5 minutes (v2),

@@ -82,11 +82,13 @@ impl<S: EventStore + SubscriptionStore + Clone> Store for S {}
 /// Events `first..first + count` as stored events of type `Ticked`.
 pub fn ticks(first: u64, count: u64) -> Vec<NewEvent> {
     (first..first + count)
-        .map(|n| NewEvent {
-            event_type: Ticked::EVENT_TYPE.into(),
-            schema_version: Ticked::SCHEMA_VERSION,
-            payload: serde_json::to_string(&Ticked { n }).expect("encoding"),
-            metadata: EventMetadata::new(),
+        .map(|n| {
+            NewEvent::new(
+                Ticked::EVENT_TYPE,
+                Ticked::SCHEMA_VERSION,
+                serde_json::to_string(&Ticked { n }).expect("encoding"),
+                EventMetadata::new(),
+            )
         })
         .collect()
 }

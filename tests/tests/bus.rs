@@ -2,6 +2,7 @@
 //! failing handlers that never fail the save.
 
 use eventsource::prelude::*;
+use eventsource::store::NewEvent;
 use eventsource::{BoxError, Envelope, RecordedEvent};
 use eventsource_tests::fixtures::{Task, TaskAssigned, TaskCompleted, TaskCreated};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -180,16 +181,14 @@ async fn typed_handlers_receive_old_names_and_older_versions_upcast() {
         }
     });
     let stream = StreamId::new("EvolvingTask", Uuid::now_v7().to_string());
-    let record =
-        |version: u64, event_type: &str, schema_version: u32, payload: &str| RecordedEvent {
-            position: version,
-            stream: stream.clone(),
+    let record = |version: u64, event_type: &str, schema_version: u32, payload: &str| {
+        RecordedEvent::new(
+            NewEvent::new(event_type, schema_version, payload, EventMetadata::new()),
+            stream.clone(),
             version,
-            event_type: event_type.into(),
-            schema_version,
-            payload: payload.into(),
-            metadata: EventMetadata::new(),
-        };
+            version,
+        )
+    };
     let records = [
         record(1, "TaskRenamed", 1, r#"{"title":"Old name"}"#),
         record(2, "TaskCompleted", 1, r#"{"by":"ann"}"#),

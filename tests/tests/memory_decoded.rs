@@ -179,12 +179,7 @@ async fn an_older_schema_version_is_kept_as_upcast() {
     let store = InMemoryEventStore::new();
     let id = Uuid::now_v7();
     let stream = StreamId::new("Counter", id.to_string());
-    let old = NewEvent {
-        event_type: "Added".into(),
-        schema_version: 1,
-        payload: r#"{"amount":3}"#.into(),
-        metadata: EventMetadata::new(),
-    };
+    let old = NewEvent::new("Added", 1, r#"{"amount":3}"#, EventMetadata::new());
     store
         .append(&stream, ExpectedVersion::NoStream, vec![old])
         .await
@@ -214,12 +209,7 @@ async fn a_payload_that_does_not_decode_fails_every_load() {
     let store = InMemoryEventStore::new();
     let id = Uuid::now_v7();
     let stream = StreamId::new("Counter", id.to_string());
-    let bad = NewEvent {
-        event_type: "Added".into(),
-        schema_version: 2,
-        payload: r#"{"cents":"many"}"#.into(),
-        metadata: EventMetadata::new(),
-    };
+    let bad = NewEvent::new("Added", 2, r#"{"cents":"many"}"#, EventMetadata::new());
     store
         .append(&stream, ExpectedVersion::NoStream, vec![bad])
         .await

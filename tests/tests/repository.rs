@@ -514,12 +514,12 @@ impl EventStore for InterferingStore {
             go
         };
         if interfere {
-            let other = eventsource::store::NewEvent {
-                event_type: "TaskAssigned".into(),
-                schema_version: 1,
-                payload: format!(r#"{{"assigned_to":"{}"}}"#, Uuid::nil()),
-                metadata: EventMetadata::new(),
-            };
+            let other = eventsource::store::NewEvent::new(
+                "TaskAssigned",
+                1,
+                format!(r#"{{"assigned_to":"{}"}}"#, Uuid::nil()),
+                EventMetadata::new(),
+            );
             self.inner
                 .append(stream, ExpectedVersion::Any, vec![other])
                 .await?;

@@ -293,13 +293,13 @@ mod migrations {
         assert_eq!(task.title, "from v1");
         let stream = task.stream();
         let snapshots = store.snapshot_store();
-        let snapshot = eventsource::Snapshot {
-            stream: stream.clone(),
-            version: 1,
-            schema_version: 1,
-            state: "{}".into(),
-            taken_at: std::time::SystemTime::UNIX_EPOCH,
-        };
+        let snapshot = eventsource::Snapshot::new(
+            stream.clone(),
+            1,
+            1,
+            "{}",
+            std::time::SystemTime::UNIX_EPOCH,
+        );
         snapshots.save(&snapshot).await.unwrap();
         assert_eq!(snapshots.load(&stream).await.unwrap(), Some(snapshot));
         drop((store, snapshots));
@@ -573,13 +573,13 @@ mod corrupt_rows {
         let snapshots = store.snapshots();
         let stream = task_stream();
         snapshots
-            .save(&eventsource::Snapshot {
-                stream: stream.clone(),
-                version: 4,
-                schema_version: 1,
-                state: "{}".into(),
-                taken_at: std::time::SystemTime::UNIX_EPOCH,
-            })
+            .save(&eventsource::Snapshot::new(
+                stream.clone(),
+                4,
+                1,
+                "{}",
+                std::time::SystemTime::UNIX_EPOCH,
+            ))
             .await
             .unwrap();
         let connection = raw_connection(&store.dir().join("events.db"));
@@ -856,13 +856,13 @@ async fn a_snapshot_version_beyond_the_databases_integers_is_refused() {
     let store = TempSqliteStore::new().await.unwrap();
     let snapshots = store.snapshots();
     let stream = StreamId::new("Account", Uuid::now_v7().to_string());
-    let snapshot = eventsource::Snapshot {
-        stream: stream.clone(),
-        version: u64::MAX,
-        schema_version: 1,
-        state: "{}".into(),
-        taken_at: std::time::SystemTime::UNIX_EPOCH,
-    };
+    let snapshot = eventsource::Snapshot::new(
+        stream.clone(),
+        u64::MAX,
+        1,
+        "{}",
+        std::time::SystemTime::UNIX_EPOCH,
+    );
     match snapshots.save(&snapshot).await {
         Err(Error::Config {
             kind: ConfigKind::OutOfRange,

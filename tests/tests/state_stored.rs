@@ -133,12 +133,7 @@ async fn state_stored_behaviours<T: StateStore + Clone>(store: T) {
 
     // A state of another schema version is refused, naming the stream.
     let alien = StreamId::new("Account", Uuid::now_v7().to_string());
-    let stored = StoredState {
-        stream: alien.clone(),
-        version: 1,
-        schema_version: 99,
-        state: "{}".into(),
-    };
+    let stored = StoredState::new(alien.clone(), 1, 99, "{}");
     store.save(&stored, 0, Vec::new()).await.unwrap();
     let alien_id: Uuid = alien.aggregate_id.parse().unwrap();
 
@@ -147,10 +142,8 @@ async fn state_stored_behaviours<T: StateStore + Clone>(store: T) {
         "Account",
         "x".repeat(eventsource::store::MAX_AGGREGATE_ID_BYTES + 1),
     );
-    let state = StoredState {
-        stream: invalid.clone(),
-        ..stored.clone()
-    };
+    let mut state = stored.clone();
+    state.stream = invalid.clone();
     for result in [
         store.save(&state, 0, Vec::new()).await.map(drop),
         store.load(&invalid).await.map(drop),
@@ -336,12 +329,12 @@ where
         .append(
             &stream,
             ExpectedVersion::Exact(4),
-            vec![NewEvent {
-                event_type: "Deposited".into(),
-                schema_version: 1,
-                payload: r#"{"amount":1000}"#.into(),
-                metadata: EventMetadata::new(),
-            }],
+            vec![NewEvent::new(
+                "Deposited",
+                1,
+                r#"{"amount":1000}"#,
+                EventMetadata::new(),
+            )],
         )
         .await
         .unwrap();

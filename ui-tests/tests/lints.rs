@@ -5,9 +5,9 @@
 #![deny(warnings, unused_qualifications, clippy::all)]
 
 use eventsource::prelude::*;
-use eventsource::store::RecordedEvent;
 use eventsource::store::postgres::tokio_postgres;
 use eventsource::store::sqlite::rusqlite;
+use eventsource::store::{NewEvent, RecordedEvent};
 use eventsource::subscription::{EventEnvelope, PostgresProjection, SqliteProjection};
 use eventsource::{EventMetadata, EventSet, StreamId};
 
@@ -238,15 +238,17 @@ fn transactional_projections_expand_without_warnings() {
         title: "Ship".into(),
     });
     let event = &task.pending_events()[0].event;
-    let record = RecordedEvent {
-        position: 1,
-        stream: task.stream(),
-        version: 1,
-        event_type: event.event_type().to_owned(),
-        schema_version: event.schema_version(),
-        payload: event.encode().unwrap(),
-        metadata: EventMetadata::new(),
-    };
+    let record = RecordedEvent::new(
+        NewEvent::new(
+            event.event_type().to_owned(),
+            event.schema_version(),
+            event.encode().unwrap(),
+            EventMetadata::new(),
+        ),
+        task.stream(),
+        1,
+        1,
+    );
     let mut db = rusqlite::Connection::open_in_memory().unwrap();
     db.execute("CREATE TABLE titles (id TEXT, title TEXT)", [])
         .unwrap();
@@ -279,15 +281,17 @@ fn a_projection_expands_without_warnings_and_handles_events() {
         .block_on(async {
             for (position, pending) in (1..).zip(task.pending_events()) {
                 let event = &pending.event;
-                let record = RecordedEvent {
+                let record = RecordedEvent::new(
+                    NewEvent::new(
+                        event.event_type().to_owned(),
+                        event.schema_version(),
+                        event.encode().unwrap(),
+                        EventMetadata::new(),
+                    ),
+                    task.stream(),
                     position,
-                    stream: task.stream(),
-                    version: position,
-                    event_type: event.event_type().to_owned(),
-                    schema_version: event.schema_version(),
-                    payload: event.encode().unwrap(),
-                    metadata: EventMetadata::new(),
-                };
+                    position,
+                );
                 board.handle(&record).await.unwrap();
             }
         });

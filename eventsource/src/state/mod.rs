@@ -21,8 +21,10 @@ use crate::future::BoxFuture;
 use crate::store::{NewEvent, RecordedEvent};
 use crate::stream::StreamId;
 
-/// An aggregate's state as stored: the serialised aggregate at a version.
+/// An aggregate's state as stored: the serialised aggregate at a version. Made with
+/// [`StoredState::new`] outside this crate (it may gain fields).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct StoredState {
     /// The aggregate's stream (type and id).
     pub stream: StreamId,
@@ -32,6 +34,23 @@ pub struct StoredState {
     pub schema_version: u32,
     /// The state, as JSON.
     pub state: String,
+}
+
+impl StoredState {
+    /// The `state` (JSON) of `stream` at `version`, of state schema `schema_version`.
+    pub fn new(
+        stream: StreamId,
+        version: u64,
+        schema_version: u32,
+        state: impl Into<String>,
+    ) -> Self {
+        StoredState {
+            stream,
+            version,
+            schema_version,
+            state: state.into(),
+        }
+    }
 }
 
 /// A store of aggregate states, one per aggregate, with optimistic concurrency on the

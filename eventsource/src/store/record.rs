@@ -4,8 +4,10 @@
 use crate::event::EventMetadata;
 use crate::stream::StreamId;
 
-/// An event to append: encoded, not yet stored.
+/// An event to append: encoded, not yet stored. Made with [`NewEvent::new`] outside
+/// this crate (it may gain fields).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct NewEvent {
     /// The stored type name.
     pub event_type: String,
@@ -18,8 +20,10 @@ pub struct NewEvent {
 }
 
 /// An event as stored: a [`NewEvent`] with its stream, its version in the stream and its
-/// position in the global feed.
+/// position in the global feed. Made with [`RecordedEvent::new`] outside this crate (it
+/// may gain fields).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct RecordedEvent {
     /// Position in the global feed: from 1, strictly increasing in commit order.
     pub position: u64,
@@ -35,6 +39,39 @@ pub struct RecordedEvent {
     pub payload: String,
     /// Event id, time, correlation and causation, extra pairs.
     pub metadata: EventMetadata,
+}
+
+impl NewEvent {
+    /// An event to append: its stored type name, schema version, JSON payload and
+    /// metadata.
+    pub fn new(
+        event_type: impl Into<String>,
+        schema_version: u32,
+        payload: impl Into<String>,
+        metadata: EventMetadata,
+    ) -> Self {
+        NewEvent {
+            event_type: event_type.into(),
+            schema_version,
+            payload: payload.into(),
+            metadata,
+        }
+    }
+}
+
+impl RecordedEvent {
+    /// `event` as stored in `stream` at `version` and feed `position`.
+    pub fn new(event: NewEvent, stream: StreamId, version: u64, position: u64) -> Self {
+        RecordedEvent {
+            position,
+            stream,
+            version,
+            event_type: event.event_type,
+            schema_version: event.schema_version,
+            payload: event.payload,
+            metadata: event.metadata,
+        }
+    }
 }
 
 /// A stored event as [`EventStore::replay_stream`](super::EventStore::replay_stream) hands it over: what a replay needs,
@@ -62,8 +99,10 @@ impl<'a> From<&'a RecordedEvent> for EventRef<'a> {
     }
 }
 
-/// The result of a successful append.
+/// The result of a successful append. Made with [`AppendOutcome::new`] outside this
+/// crate (it may gain fields).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct AppendOutcome {
     /// The appended events as stored (or, for a retry, as stored before).
     pub records: Vec<RecordedEvent>,
@@ -73,6 +112,15 @@ pub struct AppendOutcome {
 }
 
 impl AppendOutcome {
+    /// The outcome of an append that stored `records`, or (`already_stored`) found them
+    /// stored by an earlier try.
+    pub fn new(records: Vec<RecordedEvent>, already_stored: bool) -> Self {
+        AppendOutcome {
+            records,
+            already_stored,
+        }
+    }
+
     /// The stream's version after the append.
     pub fn version(&self) -> Option<u64> {
         self.records.last().map(|r| r.version)

@@ -7,8 +7,10 @@ use crate::future::BoxFuture;
 use crate::stream::StreamId;
 use std::time::SystemTime;
 
-/// An aggregate's state at a version.
+/// An aggregate's state at a version. Made with [`Snapshot::new`] outside this crate (it
+/// may gain fields).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Snapshot {
     /// The aggregate's stream (type and id).
     pub stream: StreamId,
@@ -21,6 +23,26 @@ pub struct Snapshot {
     pub state: String,
     /// When the snapshot was taken, to the microsecond.
     pub taken_at: SystemTime,
+}
+
+impl Snapshot {
+    /// The `state` (JSON) of `stream` after `version`, of the aggregate's snapshot
+    /// `schema_version`, taken at `taken_at`.
+    pub fn new(
+        stream: StreamId,
+        version: u64,
+        schema_version: u32,
+        state: impl Into<String>,
+        taken_at: SystemTime,
+    ) -> Self {
+        Snapshot {
+            stream,
+            version,
+            schema_version,
+            state: state.into(),
+            taken_at,
+        }
+    }
 }
 
 /// Stores one snapshot per aggregate.

@@ -133,18 +133,12 @@ impl State {
             backend::classify_batch(stream, expected, &ids, &stored)?
         {
             let records = self.read(stream, first_version - 1, events.len())?;
-            return Ok(AppendOutcome {
-                records,
-                already_stored: true,
-            });
+            return Ok(AppendOutcome::new(records, true));
         }
         let actual = self.index.version(stream);
         backend::check_version(stream, expected, actual)?;
         if events.is_empty() {
-            return Ok(AppendOutcome {
-                records: Vec::new(),
-                already_stored: false,
-            });
+            return Ok(AppendOutcome::new(Vec::new(), false));
         }
         let size = u32::try_from(events.len()).map_err(|_| {
             Error::config(
@@ -174,10 +168,7 @@ impl State {
             let (version, position) = (actual + 1 + i, first_position + i);
             records.push(backend::record(event, stream.clone(), version, position));
         }
-        Ok(AppendOutcome {
-            records,
-            already_stored: false,
-        })
+        Ok(AppendOutcome::new(records, false))
     }
 
     /// At most `limit` events of `stream` after `after_version`, read from the log.

@@ -59,20 +59,15 @@ impl LogLine {
 
     /// The event as the store hands it over.
     pub fn into_record(self) -> RecordedEvent {
-        RecordedEvent {
-            position: self.position,
-            stream: self.stream(),
-            version: self.version,
-            event_type: self.event_type,
-            schema_version: self.schema_version,
-            payload: self.payload,
-            metadata: EventMetadata {
-                event_id: self.event_id,
-                occurred_at: EventMetadata::time_from_micros(self.occurred_at),
-                correlation_id: self.correlation_id,
-                causation_id: self.causation_id,
-                extra: self.extra,
-            },
-        }
+        let stream = self.stream();
+        let metadata = EventMetadata::stored(
+            self.event_id,
+            EventMetadata::time_from_micros(self.occurred_at),
+            self.correlation_id,
+            self.causation_id,
+            self.extra,
+        );
+        let event = NewEvent::new(self.event_type, self.schema_version, self.payload, metadata);
+        RecordedEvent::new(event, stream, self.version, self.position)
     }
 }

@@ -95,13 +95,13 @@ fn read(path: &Path, stream: &StreamId) -> Result<Option<Snapshot>> {
     if stored != *stream {
         return Err(corrupt(format!("it holds a snapshot of {stored}")).into());
     }
-    Ok(Some(Snapshot {
-        stream: stored,
-        version: file.version,
-        schema_version: file.schema_version,
-        state: file.state,
-        taken_at: frame::time(file.taken_at),
-    }))
+    Ok(Some(Snapshot::new(
+        stored,
+        file.version,
+        file.schema_version,
+        file.state,
+        frame::time(file.taken_at),
+    )))
 }
 
 fn write(dir: &Path, path: &Path, snapshot: &Snapshot) -> Result<()> {

@@ -2,7 +2,7 @@
 //! a `clear` method emptying it, run through `SqliteProjection` on an in-memory database.
 
 use eventsource::prelude::*;
-use eventsource::store::RecordedEvent;
+use eventsource::store::{NewEvent, RecordedEvent};
 use eventsource::store::sqlite::rusqlite::{self, Connection, Transaction};
 use eventsource::subscription::{EventEnvelope, HandleError, SqliteProjection};
 use eventsource::{EventMetadata, EventSet, StreamId};
@@ -86,15 +86,7 @@ impl Titles {
 
 fn record(position: u64, id: &str, event: impl Into<<Task as Aggregate>::Event>) -> RecordedEvent {
     let event: <Task as Aggregate>::Event = event.into();
-    RecordedEvent {
-        position,
-        stream: StreamId::new(Task::TYPE, id),
-        version: 1,
-        event_type: event.event_type().to_owned(),
-        schema_version: event.schema_version(),
-        payload: event.encode().unwrap(),
-        metadata: EventMetadata::new(),
-    }
+    RecordedEvent::new(NewEvent::new(event.event_type().to_owned(), event.schema_version(), event.encode().unwrap(), EventMetadata::new()), StreamId::new(Task::TYPE, id), 1, position)
 }
 
 fn titles(db: &Connection) -> Vec<String> {

@@ -2,7 +2,7 @@
 //! envelope, fallible and not), fed events of two aggregate types, run through `handle`.
 
 use eventsource::prelude::*;
-use eventsource::store::RecordedEvent;
+use eventsource::store::{NewEvent, RecordedEvent};
 use eventsource::subscription::{EventEnvelope, HandleError};
 use eventsource::{Error, EventMetadata, EventSet, StreamId};
 
@@ -111,15 +111,7 @@ impl read::Counter {
 /// A stored event of aggregate `A`, as the store hands it to a subscription.
 fn record<A: Aggregate>(position: u64, id: &str, event: impl Into<A::Event>) -> RecordedEvent {
     let event: A::Event = event.into();
-    RecordedEvent {
-        position,
-        stream: StreamId::new(A::TYPE, id),
-        version: 1,
-        event_type: event.event_type().to_owned(),
-        schema_version: event.schema_version(),
-        payload: event.encode().unwrap(),
-        metadata: EventMetadata::new(),
-    }
+    RecordedEvent::new(NewEvent::new(event.event_type().to_owned(), event.schema_version(), event.encode().unwrap(), EventMetadata::new()), StreamId::new(A::TYPE, id), 1, position)
 }
 
 async fn run() {

@@ -126,7 +126,7 @@ mod shadowed {
 
 use eventsource::EventSet;
 use eventsource::prelude::*;
-use eventsource::store::RecordedEvent;
+use eventsource::store::{NewEvent, RecordedEvent};
 use eventsource::{EventMetadata, StreamId};
 use shadowed::{OpenTasks, StatusChanged, Task, TaskArchived, TaskCreated, TaskEvent};
 
@@ -176,15 +176,7 @@ fn main() {
         .block_on(async {
             for (position, pending) in task.pending_events().iter().enumerate() {
                 let event = &pending.event;
-                let record = RecordedEvent {
-                    position: position as u64 + 1,
-                    stream: task.stream(),
-                    version: position as u64 + 1,
-                    event_type: event.event_type().into(),
-                    schema_version: event.schema_version(),
-                    payload: event.encode().unwrap(),
-                    metadata: EventMetadata::new(),
-                };
+                let record = RecordedEvent::new(NewEvent::new(event.event_type(), event.schema_version(), event.encode().unwrap(), EventMetadata::new()), task.stream(), position as u64 + 1, position as u64 + 1);
                 open.handle(&record).await.unwrap();
             }
         });
