@@ -51,15 +51,7 @@ pub fn check_version(stream: &StreamId, expected: ExpectedVersion, actual: u64) 
 
 /// The stored form of `event`: appended to `stream` at `version`, at feed `position`.
 pub fn record(event: NewEvent, stream: StreamId, version: u64, position: u64) -> RecordedEvent {
-    RecordedEvent {
-        position,
-        stream,
-        version,
-        event_type: event.event_type,
-        schema_version: event.schema_version,
-        payload: event.payload,
-        metadata: event.metadata,
-    }
+    RecordedEvent::new(event, stream, version, position)
 }
 
 /// The events of feed entries, failing on the first unreadable one: `read_all` for a store

@@ -167,3 +167,42 @@ impl Account {
 pub fn deposits(count: u64) -> Vec<Deposited> {
     (0..count).map(|_| Deposited { amount: 1 }).collect()
 }
+
+/// Streams outside the stream rule, each with the words its refusal must contain: an id
+/// over [`MAX_AGGREGATE_ID_BYTES`](crate::store::MAX_AGGREGATE_ID_BYTES), a type over
+/// [`MAX_AGGREGATE_TYPE_BYTES`](crate::store::MAX_AGGREGATE_TYPE_BYTES), a NUL in either.
+pub(crate) fn streams_outside_the_rule() -> [(StreamId, &'static str); 4] {
+    use crate::store::{MAX_AGGREGATE_ID_BYTES, MAX_AGGREGATE_TYPE_BYTES};
+    [
+        (
+            StreamId::new("Task", "i".repeat(MAX_AGGREGATE_ID_BYTES + 1)),
+            "1024 bytes",
+        ),
+        (
+            StreamId::new("T".repeat(MAX_AGGREGATE_TYPE_BYTES + 1), "t-1"),
+            "255 bytes",
+        ),
+        (StreamId::new("Task", "t\0-1"), "NUL"),
+        (StreamId::new("Ta\0sk", "t-1"), "NUL"),
+    ]
+}
+
+/// Asserts that `operation` on `stream` was refused with [`Error::InvalidStream`] naming
+/// `stream` and a reason containing `named`.
+pub(crate) fn assert_refused(
+    result: Result<(), crate::Error>,
+    stream: &StreamId,
+    named: &str,
+    operation: &str,
+) {
+    match result {
+        Err(crate::Error::InvalidStream { stream: s, reason }) => {
+            assert_eq!(&s, stream, "{operation}");
+            assert!(reason.contains(named), "{operation}: {reason}");
+        }
+        other => panic!(
+            "{operation} on {}: expected InvalidStream, got {other:?}",
+            stream.short()
+        ),
+    }
+}

@@ -3,11 +3,10 @@
 //! one-line doc is the rule. Run them all with
 //! [`snapshot_store_conformance!`](crate::snapshot_store_conformance), or call one.
 
-use crate::error::Error;
 use crate::event::EventMetadata;
 use crate::snapshot::{Snapshot, SnapshotStore};
 use crate::store::StreamId;
-use crate::stream::{MAX_AGGREGATE_ID_BYTES, MAX_AGGREGATE_TYPE_BYTES};
+use crate::testkit::fixtures::{assert_refused, streams_outside_the_rule};
 use uuid::Uuid;
 
 /// Runs every [snapshot store case](crate::testkit::snapshot_store) as a test of its own:
@@ -132,32 +131,12 @@ pub async fn large_unicode_state_round_trips<S: SnapshotStore>(store: S) {
 }
 
 /// The stream rule of the event stores holds for snapshots too: an aggregate id over
-/// [`MAX_AGGREGATE_ID_BYTES`], a type over [`MAX_AGGREGATE_TYPE_BYTES`], or a NUL in
-/// either is refused by `save`, `load` and `delete` with [`Error::InvalidStream`] naming
+/// [`MAX_AGGREGATE_ID_BYTES`](crate::store::MAX_AGGREGATE_ID_BYTES), a type over [`MAX_AGGREGATE_TYPE_BYTES`](crate::store::MAX_AGGREGATE_TYPE_BYTES), or a NUL in
+/// either is refused by `save`, `load` and `delete` with [`Error::InvalidStream`](crate::Error::InvalidStream) naming
 /// the limit, and nothing is stored.
 pub async fn streams_outside_the_id_rule_are_refused<S: SnapshotStore>(store: S) {
-    let cases = [
-        (
-            StreamId::new("Task", "i".repeat(MAX_AGGREGATE_ID_BYTES + 1)),
-            "1024 bytes",
-        ),
-        (
-            StreamId::new("T".repeat(MAX_AGGREGATE_TYPE_BYTES + 1), "t-1"),
-            "255 bytes",
-        ),
-        (StreamId::new("Task", "t\0-1"), "NUL"),
-    ];
-    for (stream, named) in cases {
-        let refused = |result: Result<(), Error>, operation: &str| match result {
-            Err(Error::InvalidStream { stream: s, reason }) => {
-                assert_eq!(s, stream, "{operation}");
-                assert!(reason.contains(named), "{operation}: {reason}");
-            }
-            other => panic!(
-                "{operation} on {}: expected InvalidStream, got {other:?}",
-                stream.short()
-            ),
-        };
+    for (stream, named) in streams_outside_the_rule() {
+        let refused = |result, operation: &str| assert_refused(result, &stream, named, operation);
         refused(store.save(&snapshot(&stream, 3, "{}")).await, "save");
         refused(store.load(&stream).await.map(drop), "load");
         refused(store.delete(&stream).await, "delete");

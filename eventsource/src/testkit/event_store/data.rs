@@ -1,10 +1,11 @@
 //! What goes in comes back: payloads, metadata, stream identities and sizes.
 
 use super::support::*;
-use crate::error::Error;
 use crate::event::EventMetadata;
 use crate::store::{ExpectedVersion, MAX_AGGREGATE_ID_BYTES, MAX_AGGREGATE_TYPE_BYTES, StreamId};
-use crate::testkit::fixtures::{raw, raw_event, raw_events, task_stream};
+use crate::testkit::fixtures::{
+    assert_refused, raw, raw_event, raw_events, streams_outside_the_rule, task_stream,
+};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -187,28 +188,11 @@ pub async fn streams_up_to_the_id_limits_round_trip<S: Store>(store: S) {
 
 /// An aggregate id over [`MAX_AGGREGATE_ID_BYTES`], a type over
 /// [`MAX_AGGREGATE_TYPE_BYTES`], or a NUL character in either, is refused by every
-/// operation with [`Error::InvalidStream`] naming the limit, and nothing is written.
+/// operation with [`Error::InvalidStream`](crate::Error::InvalidStream) naming the limit, and nothing is written.
 pub async fn streams_outside_the_id_rule_are_refused_before_any_write<S: Store>(store: S) {
     let feed_before = store.read_all(0, usize::MAX).await.unwrap().len();
-    let too_long_id = "i".repeat(MAX_AGGREGATE_ID_BYTES + 1);
-    let too_long_type = "T".repeat(MAX_AGGREGATE_TYPE_BYTES + 1);
-    let cases = [
-        (StreamId::new("Task", too_long_id), "1024 bytes"),
-        (StreamId::new(too_long_type, "t-1"), "255 bytes"),
-        (StreamId::new("Task", "t\0-1"), "NUL"),
-        (StreamId::new("Ta\0sk", "t-1"), "NUL"),
-    ];
-    for (stream, named) in cases {
-        let refused = |result: Result<(), Error>, operation: &str| match result {
-            Err(Error::InvalidStream { stream: s, reason }) => {
-                assert_eq!(s, stream, "{operation}");
-                assert!(reason.contains(named), "{operation}: {reason}");
-            }
-            other => panic!(
-                "{operation} on {}: expected InvalidStream, got {other:?}",
-                stream.short()
-            ),
-        };
+    for (stream, named) in streams_outside_the_rule() {
+        let refused = |result, operation: &str| assert_refused(result, &stream, named, operation);
         let appended = append(&store, &stream, ExpectedVersion::Any, raw_events(1)).await;
         refused(appended.map(drop), "append");
         refused(store.read_stream(&stream, 0).await.map(drop), "read_stream");
