@@ -48,12 +48,15 @@ pub fn expand(input: TokenStream) -> TokenStream {
         Some(def) if !cx.has_errors() => expand::generate(&def),
         def => {
             // Keep the `#[apply]` handlers quiet: each gets the `ListsEvent` impl it needs.
-            let fallback = match def {
+            let fallback = match &def {
                 Some(def) if !def.events.is_empty() => expand::listed_impls(&input, &def.events),
                 _ => expand::lists_every_event(&input),
             };
+            // And code using the aggregate: a stand-in `Aggregate` impl, so that commands
+            // and stores add no "`Task: Aggregate` is not satisfied" to the report.
+            let stand_in = expand::stand_in(&input, def.as_ref());
             let errors = cx.into_compile_errors();
-            quote!(#errors #fallback)
+            quote!(#errors #fallback #stand_in)
         }
     }
 }
