@@ -6,7 +6,7 @@ mod expand;
 mod parse;
 mod valid;
 
-use crate::ctxt::Ctxt;
+use crate::ctxt::{Ctxt, with_crate};
 use crate::snapshot::SnapshotDef;
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -20,6 +20,8 @@ struct AggregateDef<'a> {
     event_enum: syn::Ident,
     events: Vec<ListedEvent>,
     snapshot: Option<SnapshotDef>,
+    /// `crate = "..."`: the path of the `eventsource` crate.
+    krate: Option<syn::Path>,
 }
 
 /// One entry of `events(...)`.
@@ -44,7 +46,8 @@ pub fn expand(input: TokenStream) -> TokenStream {
     if let Some(def) = &def {
         valid::validate(def, &mut cx);
     }
-    match def {
+    let krate = def.as_ref().and_then(|d| d.krate.clone());
+    let tokens = match def {
         Some(def) if !cx.has_errors() => expand::generate(&def),
         def => {
             // Keep the `#[apply]` handlers quiet: each gets the `ListsEvent` impl it needs.
@@ -58,5 +61,6 @@ pub fn expand(input: TokenStream) -> TokenStream {
             let errors = cx.into_compile_errors();
             quote!(#errors #fallback #stand_in)
         }
-    }
+    };
+    with_crate(tokens, krate.as_ref())
 }
