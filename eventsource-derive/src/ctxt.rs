@@ -242,20 +242,26 @@ pub fn parse_crate(meta: &syn::meta::ParseNestedMeta) -> syn::Result<syn::Path> 
 /// `crate = "..."` attribute), each replacement at the span of the tokens it replaces.
 /// Without `krate` the tokens are returned unchanged.
 pub fn with_crate(tokens: TokenStream, krate: Option<&syn::Path>) -> TokenStream {
-    let Some(krate) = krate else { return tokens };
-    // `es` is written `::es`, as `::eventsource` was: a global path is never an
-    // `unused_qualifications` warning and no user item named `es` can shadow it.
+    match krate {
+        Some(krate) => replace_crate(tokens, &crate_path(krate)),
+        None => tokens,
+    }
+}
+
+/// The path `crate = "..."` gives, as the expansion writes it: `es` as `::es`, as
+/// `::eventsource` was (a global path is never an `unused_qualifications` warning and no
+/// user item named `es` shadows it); `crate::...`, `self::...` and `super::...` as given.
+pub fn crate_path(krate: &syn::Path) -> TokenStream {
     let relative = ["crate", "self", "super", "Self"];
     let global = krate.leading_colon.is_none()
         && !krate
             .segments
             .first()
             .is_some_and(|first| relative.iter().any(|r| first.ident == r));
-    let krate = match global {
+    match global {
         true => quote::quote!(::#krate),
         false => krate.to_token_stream(),
-    };
-    replace_crate(tokens, &krate)
+    }
 }
 
 fn replace_crate(tokens: TokenStream, krate: &TokenStream) -> TokenStream {

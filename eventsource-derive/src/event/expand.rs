@@ -123,7 +123,10 @@ pub(super) fn generate(def: &EventDef) -> TokenStream {
     // A string, which `with_crate` does not rewrite: named here from `crate = "..."`.
     let serde_crate = args.krate.as_ref().map_or_else(
         || "::eventsource::__private::serde".to_owned(),
-        |krate| format!("{}::__private::serde", crate::ctxt::path_text(krate)),
+        |krate| {
+            let path = crate::ctxt::crate_path(krate).to_string().replace(' ', "");
+            format!("{path}::__private::serde")
+        },
     );
     quote! {
         #derive
