@@ -1,7 +1,8 @@
 //! `#[apply]`: every function of the `impl` block becomes the handler of the event it
 //! borrows. The block itself is emitted unchanged.
 
-use crate::ctxt::{Ctxt, impl_block, respan};
+use crate::ctxt::{Ctxt, SeenKeys, impl_block, parse_crate, respan, with_crate};
+use crate::symbol::{APPLY_KEYS, CRATE};
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,9 +18,36 @@ struct Handler<'a> {
 
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut cx = Ctxt::default();
-    if !args.is_empty() {
-        cx.error_spanned(&args, "#[apply] takes no arguments");
+    let krate = parse_args(args, &mut cx);
+    let tokens = expand_block(item, cx);
+    with_crate(tokens, krate.as_ref())
+}
+
+/// `#[apply(...)]`: only `crate = "..."`, the path of the `eventsource` crate.
+fn parse_args(args: TokenStream, cx: &mut Ctxt) -> Option<syn::Path> {
+    let mut krate = None;
+    let mut seen = SeenKeys::new("apply", APPLY_KEYS);
+    let parser = syn::meta::parser(|meta| {
+        if !meta.path.is_ident(CRATE) {
+            let error = syn::Error::new_spanned(
+                &meta.path,
+                "#[apply] takes no arguments but `crate = \"...\"`: each handler's event is the type it borrows",
+            );
+            return cx.recover(meta.input, Err(error));
+        }
+        let result = seen.check(&meta.path).and_then(|_| {
+            krate = Some(parse_crate(&meta)?);
+            Ok(())
+        });
+        cx.recover(meta.input, result)
+    });
+    if let Err(error) = syn::parse::Parser::parse2(parser, args) {
+        cx.push(error);
     }
+    krate
+}
+
+fn expand_block(item: TokenStream, mut cx: Ctxt) -> TokenStream {
     let block = match impl_block(
         item,
         "#[apply] applies to an inherent `impl` block of an aggregate, as in `#[apply] impl Task { ... }`",
@@ -87,9 +115,13 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         };
         handler_impl(event, self_ty, &generics, body)
     });
+    // A generic block is handed back without the parameters its self type does not use:
+    // `impl<T> Task` would add "unconstrained type parameter" to the one error.
+    let mut handed_back = block.clone();
+    handed_back.generics = constrained_generics(&block.generics, self_ty);
     let errors = cx.into_compile_errors();
     quote! {
-        #block
+        #handed_back
         #( #impls )*
         #( #stubs )*
         #errors

@@ -215,3 +215,104 @@ pub fn item_keyword(item: &syn::Item) -> TokenStream {
         }
     }
 }
+
+/// Parses `= "path"` after `crate`: where the expansion finds the `eventsource` crate
+/// when the dependency is renamed (`es = { package = "eventsource", ... }`).
+pub fn parse_crate(meta: &syn::meta::ParseNestedMeta) -> syn::Result<syn::Path> {
+    const EXAMPLE: &str = "crate = \"es\"";
+    let expr: syn::Expr = value(meta, EXAMPLE)?.parse()?;
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => s.parse::<syn::Path>().map_err(|_| {
+            syn::Error::new_spanned(
+                &s,
+                format!("expected the path of the `eventsource` crate, as in `{EXAMPLE}`"),
+            )
+        }),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("expected a string literal, as in `{EXAMPLE}`"),
+        )),
+    }
+}
+
+/// The expansion `tokens` with every `::eventsource` path start replaced by `krate` (the
+/// `crate = "..."` attribute), each replacement at the span of the tokens it replaces.
+/// Without `krate` the tokens are returned unchanged.
+pub fn with_crate(tokens: TokenStream, krate: Option<&syn::Path>) -> TokenStream {
+    match krate {
+        Some(krate) => replace_crate(tokens, &crate_path(krate)),
+        None => tokens,
+    }
+}
+
+/// The path `crate = "..."` gives, as the expansion writes it: `es` as `::es`, as
+/// `::eventsource` was (a global path is never an `unused_qualifications` warning and no
+/// user item named `es` shadows it); `crate::...`, `self::...` and `super::...` as given.
+pub fn crate_path(krate: &syn::Path) -> TokenStream {
+    let relative = ["crate", "self", "super", "Self"];
+    let global = krate.leading_colon.is_none()
+        && !krate
+            .segments
+            .first()
+            .is_some_and(|first| relative.iter().any(|r| first.ident == r));
+    match global {
+        true => quote::quote!(::#krate),
+        false => krate.to_token_stream(),
+    }
+}
+
+fn replace_crate(tokens: TokenStream, krate: &TokenStream) -> TokenStream {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let starts_path = match &tokens[i..] {
+            [
+                TokenTree::Punct(a),
+                TokenTree::Punct(b),
+                TokenTree::Ident(name),
+                ..,
+            ] => {
+                a.as_char() == ':'
+                    && a.spacing() == proc_macro2::Spacing::Joint
+                    && b.as_char() == ':'
+                    && name == "eventsource"
+                    && !continues_path(&out)
+            }
+            _ => false,
+        };
+        if starts_path {
+            out.extend(respan(krate, tokens[i + 2].span()));
+            i += 3;
+            continue;
+        }
+        out.push(match &tokens[i] {
+            TokenTree::Group(g) => {
+                let mut group =
+                    proc_macro2::Group::new(g.delimiter(), replace_crate(g.stream(), krate));
+                group.set_span(g.span());
+                TokenTree::Group(group)
+            }
+            other => other.clone(),
+        });
+        i += 1;
+    }
+    out.into_iter().collect()
+}
+
+/// Whether `::` after `before` continues a path (`a::eventsource`, a module of the user's)
+/// rather than starting one (`impl ::eventsource::...`, `&'a ::eventsource::...`).
+fn continues_path(before: &[TokenTree]) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "as", "box", "break", "const", "dyn", "else", "for", "if", "impl", "in", "let", "match",
+        "move", "mut", "ref", "return", "static", "type", "unsafe", "where", "yield",
+    ];
+    match before {
+        [.., TokenTree::Punct(tick), TokenTree::Ident(_)] if tick.as_char() == '\'' => false,
+        [.., TokenTree::Ident(ident)] => !KEYWORDS.iter().any(|k| ident == k),
+        _ => false,
+    }
+}

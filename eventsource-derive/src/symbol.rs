@@ -17,6 +17,8 @@ pub const RETIRED: &str = "retired";
 pub const UPCAST_FROM: &str = "upcast_from";
 pub const UPCAST_JSON: &str = "upcast_json";
 pub const UPCAST_TO: &str = "upcast_to";
+/// The path of the `eventsource` crate, for a renamed dependency.
+pub const CRATE: &str = "crate";
 
 /// Keys of `#[event(...)]`.
 pub const EVENT_KEYS: &[&str] = &[
@@ -27,10 +29,13 @@ pub const EVENT_KEYS: &[&str] = &[
     UPCAST_FROM,
     UPCAST_TO,
     UPCAST_JSON,
+    CRATE,
 ];
 /// Keys of `#[aggregate(...)]`.
-pub const AGGREGATE_KEYS: &[&str] = &[NAME, ID, EVENTS, EVENT_ENUM, SNAPSHOT];
+pub const AGGREGATE_KEYS: &[&str] = &[NAME, ID, EVENTS, EVENT_ENUM, SNAPSHOT, CRATE];
 /// Keys of `snapshot(...)` inside `#[aggregate(...)]`.
 pub const SNAPSHOT_KEYS: &[&str] = &[VERSION, WITH];
 /// Keys of `#[projection(...)]`.
-pub const PROJECTION_KEYS: &[&str] = &[NAME, SQLITE, POSTGRES, CLEAR];
+pub const PROJECTION_KEYS: &[&str] = &[NAME, SQLITE, POSTGRES, CLEAR, CRATE];
+/// Keys of `#[apply(...)]`.
+pub const APPLY_KEYS: &[&str] = &[CRATE];

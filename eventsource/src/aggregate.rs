@@ -35,7 +35,7 @@ impl<T: Clone + Debug + Display + Send + Sync + 'static> AggregateId for T {}
 #[diagnostic::on_unimplemented(
     message = "event `{E}` has no #[apply] handler on `{Self}`",
     label = "`{E}` is listed here but never applied",
-    note = "add `fn on_it(&mut self, event: &{E}) {{ ... }}` to an `#[apply] impl {Self}` block"
+    note = "add a handler `fn(&mut self, event: &{E})` to an `#[apply] impl {Self}` block"
 )]
 pub trait ApplyEvent<E>: ListsEvent<E> {
     /// Applies `event` to the state.

@@ -209,6 +209,7 @@ pub use subscription::Projection;
 ///     events(TaskCreated, TaskDone), // required, at least one
 ///     event_enum = TaskEvent,        // generated enum's name; default: <Type>Event
 ///     snapshot(version = 1),         // opt in to snapshots; see below
+///     crate = "es",                  // the crate's path; see "A renamed dependency" below
 /// )]
 /// ```
 ///
@@ -244,6 +245,17 @@ pub use subscription::Projection;
 ///     }
 /// }
 /// ```
+///
+/// # A renamed dependency
+///
+/// The expansions name this crate `::eventsource`. Under another name
+/// (`es = { package = "eventsource", ... }` in `Cargo.toml`), give every macro its path
+/// as a string, as serde's `crate` attribute takes it: `#[aggregate(crate = "es", ...)]`,
+/// `#[event(crate = "es")]`, `#[apply(crate = "es")]`, `#[projection(crate = "es")]`. A
+/// plain name is an extern crate (`::es`); a path starting with `crate::`, `self::` or
+/// `super::` reaches a re-export in your crate. The prelude's `Serialize` and
+/// `Deserialize` derives take no such path: with a renamed dependency derive
+/// `es::serde::Serialize` and `es::serde::Deserialize` with `#[serde(crate = "es::serde")]`.
 pub use eventsource_derive::Aggregate;
 
 /// Marks a struct or enum as a domain event: `#[event]` or
@@ -262,6 +274,7 @@ pub use eventsource_derive::Aggregate;
 ///     upcast_json = fix_old_rows,      // fn(&mut JsonEvent) -> Result<(), BoxError>
 ///     aliases("TaskDone"),             // names it was stored under before
 ///     retired,                         // read, never written
+///     crate = "es",                    // the crate's path; see `Aggregate`
 /// )]
 /// #[event(name = "TaskCompleted", version = 1, upcast_to = V2)]   // an older shape
 /// ```
@@ -272,6 +285,9 @@ pub use eventsource_derive::event;
 /// Turns each function of an inherent `impl` block into the handler of the event it
 /// borrows: `fn name(&mut self, event: &E)`. Every function in the block must have that
 /// signature; put helpers in another `impl` block.
+///
+/// Its only argument is `#[apply(crate = "es")]`, for a renamed dependency (see
+/// [`Aggregate`](macro@Aggregate)).
 pub use eventsource_derive::apply;
 
 /// Implements [`Projection`] for the type of an inherent `impl` block whose functions are
@@ -411,6 +427,9 @@ pub use eventsource_derive::apply;
 /// Checked at compile time besides the above: at most one flag, once; `clear` only with a
 /// flag, naming a method of the type outside the block (a missing one is reported at the
 /// name); every handler takes the transaction; no `async` handler in `sqlite` mode.
+///
+/// `#[projection(crate = "es")]` is for a renamed dependency (see
+/// [`Aggregate`](macro@Aggregate)).
 pub use eventsource_derive::projection;
 
 /// The names most programs need.

@@ -5,7 +5,7 @@ use crate::ctxt::path_text;
 use crate::names;
 use crate::snapshot::{self};
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
 use std::collections::BTreeSet;
 
 pub(super) fn generate(def: &AggregateDef) -> TokenStream {
@@ -20,11 +20,44 @@ pub(super) fn generate(def: &AggregateDef) -> TokenStream {
     let enum_doc = format!(" The events of [`{ident}`], one variant per listed event.");
     let variant_docs = paths.iter().map(|p| format!(" A `{}`.", path_text(p)));
 
-    let dispatch = def.events.iter().map(|e| {
+    // Each event's handler is called through a local trait whose diagnostic names the
+    // handler to write: `ApplyEvent`'s own cannot derive `task_completed` from
+    // `TaskCompleted`. `Self` carries the listed event's span: a missing handler is
+    // reported there.
+    let handles = def.events.iter().map(|e| {
         let (path, variant) = (&e.path, &e.variant);
-        // `Self` carries the listed event's span: a missing handler is reported there.
+        let handles = format_ident!("Handles{}", variant);
+        let message = format!(
+            "event `{}` has no #[apply] handler on `{ident}`",
+            path_text(path)
+        );
+        let label = format!("`{}` is listed here but never applied", path_text(path));
+        let note = format!(
+            "add `fn {}(&mut self, event: &{}) {{{{ ... }}}}` to an `#[apply] impl {ident}` block",
+            handler_name(&variant.to_string()),
+            path_text(path)
+        );
+        // At the listed event: "required for `Task` to implement `HandlesTaskCompleted`"
+        // then points there too, not into the derive.
+        quote_spanned! {e.span()=>
+            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+            trait #handles {
+                fn apply_listed(&mut self, event: &#path);
+            }
+
+            impl<__Aggregate: ::eventsource::ApplyEvent<#path>> #handles for __Aggregate {
+                #[inline]
+                fn apply_listed(&mut self, event: &#path) {
+                    <__Aggregate as ::eventsource::ApplyEvent<#path>>::apply_event(self, event)
+                }
+            }
+        }
+    });
+    let dispatch = def.events.iter().map(|e| {
+        let variant = &e.variant;
+        let handles = format_ident!("Handles{}", variant);
         let call = quote_spanned! {e.span()=>
-            <Self as ::eventsource::ApplyEvent<#path>>::apply_event(self, event)
+            <Self as #handles>::apply_listed(self, event)
         };
         quote!(#event_enum::#variant(event) => #call,)
     });
@@ -143,6 +176,7 @@ pub(super) fn generate(def: &AggregateDef) -> TokenStream {
             const TYPE: &'static str = #name;
 
             fn apply(&mut self, event: &#event_enum) {
+                #( #handles )*
                 match event {
                     #( #dispatch )*
                 }
@@ -261,4 +295,156 @@ fn older_shape_checks(def: &AggregateDef) -> TokenStream {
         }
     });
     quote!(#( #checks )*)
+}
+
+/// What stands in for the expansion when `#[aggregate(...)]` has errors: the event enum
+/// and the `Aggregate`, `EventSet` and `IntoEvents` impls, with placeholder bodies that
+/// never run (the build fails on the reported errors). No handler is called, so nothing is
+/// reported again as a missing or wrong handler.
+pub(super) fn stand_in(input: &syn::DeriveInput, def: Option<&AggregateDef>) -> TokenStream {
+    let generic = !input.generics.params.is_empty() || input.generics.where_clause.is_some();
+    if generic || matches!(input.data, syn::Data::Union(_)) {
+        return TokenStream::new();
+    }
+    let ident = &input.ident;
+    let vis = &input.vis;
+    let name = def.map_or_else(|| ident.to_string(), |d| d.name.clone());
+    let id = def.map_or_else(|| quote!(::eventsource::__private::Uuid), |d| d.id.clone());
+    let event_enum = def.map_or_else(|| format_ident!("{}Event", ident), |d| d.event_enum.clone());
+    // One variant per usable entry: not generic, its variant name and its path not taken.
+    let mut variants = BTreeSet::new();
+    let mut paths = BTreeSet::new();
+    let events: Vec<_> = def
+        .map(|d| d.events.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter(|e| e.path.segments.iter().all(|s| s.arguments.is_none()))
+        .filter(|e| variants.insert(e.variant.to_string()) && paths.insert(path_text(&e.path)))
+        .collect();
+    let variants: Vec<_> = events.iter().map(|e| &e.variant).collect();
+    let paths: Vec<_> = events.iter().map(|e| &e.path).collect();
+    quote! {
+        #vis enum #event_enum {
+            #( #variants(#paths), )*
+        }
+
+        #[automatically_derived]
+        impl ::core::fmt::Debug for #event_enum {
+            fn fmt(&self, _: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::core::unimplemented!()
+            }
+        }
+
+        #[automatically_derived]
+        impl ::core::clone::Clone for #event_enum {
+            fn clone(&self) -> Self {
+                ::core::unimplemented!()
+            }
+        }
+
+        #[automatically_derived]
+        impl ::core::cmp::PartialEq for #event_enum {
+            fn eq(&self, _: &Self) -> bool {
+                ::core::unimplemented!()
+            }
+        }
+
+        #(
+            #[automatically_derived]
+            impl ::core::convert::From<#paths> for #event_enum {
+                fn from(event: #paths) -> Self {
+                    #event_enum::#variants(event)
+                }
+            }
+
+            #[automatically_derived]
+            impl ::eventsource::IntoEvents<#ident> for #paths {
+                fn into_events(self, out: &mut ::std::vec::Vec<#event_enum>) {
+                    out.push(#event_enum::#variants(self));
+                }
+            }
+        )*
+
+        #[automatically_derived]
+        impl ::eventsource::IntoEvents<#ident> for #event_enum {
+            fn into_events(self, out: &mut ::std::vec::Vec<#event_enum>) {
+                out.push(self);
+            }
+        }
+
+        #[automatically_derived]
+        impl ::eventsource::EventSet for #event_enum {
+            const EVENT_TYPES: &'static [&'static str] = &[];
+
+            fn event_type(&self) -> &'static str {
+                ::core::unimplemented!()
+            }
+
+            fn schema_version(&self) -> u32 {
+                ::core::unimplemented!()
+            }
+
+            fn encode(&self) -> ::core::result::Result<::std::string::String, ::eventsource::__private::serde_json::Error> {
+                ::core::unimplemented!()
+            }
+
+            fn decode_stored(
+                _: ::eventsource::StoredPayload<'_>,
+            ) -> ::core::result::Result<Self, ::eventsource::DecodeError> {
+                ::core::unimplemented!()
+            }
+        }
+
+        #[automatically_derived]
+        impl ::eventsource::Aggregate for #ident {
+            type Id = #id;
+            type Event = #event_enum;
+            const TYPE: &'static str = #name;
+
+            fn apply(&mut self, _: &#event_enum) {
+                ::core::unimplemented!()
+            }
+        }
+    }
+}
+
+/// The handler name a missing-handler error suggests for an event type: its name in snake
+/// case (`TaskCompleted` → `task_completed`, `HTTPRequestSent` → `http_request_sent`).
+fn handler_name(event: &str) -> String {
+    let chars: Vec<char> = event.chars().collect();
+    let mut name = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            let after_lower =
+                i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
+            let acronym_end = i > 0
+                && chars[i - 1].is_uppercase()
+                && chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            if (after_lower || acronym_end) && !name.ends_with('_') {
+                name.push('_');
+            }
+            name.extend(c.to_lowercase());
+        } else {
+            name.push(c);
+        }
+    }
+    // A keyword (`Type` → `type`) is not a usable name.
+    if syn::parse_str::<syn::Ident>(&name).is_err() {
+        name.insert_str(0, "on_");
+    }
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::handler_name;
+
+    #[test]
+    fn a_suggested_handler_is_the_event_name_in_snake_case() {
+        assert_eq!(handler_name("TaskCompleted"), "task_completed");
+        assert_eq!(handler_name("Created"), "created");
+        assert_eq!(handler_name("HTTPRequestSent"), "http_request_sent");
+        assert_eq!(handler_name("Step2Done"), "step2_done");
+        assert_eq!(handler_name("Type"), "on_type");
+    }
 }

@@ -6,7 +6,7 @@ mod expand;
 mod parse;
 mod valid;
 
-use crate::ctxt::Ctxt;
+use crate::ctxt::{Ctxt, with_crate};
 use crate::snapshot::SnapshotDef;
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -20,6 +20,8 @@ struct AggregateDef<'a> {
     event_enum: syn::Ident,
     events: Vec<ListedEvent>,
     snapshot: Option<SnapshotDef>,
+    /// `crate = "..."`: the path of the `eventsource` crate.
+    krate: Option<syn::Path>,
 }
 
 /// One entry of `events(...)`.
@@ -44,16 +46,21 @@ pub fn expand(input: TokenStream) -> TokenStream {
     if let Some(def) = &def {
         valid::validate(def, &mut cx);
     }
-    match def {
+    let krate = def.as_ref().and_then(|d| d.krate.clone());
+    let tokens = match def {
         Some(def) if !cx.has_errors() => expand::generate(&def),
         def => {
             // Keep the `#[apply]` handlers quiet: each gets the `ListsEvent` impl it needs.
-            let fallback = match def {
+            let fallback = match &def {
                 Some(def) if !def.events.is_empty() => expand::listed_impls(&input, &def.events),
                 _ => expand::lists_every_event(&input),
             };
+            // And code using the aggregate: a stand-in `Aggregate` impl, so that commands
+            // and stores add no "`Task: Aggregate` is not satisfied" to the report.
+            let stand_in = expand::stand_in(&input, def.as_ref());
             let errors = cx.into_compile_errors();
-            quote!(#errors #fallback)
+            quote!(#errors #fallback #stand_in)
         }
-    }
+    };
+    with_crate(tokens, krate.as_ref())
 }

@@ -1,9 +1,9 @@
 //! Parsing `#[aggregate(...)]` into an [`AggregateDef`].
 
 use super::{AggregateDef, ListedEvent};
-use crate::ctxt::{Ctxt, SeenKeys, parse_name, value};
+use crate::ctxt::{Ctxt, SeenKeys, parse_crate, parse_name, value};
 use crate::snapshot::{self, SnapshotDef};
-use crate::symbol::{AGGREGATE, AGGREGATE_KEYS, EVENT_ENUM, EVENTS, ID, NAME, SNAPSHOT};
+use crate::symbol::{AGGREGATE, AGGREGATE_KEYS, CRATE, EVENT_ENUM, EVENTS, ID, NAME, SNAPSHOT};
 use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote};
 
@@ -53,6 +53,7 @@ pub(super) fn parse<'a>(input: &'a syn::DeriveInput, cx: &mut Ctxt) -> Option<Ag
         event_enum,
         events,
         snapshot,
+        krate,
     } = args;
     let events = match events {
         None => {
@@ -86,6 +87,7 @@ pub(super) fn parse<'a>(input: &'a syn::DeriveInput, cx: &mut Ctxt) -> Option<Ag
         event_enum: event_enum.unwrap_or_else(|| format_ident!("{}Event", input.ident)),
         events,
         snapshot,
+        krate,
     })
 }
 
@@ -98,6 +100,7 @@ struct AggregateArgs {
     /// The `events` key and the listed paths.
     events: Option<(syn::Path, Vec<syn::Path>)>,
     snapshot: Option<SnapshotDef>,
+    krate: Option<syn::Path>,
 }
 
 /// One `key = value` (or `events(...)`) of `#[aggregate(...)]`.
@@ -144,6 +147,7 @@ fn parse_entry(
             args.events = Some((meta.path.clone(), list.into_iter().collect()));
         }
         SNAPSHOT => args.snapshot = Some(snapshot::parse(meta)?),
+        CRATE => args.krate = Some(parse_crate(meta)?),
         _ => unreachable!("SeenKeys admits only AGGREGATE_KEYS"),
     }
     Ok(())

@@ -24,7 +24,13 @@ pub(super) fn generate(def: &EventDef) -> TokenStream {
         item, ident, name, ..
     } = def;
     let args = def.args;
-    let version = args.version.as_ref().map_or(1, |(v, _)| *v);
+    let version = match (&args.version, &args.upcast_from) {
+        // `upcast_from` at version 1, already reported: stand in the version its older
+        // shapes imply, so that their `upcast_to` checks report nothing more.
+        (None | Some((1, _)), Some((_, shapes))) if !shapes.is_empty() => shapes.len() as u32 + 1,
+        (Some((version, _)), _) => *version,
+        (None, _) => 1,
+    };
     let mut extra = Vec::new();
     for (trait_name, path) in [
         (
@@ -114,9 +120,17 @@ pub(super) fn generate(def: &EventDef) -> TokenStream {
             impl ::eventsource::Emittable for #ident {}
         }
     });
+    // A string, which `with_crate` does not rewrite: named here from `crate = "..."`.
+    let serde_crate = args.krate.as_ref().map_or_else(
+        || "::eventsource::__private::serde".to_owned(),
+        |krate| {
+            let path = crate::ctxt::crate_path(krate).to_string().replace(' ', "");
+            format!("{path}::__private::serde")
+        },
+    );
     quote! {
         #derive
-        #[serde(crate = "::eventsource::__private::serde")]
+        #[serde(crate = #serde_crate)]
         #item
 
         #[automatically_derived]

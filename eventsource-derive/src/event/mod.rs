@@ -8,13 +8,18 @@ mod valid;
 
 pub use parse::parse_version;
 
-use crate::ctxt::{Ctxt, item_keyword};
+use crate::ctxt::{Ctxt, item_keyword, with_crate};
 use proc_macro2::TokenStream;
 use quote::quote;
 
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut cx = Ctxt::default();
     let parsed = parse::parse_args(args, &mut cx);
+    let tokens = expand_item(&parsed, item, cx);
+    with_crate(tokens, parsed.krate.as_ref())
+}
+
+fn expand_item(parsed: &parse::EventArgs, item: TokenStream, mut cx: Ctxt) -> TokenStream {
     let item = match syn::parse2::<syn::Item>(item.clone()) {
         Ok(item) => item,
         // Not even an item: hand the tokens back with the parse error.
@@ -52,12 +57,12 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         .as_ref()
         .map(|n| n.value())
         .unwrap_or_else(|| ident.to_string());
-    let chain_ok = valid::validate(&parsed, ident, &name, &mut cx);
+    let chain_ok = valid::validate(parsed, ident, &name, &mut cx);
     let generated = expand::generate(&expand::EventDef {
         item: &item,
         ident,
         name: &name,
-        args: &parsed,
+        args: parsed,
         derived: &derived,
         chain: chain_ok,
     });

@@ -1,8 +1,8 @@
 //! Parsing `#[event(...)]` into [`EventArgs`].
 
-use crate::ctxt::{Ctxt, SeenKeys, parse_name, path_text, value};
+use crate::ctxt::{Ctxt, SeenKeys, parse_crate, parse_name, path_text, value};
 use crate::symbol::{
-    ALIASES, EVENT_KEYS, NAME, RETIRED, UPCAST_FROM, UPCAST_JSON, UPCAST_TO, VERSION,
+    ALIASES, CRATE, EVENT_KEYS, NAME, RETIRED, UPCAST_FROM, UPCAST_JSON, UPCAST_TO, VERSION,
 };
 use proc_macro2::TokenStream;
 
@@ -25,6 +25,8 @@ pub(super) struct EventArgs {
     /// True when `upcast_from` or `upcast_json` was given, even with a mistake (already
     /// reported): a missing upcaster is then not reported as well.
     pub(super) upcaster_given: bool,
+    /// `crate = "..."`: the path of the `eventsource` crate.
+    pub(super) krate: Option<syn::Path>,
 }
 
 pub(super) fn parse_args(args: TokenStream, cx: &mut Ctxt) -> EventArgs {
@@ -52,6 +54,7 @@ fn parse_entry(
     }
     match key.as_str() {
         NAME => parsed.name = Some(parse_name(meta)?),
+        CRATE => parsed.krate = Some(parse_crate(meta)?),
         VERSION => parsed.version = Some(parse_version_literal(meta)?),
         ALIASES => {
             let content = list(meta, "aliases(\"TaskCompleted\")")?;

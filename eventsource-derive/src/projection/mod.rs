@@ -8,7 +8,7 @@ mod expand;
 mod parse;
 mod valid;
 
-use crate::ctxt::{Ctxt, impl_block};
+use crate::ctxt::{Ctxt, impl_block, with_crate};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -41,6 +41,8 @@ struct Args {
     mode: Mode,
     /// `clear = method`: the method that empties the read model for a rebuild.
     clear: Option<syn::Ident>,
+    /// `crate = "..."`: the path of the `eventsource` crate.
+    krate: Option<syn::Path>,
 }
 
 /// The projection as the expansion sees it.
@@ -75,6 +77,12 @@ struct Handler<'a> {
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut cx = Ctxt::default();
     let args = parse::parse_args(args, &mut cx);
+    let krate = args.krate.clone();
+    let tokens = expand_block(args, item, cx);
+    with_crate(tokens, krate.as_ref())
+}
+
+fn expand_block(args: Args, item: TokenStream, mut cx: Ctxt) -> TokenStream {
     let block = match impl_block(
         item,
         "#[projection] applies to an inherent `impl` block whose methods are the handlers, as in `#[projection] impl OpenTasks { ... }`",

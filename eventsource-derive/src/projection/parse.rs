@@ -1,8 +1,8 @@
 //! Parsing `#[projection(...)]` and the block's handlers into a [`ProjectionDef`].
 
 use super::{Args, Handler, Mode, ProjectionDef};
-use crate::ctxt::{Ctxt, SeenKeys, parse_name_as, value};
-use crate::symbol::{CLEAR, NAME, POSTGRES, PROJECTION, PROJECTION_KEYS, SQLITE};
+use crate::ctxt::{Ctxt, SeenKeys, parse_crate, parse_name_as, value};
+use crate::symbol::{CLEAR, CRATE, NAME, POSTGRES, PROJECTION, PROJECTION_KEYS, SQLITE};
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::ext::IdentExt;
@@ -26,6 +26,7 @@ struct Entries {
     name: Option<syn::LitStr>,
     mode: Option<(Mode, syn::Path)>,
     clear: Option<(syn::Path, syn::Ident)>,
+    krate: Option<syn::Path>,
 }
 
 /// What `#[projection(...)]` says (the right parts of it; the rest is reported).
@@ -49,6 +50,7 @@ pub(super) fn parse_args(args: TokenStream, cx: &mut Ctxt) -> Args {
         name: entries.name,
         mode: entries.mode.map_or(Mode::Plain, |(mode, _)| mode),
         clear: entries.clear.map(|(_, method)| method),
+        krate: entries.krate,
     }
 }
 
@@ -60,6 +62,7 @@ fn parse_entry(
 ) -> syn::Result<()> {
     match seen.check(&meta.path)?.as_str() {
         NAME => entries.name = Some(parse_name_as(meta, "name = \"open_tasks\"")?),
+        CRATE => entries.krate = Some(parse_crate(meta)?),
         flag @ (SQLITE | POSTGRES) => {
             if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
                 return Err(syn::Error::new_spanned(

@@ -1,0 +1,6 @@
+use eventsource::prelude::*;
+
+#[event(crate = "event source")]
+pub struct TaskCreated;
+
+fn main() {}
