@@ -15,7 +15,7 @@ pub type EventEnvelope = RecordedEvent;
 ///
 /// ```
 /// use eventsource::prelude::*;
-/// use eventsource::store::RecordedEvent;
+/// use eventsource::store::{NewEvent, RecordedEvent};
 /// use eventsource::subscription::EventEnvelope;
 /// use eventsource::{EventMetadata, StreamId};
 /// # #[event] pub struct TaskCreated { pub title: String }
@@ -39,15 +39,8 @@ pub type EventEnvelope = RecordedEvent;
 /// assert_eq!(OpenTasks::EVENT_TYPES, ["TaskCreated", "TaskCompleted"]);
 ///
 /// // A subscription does this for every event of the feed.
-/// let created = RecordedEvent {
-///     position: 7,
-///     stream: StreamId::new("Task", "t-1"),
-///     version: 1,
-///     event_type: "TaskCreated".into(),
-///     schema_version: 1,
-///     payload: r#"{"title":"Write docs"}"#.into(),
-///     metadata: EventMetadata::new(),
-/// };
+/// let event = NewEvent::new("TaskCreated", 1, r#"{"title":"Write docs"}"#, EventMetadata::new());
+/// let created = RecordedEvent::new(event, StreamId::new("Task", "t-1"), 1, 7);
 /// let mut tasks = OpenTasks::default();
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// tasks.handle(&created).await.unwrap();
@@ -101,7 +94,7 @@ impl HandleError {
 ///
 /// ```
 /// use eventsource::prelude::*;
-/// use eventsource::store::RecordedEvent;
+/// use eventsource::store::{NewEvent, RecordedEvent};
 /// use eventsource::subscription::HandleError;
 /// use eventsource::{EventMetadata, StreamId};
 /// # #[event] pub struct Deposited { pub amount: i64 }
@@ -120,14 +113,9 @@ impl HandleError {
 ///     }
 /// }
 ///
-/// let record = |payload: &str| RecordedEvent {
-///     position: 1,
-///     stream: StreamId::new("Account", "a-1"),
-///     version: 1,
-///     event_type: "Deposited".into(),
-///     schema_version: 1,
-///     payload: payload.into(),
-///     metadata: EventMetadata::new(),
+/// let record = |payload: &str| {
+///     let event = NewEvent::new("Deposited", 1, payload, EventMetadata::new());
+///     RecordedEvent::new(event, StreamId::new("Account", "a-1"), 1, 1)
 /// };
 /// let mut ledger = Ledger::default();
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
