@@ -4,7 +4,7 @@
 //! every store; capacity, weight and time-to-idle bound the cache.
 
 use eventsource::prelude::*;
-use eventsource::{CacheOptions, CachingRepository};
+use eventsource::{CacheOptions, CachingRepository, RetryPolicy};
 use eventsource_tests::counting::Counting;
 use eventsource_tests::fixtures::{Account, Deposited};
 use eventsource_tests::sqlite::TempSqliteStore;
@@ -77,8 +77,16 @@ async fn a_write_through_another_repository_is_never_lost<S: EventStore + Clone>
 
 /// 8 tasks of 200 updates on one aggregate through one cache.
 async fn eight_tasks_of_two_hundred_cached_updates<S: EventStore + Clone>(store: S, name: &str) {
-    let repo: CachingRepository<Account, S> =
-        Repository::new(store.clone()).caching(CacheOptions::new(100));
+    // What is tested is that no write is lost through the cache, not how long the
+    // default policy holds out: on a loaded 2-core machine, 8 writers of one aggregate
+    // through a cache that drops its entry on every conflict once ran out of the
+    // default 50 attempts. The default policy's own test is `contention.rs`.
+    let patient = RetryPolicy::new(500)
+        .expect("a policy of 500 attempts")
+        .backoff(Duration::from_millis(1), Duration::from_millis(50));
+    let repo: CachingRepository<Account, S> = Repository::new(store.clone())
+        .with_retry(patient)
+        .caching(CacheOptions::new(100));
     let id = Uuid::now_v7();
     let runs = Arc::new(AtomicU64::new(0));
     let tasks: Vec<_> = (0..8)
