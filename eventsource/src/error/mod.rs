@@ -1,7 +1,17 @@
 //! The runtime's error types: [`Error`] for the repository and the stores, and
 //! [`DecodeError`] for a stored payload that does not decode.
 
+mod chain;
+mod decode;
+mod kinds;
+mod retryable;
+
+pub use decode::{DecodeError, UpcastError};
+pub use kinds::{ConfigKind, SchemaKind};
+
 use crate::stream::{ExpectedVersion, StreamId};
+use chain::Chain;
+use retryable::passes;
 
 /// A boxed error from a backend, a handler or a user command.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -218,174 +228,6 @@ pub enum Error {
     Backend(#[source] BoxError),
 }
 
-/// What an [`Error::Config`] is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ConfigKind {
-    /// A database file or its directory: it cannot be opened or created, or it cannot do
-    /// what the store needs (write-ahead logging, locks across processes).
-    Database,
-    /// How to reach a server: a connection string, its TLS settings (`sslmode`,
-    /// `sslrootcert`, the `postgres-tls` feature), or connection settings a call needs
-    /// and the store was not given.
-    Connection,
-    /// A pool's or a lock set's number of connections.
-    Connections,
-    /// A PostgreSQL schema name.
-    SchemaName,
-    /// A subscription's name (e.g. one already running under it).
-    SubscriptionName,
-    /// A value beyond what the store can keep: a version, a position, a checkpoint, a
-    /// batch of events.
-    OutOfRange,
-    /// The call needs a runtime it is not running on (a tokio runtime).
-    Runtime,
-    /// Anything else: a store or handler of the application's own.
-    Other,
-}
-
-/// What an [`Error::Schema`] is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SchemaKind {
-    /// The schema was made by a newer version of this library: upgrade the library
-    /// (the database is not changed).
-    Newer {
-        /// The schema's version.
-        found: u32,
-        /// The newest version this library knows.
-        known: u32,
-    },
-    /// The database server is older than the store needs.
-    ServerTooOld,
-    /// A migration failed to apply; nothing of it was kept.
-    MigrationFailed {
-        /// The migration's version.
-        version: u32,
-    },
-    /// Something the store's schema guarantees is not so: a row or a setting is missing,
-    /// a stored number is out of range.
-    Damaged,
-}
-
-/// Does a backend error (or one of its causes) pass when tried again?
-fn passes(error: &(dyn std::error::Error + 'static)) -> bool {
-    use std::io::ErrorKind;
-    let mut cause = Some(error);
-    while let Some(error) = cause {
-        if let Some(io) = error.downcast_ref::<std::io::Error>()
-            && matches!(
-                io.kind(),
-                ErrorKind::ConnectionReset
-                    | ErrorKind::ConnectionAborted
-                    | ErrorKind::ConnectionRefused
-                    | ErrorKind::BrokenPipe
-                    | ErrorKind::TimedOut
-                    | ErrorKind::UnexpectedEof
-                    | ErrorKind::Interrupted
-            )
-        {
-            return true;
-        }
-        #[cfg(feature = "sqlite")]
-        if let Some(sqlite) = error.downcast_ref::<rusqlite::Error>()
-            && matches!(
-                sqlite.sqlite_error_code(),
-                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-            )
-        {
-            return true;
-        }
-        #[cfg(feature = "postgres")]
-        if let Some(postgres) = error.downcast_ref::<tokio_postgres::Error>() {
-            let code = postgres.code().map(|c| c.code()).unwrap_or_default();
-            // 40001 serialization failure, 40P01 deadlock, 55P03 lock not available,
-            // 57014 statement timeout; classes 08 (connection) and 57P (shutdown).
-            if postgres.is_closed()
-                || matches!(code, "40001" | "40P01" | "55P03" | "57014")
-                || code.starts_with("08")
-                || code.starts_with("57P")
-            {
-                return true;
-            }
-        }
-        #[cfg(feature = "postgres")]
-        if let Some(deadpool_postgres::PoolError::Timeout(_)) =
-            error.downcast_ref::<deadpool_postgres::PoolError>()
-        {
-            return true;
-        }
-        cause = error.source();
-    }
-    false
-}
-
-/// An error and its sources, joined by `: ` (a source whose text its parent already
-/// shows is left out).
-struct Chain<'a>(&'a (dyn std::error::Error + 'static));
-
-impl std::fmt::Display for Chain<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut shown = String::new();
-        let mut cause = Some(self.0);
-        while let Some(error) = cause {
-            #[cfg(feature = "postgres")]
-            if let Some(postgres) = error.downcast_ref::<tokio_postgres::Error>() {
-                if !shown.is_empty() {
-                    f.write_str(": ")?;
-                }
-                return show_postgres(postgres, f);
-            }
-            let text = error.to_string();
-            if shown.is_empty() {
-                f.write_str(&text)?;
-            } else if !shown.contains(&text) {
-                write!(f, ": {text}")?;
-            }
-            shown = text;
-            cause = error.source();
-        }
-        Ok(())
-    }
-}
-
-/// A PostgreSQL driver error as a reader needs it: the server's severity, SQLSTATE and
-/// message (with its detail and hint) in place of the driver's bare "db error", and
-/// "connection lost" first when the session is gone.
-#[cfg(feature = "postgres")]
-fn show_postgres(
-    error: &tokio_postgres::Error,
-    f: &mut std::fmt::Formatter<'_>,
-) -> std::fmt::Result {
-    let code = error.code().map(|c| c.code()).unwrap_or_default();
-    let fatal = error
-        .as_db_error()
-        .is_some_and(|db| matches!(db.severity(), "FATAL" | "PANIC"));
-    let io = std::error::Error::source(error).is_some_and(|c| c.is::<std::io::Error>());
-    if error.is_closed() || io || fatal || code.starts_with("08") || code.starts_with("57P") {
-        f.write_str("connection lost: ")?;
-    }
-    match error.as_db_error() {
-        Some(db) => {
-            write!(f, "{} {}: {}", db.severity(), code, db.message())?;
-            if let Some(detail) = db.detail() {
-                write!(f, " (detail: {detail})")?;
-            }
-            if let Some(hint) = db.hint() {
-                write!(f, " (hint: {hint})")?;
-            }
-            Ok(())
-        }
-        None => {
-            write!(f, "{error}")?;
-            match std::error::Error::source(error) {
-                Some(cause) => write!(f, ": {cause}"),
-                None => Ok(()),
-            }
-        }
-    }
-}
-
 impl Error {
     /// Wraps a backend error.
     pub fn backend(error: impl Into<BoxError>) -> Self {
@@ -425,72 +267,6 @@ impl Error {
             Error::Backend(source) => passes(source.as_ref()),
             _ => false,
         }
-    }
-}
-
-/// Why a stored payload could not be decoded.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum DecodeError {
-    /// The stored type name is not one of the aggregate's events.
-    #[error("unknown event type")]
-    UnknownEventType,
-
-    /// The stored schema version is newer than the code knows: the event was written by a
-    /// newer version of the program.
-    #[error("stored schema version {stored} is newer than the supported version {supported}")]
-    NewerSchemaVersion {
-        /// The stored version.
-        stored: u32,
-        /// The version this code writes and reads.
-        supported: u32,
-    },
-
-    /// The stored schema version is older and the event declares no upcaster for it.
-    #[error("no upcaster from schema version {stored} to {supported}")]
-    NoUpcaster {
-        /// The stored version.
-        stored: u32,
-        /// The version this code writes and reads.
-        supported: u32,
-    },
-
-    /// A typed upcast of the event's chain (`TryFrom` between two of its shapes) failed.
-    #[error("upcasting {0}")]
-    Upcast(Box<UpcastError>),
-
-    /// The event's JSON upcaster (`#[event(upcast_json = f)]`) failed; `to` is the event's
-    /// current schema version.
-    #[error("the JSON upcaster failed {0}")]
-    JsonUpcast(Box<UpcastError>),
-
-    /// The event's JSON upcaster reads the stored metadata, which this reader did not
-    /// read ([`EventSet::decode`](crate::EventSet::decode) has none; use
-    /// [`EventSet::decode_stored`](crate::EventSet::decode_stored)).
-    #[error("the event's JSON upcaster needs the stored metadata, which was not read")]
-    MetadataUnavailable,
-
-    /// The payload is not valid JSON for the event type.
-    #[error("invalid payload: {0}")]
-    Payload(#[from] serde_json::Error),
-}
-
-/// What failed in upcasting a payload: the schema versions and the upcaster's error.
-#[derive(Debug, thiserror::Error)]
-#[error("from schema version {from} to {to}: {source}")]
-pub struct UpcastError {
-    /// The schema version of the payload being upcast.
-    pub from: u32,
-    /// The schema version it was being upcast to.
-    pub to: u32,
-    /// The upcaster's error.
-    #[source]
-    pub source: BoxError,
-}
-
-impl UpcastError {
-    pub(crate) fn boxed(from: u32, to: u32, source: BoxError) -> Box<Self> {
-        Box::new(UpcastError { from, to, source })
     }
 }
 
