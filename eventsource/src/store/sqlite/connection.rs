@@ -6,15 +6,12 @@
 //! between both readers. An in-memory database has one connection for everything: a
 //! second connection would open a second, empty database.
 
-use super::config::{Location, SqliteConfig, Threading};
+use super::config::{Location, SqliteConfig};
 use super::error::backend;
 use super::migrations;
+use super::worker::Worker;
 use crate::error::{ConfigKind, Error, Result};
 use rusqlite::{Connection, OpenFlags};
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Arc, Mutex};
-use tokio::sync::mpsc;
-use tokio::sync::oneshot;
 
 /// How many prepared statements each connection keeps.
 const STATEMENT_CACHE: usize = 32;
@@ -64,6 +61,17 @@ impl Database {
         })
     }
 
+    /// Runs `job` on the writing connection, inside a transaction it may share with other
+    /// appends queued at the same moment (see [`super::group`]). The job's changes are
+    /// rolled back when it fails.
+    pub(super) async fn append<T, F>(&self, job: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        self.writer.call_grouped(job).await
+    }
+
     /// Runs `job` on the writing connection.
     pub(super) async fn write<T, F>(&self, job: F) -> Result<T>
     where
@@ -93,6 +101,12 @@ impl Database {
             Some(reader) => Some(reader.call(job).await),
             None => None,
         }
+    }
+
+    /// How many jobs wait for the writing connection.
+    #[cfg(test)]
+    pub(super) fn queued_writes(&self) -> usize {
+        self.writer.queued()
     }
 
     /// True when a second reading connection exists.
@@ -167,123 +181,6 @@ fn retry_while_busy<T>(
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
             other => return other.map_err(backend),
-        }
-    }
-}
-
-type Job = Box<dyn FnOnce(&mut Connection) + Send>;
-
-/// The most jobs waiting for one connection.
-const QUEUE: usize = 256;
-
-/// Drives one connection.
-#[derive(Debug)]
-enum Worker {
-    /// A thread that owns the connection and runs jobs in order, from a queue of at most
-    /// [`QUEUE`] jobs: a caller waits for room (backpressure) instead of piling up work.
-    /// It ends, closing the connection, when the last handle is dropped.
-    Thread(mpsc::Sender<Job>),
-    /// The connection behind a mutex, used from tokio's blocking pool.
-    Blocking(Arc<Mutex<Connection>>),
-}
-
-fn stopped() -> Error {
-    Error::backend("the SQLite connection worker stopped")
-}
-
-impl Worker {
-    /// Opens the connection with `open` off the async runtime and starts the worker.
-    async fn start(
-        threading: Threading,
-        name: &str,
-        open: impl FnOnce() -> Result<Connection> + Send + 'static,
-    ) -> Result<Self> {
-        match threading {
-            Threading::DedicatedThread => {
-                let (jobs, mut queue) = mpsc::channel::<Job>(QUEUE);
-                let (opened_tx, opened) = oneshot::channel();
-                std::thread::Builder::new()
-                    .name(name.to_owned())
-                    .spawn(move || {
-                        let mut connection = match open() {
-                            Ok(connection) => {
-                                let _ = opened_tx.send(Ok(()));
-                                connection
-                            }
-                            Err(error) => {
-                                let _ = opened_tx.send(Err(error));
-                                return;
-                            }
-                        };
-                        while let Some(job) = queue.blocking_recv() {
-                            job(&mut connection);
-                        }
-                    })
-                    .map_err(Error::backend)?;
-                opened.await.map_err(|_| stopped())??;
-                Ok(Worker::Thread(jobs))
-            }
-            Threading::SpawnBlocking => {
-                if tokio::runtime::Handle::try_current().is_err() {
-                    return Err(Error::config(
-                        ConfigKind::Runtime,
-                        "Threading::SpawnBlocking needs a tokio runtime",
-                    ));
-                }
-                let connection = tokio::task::spawn_blocking(open)
-                    .await
-                    .map_err(|_| stopped())??;
-                Ok(Worker::Blocking(Arc::new(Mutex::new(connection))))
-            }
-        }
-    }
-
-    async fn call<T, F>(&self, job: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
-    {
-        match self {
-            Worker::Thread(jobs) => {
-                let (reply, answer) = oneshot::channel();
-                jobs.send(Box::new(move |connection: &mut Connection| {
-                    // A job that panics (a user's apply handler in a replay) must not take
-                    // the connection down: the panic goes back to the caller, and rusqlite
-                    // has rolled back any transaction on the way out.
-                    let _ = reply.send(catch_unwind(AssertUnwindSafe(|| job(connection))));
-                }))
-                .await
-                .map_err(|_| stopped())?;
-                match answer.await {
-                    Ok(Ok(result)) => result,
-                    Ok(Err(panic)) => std::panic::resume_unwind(panic),
-                    Err(_) => Err(stopped()),
-                }
-            }
-            Worker::Blocking(connection) => {
-                let connection = Arc::clone(connection);
-                let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
-                    Error::config(
-                        ConfigKind::Runtime,
-                        "Threading::SpawnBlocking needs a tokio runtime",
-                    )
-                })?;
-                runtime
-                    .spawn_blocking(move || {
-                        // A job that panicked left no transaction open (rusqlite rolls back
-                        // on drop), so the connection is still usable; the panic itself goes
-                        // back to the caller through the join handle.
-                        let mut connection = connection
-                            .lock()
-                            .unwrap_or_else(|poisoned| poisoned.into_inner());
-                        job(&mut connection)
-                    })
-                    .await
-                    .unwrap_or_else(|error| match error.try_into_panic() {
-                        Ok(panic) => std::panic::resume_unwind(panic),
-                        Err(_) => Err(stopped()),
-                    })
-            }
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::store::{
     AppendOutcome, EventRef, ExpectedVersion, FeedPage, NewEvent, RecordedEvent, StreamId,
 };
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, ErrorCode, Transaction, params};
 use std::borrow::Cow;
 
 /// The stream's version: its largest stored version, one descent of the unique index.
@@ -36,22 +36,86 @@ pub(super) fn stream_version(connection: &Connection, stream: &StreamId) -> Resu
     }
 }
 
-/// Appends in one `BEGIN IMMEDIATE` transaction: taking the write lock first makes the
-/// version check and the insert one step, across connections and processes.
+/// Appends inside the transaction the writer opened for it (`BEGIN IMMEDIATE`, see
+/// [`super::group`]): taking the write lock first makes the version check and the insert
+/// one step, across connections and processes. On an error the writer rolls back whatever
+/// this wrote.
+///
+/// The common cases take the short way: a new stream (`NoStream`, `Exact(0)`) is inserted
+/// at version 1 with no lookup, and a stream at exactly the expected version gets its
+/// events with no lookup of their ids; the unique keys on (stream, version) and (stream,
+/// event id) refuse what those lookups would have found. Only when a key refuses the
+/// insert, or the version does not match, does the careful way tell a retry from a
+/// duplicate from a conflict.
 pub(super) fn append(
-    connection: &mut Connection,
+    connection: &Connection,
     stream: &StreamId,
     expected: ExpectedVersion,
     events: Vec<NewEvent>,
 ) -> Result<AppendOutcome> {
-    let tx = connection
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(backend)?;
-    let actual = stream_version(&tx, stream)?;
+    let base = match expected {
+        _ if events.is_empty() => None,
+        ExpectedVersion::NoStream | ExpectedVersion::Exact(0) => Some(0),
+        ExpectedVersion::Exact(n) if stream_version(connection, stream)? == n => Some(n),
+        _ => None,
+    };
+    if let Some(base) = base
+        && let Some(positions) = insert_unless_refused(connection, stream, base, &events)?
+    {
+        return Ok(AppendOutcome {
+            records: records(events, stream, base, positions),
+            already_stored: false,
+        });
+    }
+    append_carefully(connection, stream, expected, events)
+}
+
+/// Inserts `events` after version `base`; `None`, having written nothing, when a unique
+/// key refuses one of them. A batch of several events is inserted under a savepoint of
+/// its own, so that a refusal takes back the events inserted before it.
+fn insert_unless_refused(
+    connection: &Connection,
+    stream: &StreamId,
+    base: u64,
+    events: &[NewEvent],
+) -> Result<Option<Vec<u64>>> {
+    let several = events.len() > 1;
+    if several {
+        connection
+            .execute_batch("SAVEPOINT eventsource_insert")
+            .map_err(backend)?;
+    }
+    let inserted = insert_rows(connection, stream, base, events);
+    let refused = matches!(&inserted, Err(Insert::Refused(_)));
+    if several {
+        let end = if refused {
+            "ROLLBACK TO eventsource_insert; RELEASE eventsource_insert"
+        } else {
+            "RELEASE eventsource_insert"
+        };
+        connection.execute_batch(end).map_err(backend)?;
+    }
+    match inserted {
+        Ok(positions) => Ok(Some(positions)),
+        Err(Insert::Refused(_)) => Ok(None),
+        Err(Insert::Failed(error)) => Err(error),
+    }
+}
+
+/// The careful way: look the stream's version and the batch's ids up, then decide.
+fn append_carefully(
+    connection: &Connection,
+    stream: &StreamId,
+    expected: ExpectedVersion,
+    events: Vec<NewEvent>,
+) -> Result<AppendOutcome> {
+    let actual = stream_version(connection, stream)?;
     let batch_ids: Vec<_> = events.iter().map(|e| e.metadata.event_id).collect();
     let mut stored = Vec::new();
     if actual > 0 {
-        let mut statement = tx.prepare_cached(SELECT_STORED_ID).map_err(backend)?;
+        let mut statement = connection
+            .prepare_cached(SELECT_STORED_ID)
+            .map_err(backend)?;
         let mut buffer = [0; 36];
         for id in &batch_ids {
             let mut found = statement
@@ -70,7 +134,12 @@ pub(super) fn append(
     if let BatchIdentity::Retry { first_version } =
         classify_batch(stream, expected, &batch_ids, &stored)?
     {
-        let records = read_stream_range(&tx, stream, first_version - 1, Some(events.len() as u64))?;
+        let records = read_stream_range(
+            connection,
+            stream,
+            first_version - 1,
+            Some(events.len() as u64),
+        )?;
         return Ok(AppendOutcome {
             records,
             already_stored: true,
@@ -83,10 +152,10 @@ pub(super) fn append(
             already_stored: false,
         });
     }
-    let records = insert_events(&tx, stream, expected, actual, events)?;
-    tx.commit().map_err(backend)?;
+    let positions = insert_rows(connection, stream, actual, &events)
+        .map_err(|insert| insert.into_error(connection, stream, expected))?;
     Ok(AppendOutcome {
-        records,
+        records: records(events, stream, actual, positions),
         already_stored: false,
     })
 }
@@ -104,28 +173,66 @@ pub(super) fn append_exact_in(
     if actual != expected {
         return Ok(Err(actual));
     }
-    insert_events(tx, stream, ExpectedVersion::Exact(expected), actual, events).map(Ok)
+    let positions = insert_rows(tx, stream, actual, &events)
+        .map_err(|insert| insert.into_error(tx, stream, ExpectedVersion::Exact(expected)))?;
+    Ok(Ok(records(events, stream, actual, positions)))
 }
 
-fn insert_events(
-    tx: &Transaction<'_>,
+/// Why an insert stopped.
+enum Insert {
+    /// A unique key refused a row.
+    Refused(rusqlite::Error),
+    /// Anything else.
+    Failed(Error),
+}
+
+impl Insert {
+    /// The error a caller sees: a refused row is the conflict it is, with the version the
+    /// stream's events actually reach (a key stops a write the version check should have
+    /// refused only when something other than this store writes to the table).
+    fn into_error(
+        self,
+        connection: &Connection,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+    ) -> Error {
+        match self {
+            Insert::Failed(error) => error,
+            Insert::Refused(error) => match stream_version(connection, stream) {
+                Ok(actual) => Error::Conflict {
+                    stream: stream.clone(),
+                    expected,
+                    actual,
+                },
+                Err(_) => backend(error),
+            },
+        }
+    }
+}
+
+/// Inserts `events` at versions `base + 1 ..`: their feed positions, in order.
+fn insert_rows(
+    connection: &Connection,
     stream: &StreamId,
-    expected: ExpectedVersion,
-    actual: u64,
-    events: Vec<NewEvent>,
-) -> Result<Vec<RecordedEvent>> {
-    let mut statement = tx.prepare_cached(INSERT_EVENT).map_err(backend)?;
-    let mut records = Vec::with_capacity(events.len());
+    base: u64,
+    events: &[NewEvent],
+) -> std::result::Result<Vec<u64>, Insert> {
+    let mut statement = connection
+        .prepare_cached(INSERT_EVENT)
+        .map_err(|error| Insert::Failed(backend(error)))?;
+    let mut positions = Vec::with_capacity(events.len());
     let (mut id_text, mut correlation_text, mut causation_text) = ([0; 36], [0; 36], [0; 36]);
-    for (event, version) in events.into_iter().zip(actual + 1..) {
+    for (event, version) in events.iter().zip(base + 1..) {
         let metadata = &event.metadata;
         let extra: Cow<'_, str> = if metadata.extra.is_empty() {
             Cow::Borrowed("{}")
         } else {
-            let json = serde_json::to_string(&metadata.extra).map_err(|source| Error::Encode {
-                stream: stream.clone(),
-                event_type: event.event_type.clone(),
-                source,
+            let json = serde_json::to_string(&metadata.extra).map_err(|source| {
+                Insert::Failed(Error::Encode {
+                    stream: stream.clone(),
+                    event_type: event.event_type.clone(),
+                    source,
+                })
             })?;
             Cow::Owned(json)
         };
@@ -151,43 +258,38 @@ fn insert_events(
                 extra,
                 metadata.occurred_at_micros(),
             ])
-            .map_err(|error| conflict_or_backend(tx, error, stream, expected))?;
-        let position = u64::try_from(tx.last_insert_rowid()).map_err(|_| Error::Corrupt {
-            stream: stream.clone(),
-            version,
-            reason: "SQLite assigned a negative feed position".into(),
+            .map_err(|error| {
+                if error.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) {
+                    Insert::Refused(error)
+                } else {
+                    Insert::Failed(backend(error))
+                }
+            })?;
+        let position = u64::try_from(connection.last_insert_rowid()).map_err(|_| {
+            Insert::Failed(Error::Corrupt {
+                stream: stream.clone(),
+                version,
+                reason: "SQLite assigned a negative feed position".into(),
+            })
         })?;
-        records.push(kit::record(event, stream.clone(), version, position));
+        positions.push(position);
     }
-    Ok(records)
+    Ok(positions)
 }
 
-/// The unique keys stop a write that the version check should have refused, should
-/// something other than this store write to the tables. Report it as the conflict it is,
-/// with the version the stream's events actually reach.
-fn conflict_or_backend(
-    tx: &Transaction<'_>,
-    error: rusqlite::Error,
+/// The records of `events`, stored at versions `base + 1 ..` and `positions`.
+fn records(
+    events: Vec<NewEvent>,
     stream: &StreamId,
-    expected: ExpectedVersion,
-) -> Error {
-    if error.sqlite_error_code() != Some(ErrorCode::ConstraintViolation) {
-        return backend(error);
-    }
-    let actual = tx.query_row(
-        "SELECT coalesce(max(version), 0) FROM eventsource_events \
-         WHERE aggregate_type = ?1 AND aggregate_id = ?2",
-        params![stream.aggregate_type, stream.aggregate_id],
-        |row| row.get::<_, i64>(0),
-    );
-    match actual {
-        Ok(actual) => Error::Conflict {
-            stream: stream.clone(),
-            expected,
-            actual: u64::try_from(actual).unwrap_or(0),
-        },
-        Err(_) => backend(error),
-    }
+    base: u64,
+    positions: Vec<u64>,
+) -> Vec<RecordedEvent> {
+    events
+        .into_iter()
+        .zip(base + 1..)
+        .zip(positions)
+        .map(|((event, version), position)| kit::record(event, stream.clone(), version, position))
+        .collect()
 }
 
 /// The stream's events after `after_version`, at most `limit` of them.
