@@ -7,6 +7,7 @@
 //! of the machine hits all of them; a row prints the median round, with the fastest and
 //! slowest.
 
+use super::table::{Figures, Row, met, progress};
 use eventsource::StreamId;
 use eventsource::prelude::*;
 use eventsource_tests::memory_bench::{
@@ -47,42 +48,6 @@ impl Settings {
     }
 }
 
-/// One printed row.
-pub struct Row {
-    pub operation: String,
-    pub ours: String,
-    pub raw: String,
-    pub ratio: String,
-    pub target: String,
-    pub met: &'static str,
-}
-
-/// The figures of one contender over the rounds.
-#[derive(Default)]
-struct Figures(Vec<f64>);
-
-impl Figures {
-    fn sorted(&self) -> Vec<f64> {
-        let mut v = self.0.clone();
-        v.sort_by(f64::total_cmp);
-        v
-    }
-    fn median(&self) -> f64 {
-        let v = self.sorted();
-        v[v.len() / 2]
-    }
-    /// `median (min–max)` with `digits` decimals.
-    fn spread(&self, scale: f64, digits: usize, unit: &str) -> String {
-        let v = self.sorted();
-        format!(
-            "{:.digits$} ({:.digits$}–{:.digits$}) {unit}",
-            v[v.len() / 2] * scale,
-            v[0] * scale,
-            v[v.len() - 1] * scale
-        )
-    }
-}
-
 fn per_second(count: usize, elapsed: Duration) -> f64 {
     count as f64 / elapsed.as_secs_f64()
 }
@@ -105,10 +70,10 @@ async fn measure(settings: &Settings) -> Vec<Row> {
     let (update, les, raw): (&mut Figures, &mut Figures, &mut Figures) =
         (&mut update, &mut les, &mut raw);
     for round in 1..=settings.rounds {
-        eprintln!(
+        progress(&format!(
             "memory: commands, round {round}/{} ({passes} on each of {k} aggregates)",
             settings.rounds
-        );
+        ));
         let repo = Repository::<Account, _>::new(InMemoryEventStore::new());
         let ids = existing_accounts(&repo, k).await;
         let started = Instant::now();
@@ -166,10 +131,10 @@ async fn measure(settings: &Settings) -> Vec<Row> {
         &mut Figures,
     ) = (&mut load, &mut replay, &mut raw, &mut generated, &mut hand);
     for round in 1..=settings.rounds {
-        eprintln!(
+        progress(&format!(
             "memory: {HISTORY}-event aggregate, round {round}/{}",
             settings.rounds
-        );
+        ));
         load.0.push(
             median_async(settings.loads, async || {
                 let account = repo.load(id).await.expect("a load");
@@ -237,10 +202,6 @@ async fn measure(settings: &Settings) -> Vec<Row> {
     rows
 }
 
-fn met(yes: bool) -> &'static str {
-    if yes { "met" } else { "missed" }
-}
-
 /// The time of one run of `op`, the median of `runs` (after one warm-up run).
 async fn median_async(runs: usize, mut op: impl AsyncFnMut()) -> Duration {
     op().await;
@@ -252,49 +213,4 @@ async fn median_async(runs: usize, mut op: impl AsyncFnMut()) -> Duration {
     }
     times.sort();
     times[times.len() / 2]
-}
-
-pub fn print_table(rows: &[Row]) {
-    let header = Row {
-        operation: "operation".into(),
-        ours: "eventsource: median (min–max)".into(),
-        raw: "raw: median (min–max)".into(),
-        ratio: "ratio".into(),
-        target: "target".into(),
-        met: "",
-    };
-    let cells = |r: &Row| -> [String; 6] {
-        [
-            r.operation.clone(),
-            r.ours.clone(),
-            r.raw.clone(),
-            r.ratio.clone(),
-            r.target.clone(),
-            r.met.to_string(),
-        ]
-    };
-    let mut widths = [0usize; 6];
-    for row in rows.iter().chain([&header]) {
-        for (w, c) in widths.iter_mut().zip(cells(row)) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |r: &Row| {
-        let mut out = String::from("|");
-        for (i, (w, c)) in widths.iter().zip(cells(r)).enumerate() {
-            let pad = w - c.chars().count();
-            if i == 0 {
-                out += &format!(" {c}{} |", " ".repeat(pad));
-            } else {
-                out += &format!(" {}{c} |", " ".repeat(pad));
-            }
-        }
-        println!("{out}");
-    };
-    line(&header);
-    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(w + 2)).collect();
-    println!("|{}|", rule.join("|"));
-    for row in rows {
-        line(row);
-    }
 }
