@@ -74,9 +74,12 @@
 //!
 //! SQLite calls block, so none runs on the async runtime: by default each connection has a
 //! thread of its own ([`Threading::DedicatedThread`]) that runs requests in order; a file
-//! database has one writing and two reading connections. After each request the thread
-//! looks for the next one for 50 µs before it sleeps: waking a sleeping thread costs about
-//! as much as an append at [`Synchronous::Normal`]. [`Threading::SpawnBlocking`] runs
+//! database has one writing and two reading connections. Waking a sleeping thread costs
+//! about as much as an append at [`Synchronous::Normal`], so after each request the
+//! thread looks for the next one for 50 µs before it sleeps, and a caller whose request
+//! is the only one queued, on a connection whose recent requests took less than 60 µs,
+//! looks for its answer for up to 60 µs before it awaits it (on machines of more than one
+//! core). [`Threading::SpawnBlocking`] runs
 //! them on tokio's blocking pool instead. The dedicated threads measured faster (see the
 //! `bench` example), and work on any async runtime.
 //!

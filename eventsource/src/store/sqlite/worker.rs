@@ -6,6 +6,7 @@ use super::group::{self, GroupedWrite, MOST_PER_GROUP, Pending};
 use crate::error::{ConfigKind, Error, Result};
 use rusqlite::Connection;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{self, error::TryRecvError};
@@ -22,6 +23,47 @@ const QUEUE: usize = 256;
 /// long after each job, and nothing while the store is idle.
 const LOOK_FOR_WORK: Duration = Duration::from_micros(50);
 
+/// How long a caller keeps looking for its answer before it awaits it, when the
+/// connection's recent jobs took less than that: a caller that awaits is put to sleep by
+/// the runtime, and waking it costs as much again. Looking holds the caller's runtime
+/// thread for at most this long, within tokio's guidance for work between two awaits.
+/// Only on a machine of more than one core (on one, the look would delay the job).
+const WAIT_FOR_ANSWER: Duration = Duration::from_micros(60);
+
+/// How long a connection's recent jobs took: a moving average of their times, read by
+/// callers to decide whether to look for their answer (see [`WAIT_FOR_ANSWER`]).
+#[derive(Debug)]
+pub(super) struct Pace {
+    micros: AtomicU64,
+    several_cores: bool,
+}
+
+impl Pace {
+    fn new() -> Self {
+        Pace {
+            micros: AtomicU64::new(u64::MAX),
+            several_cores: std::thread::available_parallelism().is_ok_and(|n| n.get() > 1),
+        }
+    }
+
+    /// Adds one job's time to the average (an eighth of its weight).
+    fn record(&self, took: Duration) {
+        let took = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        let old = self.micros.load(Ordering::Relaxed);
+        let new = if old == u64::MAX {
+            took
+        } else {
+            old - old / 8 + took / 8
+        };
+        self.micros.store(new, Ordering::Relaxed);
+    }
+
+    fn answers_soon(&self) -> bool {
+        self.several_cores
+            && self.micros.load(Ordering::Relaxed) < WAIT_FOR_ANSWER.as_micros() as u64
+    }
+}
+
 /// A job for a connection's thread.
 pub(super) enum Job {
     /// Runs on its own, managing its own transaction if it needs one.
@@ -36,7 +78,7 @@ pub(super) enum Worker {
     /// A thread that owns the connection and runs jobs in order, from a queue of at most
     /// [`QUEUE`] jobs: a caller waits for room (backpressure) instead of piling up work.
     /// It ends, closing the connection, when the last handle is dropped.
-    Thread(mpsc::Sender<Job>),
+    Thread(mpsc::Sender<Job>, Arc<Pace>),
     /// The connection behind a mutex, used from tokio's blocking pool.
     Blocking(Arc<Mutex<Connection>>),
 }
@@ -72,12 +114,14 @@ impl Worker {
             Threading::DedicatedThread => {
                 let (jobs, queue) = mpsc::channel::<Job>(QUEUE);
                 let (opened_tx, opened) = oneshot::channel();
+                let pace = Arc::new(Pace::new());
+                let recorder = Arc::clone(&pace);
                 std::thread::Builder::new()
                     .name(name.to_owned())
                     .spawn(move || match open() {
                         Ok(connection) => {
                             let _ = opened_tx.send(Ok(()));
-                            serve(connection, queue);
+                            serve(connection, queue, &recorder);
                         }
                         Err(error) => {
                             let _ = opened_tx.send(Err(error));
@@ -85,7 +129,7 @@ impl Worker {
                     })
                     .map_err(Error::backend)?;
                 opened.await.map_err(|_| stopped())??;
-                Ok(Worker::Thread(jobs))
+                Ok(Worker::Thread(jobs, pace))
             }
             Threading::SpawnBlocking => {
                 if tokio::runtime::Handle::try_current().is_err() {
@@ -106,7 +150,7 @@ impl Worker {
         F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     {
         match self {
-            Worker::Thread(jobs) => {
+            Worker::Thread(jobs, pace) => {
                 let (reply, answer) = oneshot::channel();
                 let job = Job::Alone(Box::new(move |connection: &mut Connection| {
                     // A job that panics (a user's apply handler in a replay) must not take
@@ -115,7 +159,7 @@ impl Worker {
                     let _ = reply.send(catch_unwind(AssertUnwindSafe(|| job(connection))));
                 }));
                 jobs.send(job).await.map_err(|_| stopped())?;
-                answered(answer).await
+                answered(answer, looks(jobs, pace)).await
             }
             Worker::Blocking(connection) => {
                 on_blocking_pool(connection, move |connection| job(connection)).await
@@ -132,11 +176,12 @@ impl Worker {
     {
         let (reply, answer) = oneshot::channel();
         let write: Box<dyn GroupedWrite> = Box::new(Pending::new(job, reply));
-        match self {
-            Worker::Thread(jobs) => {
+        let look = match self {
+            Worker::Thread(jobs, pace) => {
                 jobs.send(Job::Grouped(write))
                     .await
                     .map_err(|_| stopped())?;
+                looks(jobs, pace)
             }
             Worker::Blocking(connection) => {
                 // The blocking pool runs one job at a time per connection: a group of one.
@@ -145,9 +190,10 @@ impl Worker {
                     Ok(())
                 })
                 .await?;
+                false
             }
-        }
-        answered(answer).await
+        };
+        answered(answer, look).await
     }
 }
 
@@ -156,14 +202,34 @@ impl Worker {
     #[cfg(test)]
     pub(super) fn queued(&self) -> usize {
         match self {
-            Worker::Thread(jobs) => QUEUE - jobs.capacity(),
+            Worker::Thread(jobs, _) => QUEUE - jobs.capacity(),
             Worker::Blocking(_) => 0,
         }
     }
 }
 
+/// Whether a caller whose job was just queued looks for its answer before awaiting it:
+/// when its job is the only one queued and the recent ones were quick.
+fn looks(jobs: &mpsc::Sender<Job>, pace: &Pace) -> bool {
+    QUEUE - jobs.capacity() <= 1 && pace.answers_soon()
+}
+
 /// The job's result, or its panic raised again in the caller.
-async fn answered<T>(answer: oneshot::Receiver<std::thread::Result<Result<T>>>) -> Result<T> {
+async fn answered<T>(
+    mut answer: oneshot::Receiver<std::thread::Result<Result<T>>>,
+    look: bool,
+) -> Result<T> {
+    if look {
+        let since = Instant::now();
+        while since.elapsed() < WAIT_FOR_ANSWER {
+            match answer.try_recv() {
+                Ok(Ok(result)) => return result,
+                Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                Err(oneshot::error::TryRecvError::Closed) => return Err(stopped()),
+                Err(oneshot::error::TryRecvError::Empty) => std::thread::yield_now(),
+            }
+        }
+    }
     match answer.await {
         Ok(Ok(result)) => result,
         Ok(Err(panic)) => std::panic::resume_unwind(panic),
@@ -198,7 +264,7 @@ where
 
 /// A connection's thread: runs jobs in order until the last handle is dropped, grouping
 /// the appends that queued together into one transaction.
-fn serve(mut connection: Connection, mut queue: mpsc::Receiver<Job>) {
+fn serve(mut connection: Connection, mut queue: mpsc::Receiver<Job>, pace: &Pace) {
     let mut held = None;
     loop {
         let job = match held.take() {
@@ -208,6 +274,7 @@ fn serve(mut connection: Connection, mut queue: mpsc::Receiver<Job>) {
                 None => return,
             },
         };
+        let started = Instant::now();
         match job {
             Job::Alone(run) => run(&mut connection),
             Job::Grouped(first) => {
@@ -225,6 +292,7 @@ fn serve(mut connection: Connection, mut queue: mpsc::Receiver<Job>) {
                 group::run(&connection, writes);
             }
         }
+        pace.record(started.elapsed());
     }
 }
 
@@ -237,7 +305,8 @@ fn next_job(queue: &mut mpsc::Receiver<Job>) -> Option<Job> {
             Ok(job) => return Some(job),
             Err(TryRecvError::Disconnected) => return None,
             Err(TryRecvError::Empty) if since.elapsed() < LOOK_FOR_WORK => {
-                std::hint::spin_loop();
+                // Yielding, not spinning: on a single core the caller gets to run.
+                std::thread::yield_now();
             }
             Err(TryRecvError::Empty) => return queue.blocking_recv(),
         }
