@@ -144,6 +144,42 @@ async fn capacity_and_weight_bound_the_cache() {
     assert_eq!(store.reads(), reads + 1, "the heavy one is not");
 }
 
+/// Saves replace the cached state in place; with a weigher they enter it anew, so that an
+/// aggregate that grows past the capacity through its saves is weighed again and dropped.
+#[tokio::test]
+async fn saves_replace_the_entry_and_a_weighed_one_is_weighed_again() {
+    let store = Counting::new(InMemoryEventStore::new());
+    let repo = Repository::<Account, _>::new(store.clone()).caching(CacheOptions::new(10));
+    let id = Uuid::now_v7();
+    repo.create_or_update(id, deposit(1)).await.unwrap();
+    for _ in 0..5 {
+        repo.update(id, deposit(2)).await.unwrap();
+    }
+    let reads = store.reads();
+    let account = repo.load(id).await.unwrap();
+    assert_eq!((account.version(), account.balance), (6, 11));
+    assert_eq!(
+        store.reads(),
+        reads,
+        "the newest state is served from the cache"
+    );
+
+    let weighed = Repository::<Account, _>::new(store.clone())
+        .caching(CacheOptions::new(10).weigh(|account: &Account| account.balance as u32));
+    let grows = Uuid::now_v7();
+    weighed.create_or_update(grows, deposit(4)).await.unwrap();
+    weighed.update(grows, deposit(4)).await.unwrap();
+    let reads = store.reads();
+    weighed.load(grows).await.unwrap();
+    assert_eq!(store.reads(), reads, "at weight 8 it is cached");
+    weighed.update(grows, deposit(4)).await.unwrap();
+    assert!(weighed.stats().evictions >= 1, "at weight 12 it is dropped");
+    let reads = store.reads();
+    let account = weighed.load(grows).await.unwrap();
+    assert_eq!(account.balance, 12);
+    assert_eq!(store.reads(), reads + 1, "and read from the store again");
+}
+
 #[tokio::test]
 async fn an_idle_entry_expires() {
     let store = Counting::new(InMemoryEventStore::new());

@@ -15,13 +15,24 @@ use moka::ops::compute::Op;
 use moka::sync::Cache;
 use stats::Counters;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A cached aggregate: its state as of a saved version.
 struct Entry<A> {
     version: u64,
     state: A,
+}
+
+/// A cache slot: saves replace its entry in place, which costs a lock where a new cache
+/// entry would cost an insert (the cache's most expensive operation).
+type Slot<A> = Arc<Mutex<Entry<A>>>;
+
+fn lock<A>(slot: &Mutex<Entry<A>>) -> std::sync::MutexGuard<'_, Entry<A>> {
+    // The lock is held only to copy or replace a state; a panic there (in a user's
+    // `Clone`) leaves a whole entry behind.
+    slot.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// How much an aggregate's state weighs in the cache.
@@ -99,8 +110,10 @@ impl<A> CacheOptions<A> {
 /// ```
 pub struct CachingRepository<A: Aggregate + Clone, S: EventStore> {
     repository: Repository<A, S>,
-    cache: Cache<String, Arc<Entry<A>>>,
+    cache: Cache<String, Slot<A>>,
     counters: Arc<Counters>,
+    /// A weigher sees a state when it enters the cache: with one, saves insert anew.
+    weighs: bool,
 }
 
 impl<A: Aggregate + Clone, S: EventStore + Clone> Clone for CachingRepository<A, S> {
@@ -110,6 +123,7 @@ impl<A: Aggregate + Clone, S: EventStore + Clone> Clone for CachingRepository<A,
             repository: self.repository.clone(),
             cache: self.cache.clone(),
             counters: Arc::clone(&self.counters),
+            weighs: self.weighs,
         }
     }
 }
@@ -146,13 +160,15 @@ impl<A: Aggregate + Clone, S: EventStore> CachingRepository<A, S> {
         if let Some(idle) = options.time_to_idle {
             builder = builder.time_to_idle(idle);
         }
+        let weighs = options.weigher.is_some();
         if let Some(weigh) = options.weigher {
-            builder = builder.weigher(move |_: &String, entry: &Arc<Entry<A>>| weigh(&entry.state));
+            builder = builder.weigher(move |_: &String, slot: &Slot<A>| weigh(&lock(slot).state));
         }
         CachingRepository {
             repository,
             cache: builder.build(),
             counters,
+            weighs,
         }
     }
 
@@ -176,28 +192,45 @@ impl<A: Aggregate + Clone, S: EventStore> CachingRepository<A, S> {
     /// The cached state may be older than the store's; a save from it conflicts (see the
     /// type's docs). Errors as [`Repository::load`].
     pub async fn load(&self, id: A::Id) -> Result<AggregateRoot<A>> {
-        let key = id.to_string();
-        if let Some(entry) = self.cache.get(&key) {
+        Ok(self.load_keyed(id.to_string(), id).await?.0)
+    }
+
+    /// The aggregate, and the cache slot it came from on a hit (a save from it then
+    /// updates that slot without looking it up again).
+    async fn load_keyed(
+        &self,
+        key: String,
+        id: A::Id,
+    ) -> Result<(AggregateRoot<A>, Option<Slot<A>>)> {
+        if let Some(slot) = self.cache.get(&key) {
+            let (version, state) = {
+                let entry = lock(&slot);
+                (entry.version, entry.state.clone())
+            };
             let hits = Counters::count(&self.counters.hits);
-            tracing::trace!(aggregate_type = A::TYPE, aggregate_id = %key, version = entry.version, hits, "cache hit");
-            return Ok(AggregateRoot::from_state(
-                id,
-                entry.version,
-                entry.state.clone(),
-            ));
+            tracing::trace!(aggregate_type = A::TYPE, aggregate_id = %key, version, hits, "cache hit");
+            return Ok((AggregateRoot::from_state(id, version, state), Some(slot)));
         }
         let misses = Counters::count(&self.counters.misses);
         tracing::trace!(aggregate_type = A::TYPE, aggregate_id = %key, misses, "cache miss");
         let root = self.repository.load(id).await?;
-        self.keep(key, &root);
-        Ok(root)
+        self.keep(key, &root, None);
+        Ok((root, None))
     }
 
     /// [`load`](Self::load), or a new aggregate at version 0 (not cached) when the id has
     /// no events.
     pub async fn load_or_create(&self, id: A::Id) -> Result<AggregateRoot<A>> {
-        match self.load(id.clone()).await {
-            Err(Error::NotFound { .. }) => Ok(self.repository.create_new(id)),
+        Ok(self.load_or_create_keyed(id.to_string(), id).await?.0)
+    }
+
+    async fn load_or_create_keyed(
+        &self,
+        key: String,
+        id: A::Id,
+    ) -> Result<(AggregateRoot<A>, Option<Slot<A>>)> {
+        match self.load_keyed(key, id.clone()).await {
+            Err(Error::NotFound { .. }) => Ok((self.repository.create_new(id), None)),
             other => other,
         }
     }
@@ -206,13 +239,21 @@ impl<A: Aggregate + Clone, S: EventStore> CachingRepository<A, S> {
     /// aggregate was stale) drops its entry and is returned; so is any other failure
     /// (whether the append committed is then unknown).
     pub async fn save(&self, root: &mut AggregateRoot<A>) -> Result<()> {
+        self.save_keyed(root.id().to_string(), root, None).await
+    }
+
+    async fn save_keyed(
+        &self,
+        key: String,
+        root: &mut AggregateRoot<A>,
+        slot: Option<&Slot<A>>,
+    ) -> Result<()> {
         if !root.has_pending_events() {
             return Ok(());
         }
-        let key = root.id().to_string();
         match self.repository.save(root).await {
             Ok(()) => {
-                self.keep(key, root);
+                self.keep(key, root, slot);
                 Ok(())
             }
             Err(error) => {
@@ -264,14 +305,15 @@ impl<A: Aggregate + Clone, S: EventStore> CachingRepository<A, S> {
         R: IntoEvents<A>,
     {
         let mut attempts = self.repository.retry.start_jittered();
+        let key = id.to_string();
         loop {
-            let mut root = if or_create {
-                self.load_or_create(id.clone()).await?
+            let (mut root, slot) = if or_create {
+                self.load_or_create_keyed(key.clone(), id.clone()).await?
             } else {
-                self.load(id.clone()).await?
+                self.load_keyed(key.clone(), id.clone()).await?
             };
             root.execute(&command).map_err(UpdateError::Rejected)?;
-            match self.save(&mut root).await {
+            match self.save_keyed(key.clone(), &mut root, slot.as_ref()).await {
                 Ok(()) => return Ok(root),
                 Err(error) => {
                     if !attempts.retry(error.is_conflict()).await {
@@ -283,17 +325,40 @@ impl<A: Aggregate + Clone, S: EventStore> CachingRepository<A, S> {
     }
 
     /// Caches `root`, unless a newer version of it is cached already (two saves that
-    /// finish together may reach the cache in either order).
-    fn keep(&self, key: String, root: &AggregateRoot<A>) {
+    /// finish together may reach the cache in either order). A cached aggregate's entry is
+    /// replaced in place; with a weigher, the slot is inserted anew so that its weight is
+    /// weighed again. `slot` is where `root` was loaded from, when it came from the cache.
+    fn keep(&self, key: String, root: &AggregateRoot<A>, slot: Option<&Slot<A>>) {
         let version = root.version();
-        self.cache
-            .entry(key)
-            .and_compute_with(|cached| match cached {
-                Some(cached) if cached.value().version >= version => Op::Nop,
-                _ => Op::Put(Arc::new(Entry {
-                    version,
-                    state: root.state().clone(),
-                })),
-            });
+        let fresh = || {
+            Arc::new(Mutex::new(Entry {
+                version,
+                state: root.state().clone(),
+            }))
+        };
+        if self.weighs {
+            self.cache
+                .entry(key)
+                .and_compute_with(|cached| match cached {
+                    Some(cached) if lock(cached.value()).version >= version => Op::Nop,
+                    _ => Op::Put(fresh()),
+                });
+            return;
+        }
+        let slot = match slot.cloned().or_else(|| self.cache.get(&key)) {
+            Some(slot) => slot,
+            None => {
+                let entry = self.cache.entry(key).or_insert_with(fresh);
+                if entry.is_fresh() {
+                    return;
+                }
+                entry.into_value()
+            }
+        };
+        let mut entry = lock(&slot);
+        if entry.version < version {
+            entry.version = version;
+            entry.state = root.state().clone();
+        }
     }
 }
