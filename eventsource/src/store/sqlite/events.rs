@@ -24,6 +24,14 @@ const INSERT_EVENT: &str = "INSERT INTO eventsource_events (aggregate_type, aggr
      extra, occurred_at) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
+/// [`INSERT_EVENT`] only if the stream holds the version before (`?3 - 1`): the version
+/// check and the insert in one statement, one descent of the (stream, version) index.
+const INSERT_EVENT_AFTER: &str = "INSERT INTO eventsource_events (aggregate_type, \
+     aggregate_id, version, event_id, event_type, schema_version, payload, correlation_id, \
+     causation_id, extra, occurred_at) \
+     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE EXISTS (SELECT 1 FROM \
+     eventsource_events WHERE aggregate_type = ?1 AND aggregate_id = ?2 AND version = ?3 - 1)";
+
 /// The stream's current version; 0 when it has no events.
 pub(super) fn stream_version(connection: &Connection, stream: &StreamId) -> Result<u64> {
     let mut statement = connection.prepare_cached(SELECT_VERSION).map_err(backend)?;
@@ -41,11 +49,12 @@ pub(super) fn stream_version(connection: &Connection, stream: &StreamId) -> Resu
 /// one step, across connections and processes. On an error the writer rolls back whatever
 /// this wrote.
 ///
-/// The common cases take the short way: a new stream (`NoStream`, `Exact(0)`) is inserted
-/// at version 1 with no lookup, and a stream at exactly the expected version gets its
-/// events with no lookup of their ids; the unique keys on (stream, version) and (stream,
-/// event id) refuse what those lookups would have found. Only when a key refuses the
-/// insert, or the version does not match, does the careful way tell a retry from a
+/// The common cases take the short way, one statement per event: a new stream
+/// (`NoStream`, `Exact(0)`) is inserted at version 1 with no lookup, and for `Exact(n)` the
+/// first event is inserted at `n + 1` only if version `n` is stored; the unique keys on
+/// (stream, version) and (stream, event id) refuse what a lookup of the version and the
+/// ids would have found (a version past `n`, an id stored already). Only when a key
+/// refuses an insert, or version `n` is missing, does the careful way tell a retry from a
 /// duplicate from a conflict.
 pub(super) fn append(
     connection: &Connection,
@@ -55,8 +64,9 @@ pub(super) fn append(
 ) -> Result<AppendOutcome> {
     let base = match expected {
         _ if events.is_empty() => None,
-        ExpectedVersion::NoStream | ExpectedVersion::Exact(0) => Some(0),
-        ExpectedVersion::Exact(n) if stream_version(connection, stream)? == n => Some(n),
+        ExpectedVersion::NoStream => Some(0),
+        // Only versions SQLite can store: beyond them the careful way reports the conflict.
+        ExpectedVersion::Exact(n) if storable(n, events.len()) => Some(n),
         _ => None,
     };
     if let Some(base) = base
@@ -70,8 +80,8 @@ pub(super) fn append(
     append_carefully(connection, stream, expected, events)
 }
 
-/// Inserts `events` after version `base`; `None`, having written nothing, when a unique
-/// key refuses one of them. A batch of several events is inserted under a savepoint of
+/// Inserts `events` after version `base`; `None`, having written nothing, when version
+/// `base` is not stored (for `base > 0`) or a unique key refuses one of them. A batch of several events is inserted under a savepoint of
 /// its own, so that a refusal takes back the events inserted before it.
 fn insert_unless_refused(
     connection: &Connection,
@@ -85,8 +95,8 @@ fn insert_unless_refused(
             .execute_batch("SAVEPOINT eventsource_insert")
             .map_err(backend)?;
     }
-    let inserted = insert_rows(connection, stream, base, events);
-    let refused = matches!(&inserted, Err(Insert::Refused(_)));
+    let inserted = insert_rows(connection, stream, base, true, events);
+    let refused = matches!(&inserted, Err(Insert::Refused(_) | Insert::NoBase));
     if several {
         let end = if refused {
             "ROLLBACK TO eventsource_insert; RELEASE eventsource_insert"
@@ -97,7 +107,7 @@ fn insert_unless_refused(
     }
     match inserted {
         Ok(positions) => Ok(Some(positions)),
-        Err(Insert::Refused(_)) => Ok(None),
+        Err(Insert::Refused(_) | Insert::NoBase) => Ok(None),
         Err(Insert::Failed(error)) => Err(error),
     }
 }
@@ -152,7 +162,7 @@ fn append_carefully(
             already_stored: false,
         });
     }
-    let positions = insert_rows(connection, stream, actual, &events)
+    let positions = insert_rows(connection, stream, actual, false, &events)
         .map_err(|insert| insert.into_error(connection, stream, expected))?;
     Ok(AppendOutcome {
         records: records(events, stream, actual, positions),
@@ -173,7 +183,7 @@ pub(super) fn append_exact_in(
     if actual != expected {
         return Ok(Err(actual));
     }
-    let positions = insert_rows(tx, stream, actual, &events)
+    let positions = insert_rows(tx, stream, actual, false, &events)
         .map_err(|insert| insert.into_error(tx, stream, ExpectedVersion::Exact(expected)))?;
     Ok(Ok(records(events, stream, actual, positions)))
 }
@@ -182,6 +192,8 @@ pub(super) fn append_exact_in(
 enum Insert {
     /// A unique key refused a row.
     Refused(rusqlite::Error),
+    /// The version the first row follows is not stored.
+    NoBase,
     /// Anything else.
     Failed(Error),
 }
@@ -198,6 +210,14 @@ impl Insert {
     ) -> Error {
         match self {
             Insert::Failed(error) => error,
+            Insert::NoBase => match stream_version(connection, stream) {
+                Ok(actual) => Error::Conflict {
+                    stream: stream.clone(),
+                    expected,
+                    actual,
+                },
+                Err(error) => error,
+            },
             Insert::Refused(error) => match stream_version(connection, stream) {
                 Ok(actual) => Error::Conflict {
                     stream: stream.clone(),
@@ -210,16 +230,26 @@ impl Insert {
     }
 }
 
-/// Inserts `events` at versions `base + 1 ..`: their feed positions, in order.
+/// Inserts `events` at versions `base + 1 ..`: their feed positions, in order. With
+/// `check_base` (and `base > 0`), the first only if version `base` is stored.
 fn insert_rows(
     connection: &Connection,
     stream: &StreamId,
     base: u64,
+    check_base: bool,
     events: &[NewEvent],
 ) -> std::result::Result<Vec<u64>, Insert> {
-    let mut statement = connection
-        .prepare_cached(INSERT_EVENT)
-        .map_err(|error| Insert::Failed(backend(error)))?;
+    let prepare = |sql| {
+        connection
+            .prepare_cached(sql)
+            .map_err(|error| Insert::Failed(backend(error)))
+    };
+    let mut statement = prepare(INSERT_EVENT)?;
+    let mut first = if check_base && base > 0 {
+        Some(prepare(INSERT_EVENT_AFTER)?)
+    } else {
+        None
+    };
     let mut positions = Vec::with_capacity(events.len());
     let (mut id_text, mut correlation_text, mut causation_text) = ([0; 36], [0; 36], [0; 36]);
     for (event, version) in events.iter().zip(base + 1..) {
@@ -244,7 +274,10 @@ fn insert_rows(
             .causation_id
             .as_ref()
             .map(|id| uuid_text(id, &mut causation_text));
-        statement
+        let inserted = first
+            .take()
+            .as_mut()
+            .unwrap_or(&mut statement)
             .execute(params![
                 stream.aggregate_type,
                 stream.aggregate_id,
@@ -265,6 +298,9 @@ fn insert_rows(
                     Insert::Failed(backend(error))
                 }
             })?;
+        if inserted == 0 {
+            return Err(Insert::NoBase);
+        }
         let position = u64::try_from(connection.last_insert_rowid()).map_err(|_| {
             Insert::Failed(Error::Corrupt {
                 stream: stream.clone(),
@@ -490,6 +526,13 @@ pub(super) fn head_position_of(connection: &Connection) -> Result<u64> {
         .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
         .map_err(backend)?;
     Ok(head.and_then(|p| u64::try_from(p).ok()).unwrap_or(0))
+}
+
+/// Whether versions `after + 1 ..= after + count` fit SQLite's integers.
+fn storable(after: u64, count: usize) -> bool {
+    after
+        .checked_add(count as u64)
+        .is_some_and(|last| i64::try_from(last).is_ok())
 }
 
 /// SQLite integers are `i64`; larger values (never reached by a real stream) saturate.
