@@ -182,5 +182,8 @@
 //!
 //! # Codecs
 //!
-//! Payloads are JSON. Codecs other than JSON are not available yet; upcasting works on
-//! the JSON form.
+//! Payloads are JSON unless a repository writes with another [`Codec`](crate::Codec)
+//! ([`Repository::with_codec`](crate::Repository::with_codec); MessagePack with the
+//! `msgpack` feature). Each stored row records its codec and is read by it, so the rules
+//! above hold for every row: a MessagePack row of an older version goes through the
+//! typed chain by its codec, and a JSON upcaster sees it as a JSON value.

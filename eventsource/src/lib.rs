@@ -35,8 +35,13 @@ mod time;
 
 pub use aggregate::{Aggregate, AggregateId, ApplyEvent, Emittable, IntoEvents};
 pub use bus::{Envelope, InMemoryEventBus};
-pub use codec::{EventSet, JsonEvent, OlderPayload, StoredPayload, decode_event, decode_stored};
-pub use error::{BoxError, ConfigKind, DecodeError, Error, Result, SchemaKind, UpcastError};
+pub use codec::{
+    Codec, EventSet, JsonEvent, OlderPayload, Payload, PayloadRef, StoredPayload, decode_event,
+    decode_stored,
+};
+pub use error::{
+    BoxError, CodecError, ConfigKind, DecodeError, Error, Result, SchemaKind, UpcastError,
+};
 pub use event::{DomainEvent, EventContext, EventMetadata};
 pub use future::BoxFuture;
 pub use publish::EventPublisher;

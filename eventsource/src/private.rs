@@ -44,6 +44,11 @@ pub trait ListedEvent: Sized {
     fn eq_event(&self, other: &Self) -> bool;
     /// The JSON payload.
     fn encode_event(&self) -> Result<String, serde_json::Error>;
+    /// The payload written by `codec`.
+    fn encode_event_with(
+        &self,
+        codec: crate::codec::Codec,
+    ) -> Result<crate::codec::Payload, crate::error::CodecError>;
     /// [`decode_stored`].
     fn decode_event(stored: StoredPayload<'_>) -> Result<Self, crate::error::DecodeError>;
 }
@@ -70,6 +75,13 @@ impl<E: crate::event::DomainEvent> ListedEvent for E {
 
     fn encode_event(&self) -> Result<String, serde_json::Error> {
         serde_json::to_string(self)
+    }
+
+    fn encode_event_with(
+        &self,
+        codec: crate::codec::Codec,
+    ) -> Result<crate::codec::Payload, crate::error::CodecError> {
+        codec.encode(self)
     }
 
     fn decode_event(stored: StoredPayload<'_>) -> Result<Self, crate::error::DecodeError> {

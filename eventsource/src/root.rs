@@ -1,7 +1,7 @@
 //! [`AggregateRoot`]: an aggregate's id, version, state and the events not yet saved.
 
 use crate::aggregate::{Aggregate, IntoEvents};
-use crate::codec::{EventSet, StoredPayload};
+use crate::codec::{Codec, EventSet, StoredPayload};
 use crate::error::DecodeError;
 use crate::error::{Error, Result};
 use crate::event::{EventContext, EventMetadata};
@@ -128,12 +128,13 @@ impl<A: Aggregate> AggregateRoot<A> {
         }
     }
 
-    /// The pending events encoded for `stream`, with `context` added to their metadata;
-    /// nothing is written if one fails to encode.
+    /// The pending events encoded by `codec` for `stream`, with `context` added to their
+    /// metadata; nothing is written if one fails to encode.
     pub(crate) fn encode_pending(
         &self,
         stream: &StreamId,
         context: &EventContext,
+        codec: Codec,
     ) -> Result<Vec<NewEvent>> {
         self.pending
             .iter()
@@ -144,19 +145,22 @@ impl<A: Aggregate> AggregateRoot<A> {
                         event_type: pending.event.event_type().to_owned(),
                     });
                 }
-                let payload = pending.event.encode().map_err(|source| Error::Encode {
-                    stream: stream.clone(),
-                    event_type: pending.event.event_type().to_owned(),
-                    source,
-                })?;
+                let payload = pending
+                    .event
+                    .encode_with(codec)
+                    .map_err(|source| Error::Encode {
+                        stream: stream.clone(),
+                        event_type: pending.event.event_type().to_owned(),
+                        source,
+                    })?;
                 let mut metadata = pending.metadata.clone();
                 context.apply_to(&mut metadata);
-                Ok(NewEvent {
-                    event_type: pending.event.event_type().to_owned(),
-                    schema_version: pending.event.schema_version(),
+                Ok(NewEvent::new(
+                    pending.event.event_type(),
+                    pending.event.schema_version(),
                     payload,
                     metadata,
-                })
+                ))
             })
             .collect()
     }

@@ -2,6 +2,7 @@
 //! store conformance suites are the published kit, `eventsource::testkit`.
 
 pub mod board;
+pub mod codec_suite;
 pub mod counting;
 pub mod evolution;
 pub mod evolution_suite;

@@ -31,6 +31,10 @@ mod subscriptions {
     eventsource_tests::subscription_suite!(async { Some(eventsource::InMemoryEventStore::new()) });
 }
 
+mod codecs {
+    eventsource_tests::codec_suite!(async { Some(eventsource::InMemoryEventStore::new()) });
+}
+
 mod evolution {
     eventsource_tests::evolution_suite!(async { Some(eventsource::InMemoryEventStore::new()) });
 }

@@ -18,6 +18,10 @@ mod subscriptions {
     eventsource_tests::subscription_suite!(eventsource_tests::postgres::pg_store());
 }
 
+mod codecs {
+    eventsource_tests::codec_suite!(eventsource_tests::postgres::pg_store());
+}
+
 mod evolution {
     eventsource_tests::evolution_suite!(eventsource_tests::postgres::pg_store());
 }
@@ -74,6 +78,74 @@ async fn store_with_corrupt_metadata_at_version_two(store: &PgTestStore) -> Vec<
         .await
         .unwrap();
     records
+}
+
+#[tokio::test]
+async fn an_unknown_codec_on_a_row_is_an_error_naming_stream_version_and_type() {
+    let Some(store) = pg_store().await else {
+        return;
+    };
+    let stream = task_stream();
+    let records = store
+        .append(&stream, ExpectedVersion::NoStream, raw_events(3))
+        .await
+        .unwrap()
+        .records;
+    let damage = |sql: &'static str| {
+        let store = &store;
+        async move {
+            let sql = sql.replace("{s}", store.schema_name());
+            admin_of(store).await.execute(&sql, &[]).await.unwrap();
+        }
+    };
+    damage("UPDATE \"{s}\".events SET codec = 'zstd' WHERE version = 2").await;
+    let expected = (
+        stream.clone(),
+        2,
+        "TaskAssigned".to_owned(),
+        "zstd".to_owned(),
+    );
+    let unknown = |result: eventsource::Result<()>| match result {
+        Err(Error::UnknownCodec {
+            stream,
+            version,
+            event_type,
+            codec,
+        }) => (stream, version, event_type, codec),
+        other => panic!("expected an unknown codec error, got {other:?}"),
+    };
+    assert_eq!(
+        unknown(store.read_stream(&stream, 0).await.map(drop)),
+        expected
+    );
+    let replayed = store
+        .store()
+        .replay_stream(&stream, 0, (), |_, _| Ok(()))
+        .await;
+    assert_eq!(unknown(replayed), expected);
+    let entries = store.store().read_feed(0, 10).await.unwrap().into_entries();
+    assert!(matches!(
+        &entries[1],
+        FeedEntry::Unreadable { position, error: Error::UnknownCodec { .. } }
+            if *position == records[1].position
+    ));
+
+    // A binary row without its bytes is corrupt, naming the event type.
+    damage("UPDATE \"{s}\".events SET codec = 'msgpack' WHERE version = 3").await;
+    match store
+        .store()
+        .replay_stream(&stream, 0, (), |_, _| Ok(()))
+        .await
+    {
+        Err(Error::UnknownCodec { .. }) => {}
+        other => panic!("version 2 fails first, got {other:?}"),
+    }
+    match store.read_stream(&stream, 2).await {
+        Err(Error::Corrupt {
+            version: 3, reason, ..
+        }) => assert!(reason.contains("TaskAssigned"), "{reason}"),
+        other => panic!("expected a corrupt stream, got {other:?}"),
+    }
 }
 
 async fn admin_of(store: &PgTestStore) -> tokio_postgres::Client {
@@ -181,7 +253,7 @@ async fn processes_starting_together_migrate_once() {
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert_eq!(versions, [1, 2, 3, 4]);
+    assert_eq!(versions, [1, 2, 3, 4, 5]);
 }
 
 #[tokio::test]
@@ -813,7 +885,10 @@ async fn downgrade_to_version_one(store: &PgTestStore) {
         .await
         .batch_execute(&format!(
             "DROP TABLE \"{s}\".checkpoints; DROP TABLE \"{s}\".parked; \
-             DROP TABLE \"{s}\".states; DROP INDEX \"{s}\".events_occurred_at; DELETE FROM \"{s}\".schema_migrations WHERE version > 1;"
+             DROP TABLE \"{s}\".states; DROP INDEX \"{s}\".events_occurred_at; \
+             ALTER TABLE \"{s}\".events DROP COLUMN codec, DROP COLUMN payload_binary; \
+             ALTER TABLE \"{s}\".snapshots DROP COLUMN codec, DROP COLUMN state_binary; \
+             DELETE FROM \"{s}\".schema_migrations WHERE version > 1;"
         ))
         .await
         .expect("downgrade the schema to version 1");
@@ -845,7 +920,7 @@ async fn a_version_one_schema_upgrades_and_keeps_its_events() {
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert_eq!(versions, [1, 2, 3, 4]);
+    assert_eq!(versions, [1, 2, 3, 4, 5]);
     assert_eq!(upgraded.read_stream(&stream, 0).await.unwrap().len(), 2);
     upgraded.store_checkpoint("upgraded", 7).await.unwrap();
     assert_eq!(upgraded.checkpoint("upgraded").await.unwrap(), Some(7));

@@ -17,6 +17,16 @@ mod subscriptions {
     });
 }
 
+mod codecs {
+    eventsource_tests::codec_suite!(async {
+        Some(
+            eventsource_tests::sqlite::TempSqliteStore::new()
+                .await
+                .expect("open a SQLite store"),
+        )
+    });
+}
+
 mod evolution {
     eventsource_tests::evolution_suite!(async {
         Some(
@@ -318,10 +328,11 @@ mod migrations {
                 (2, "snapshots".into()),
                 (3, "subscriptions".into()),
                 (4, "aggregate states".into()),
-                (5, "events by time".into())
+                (5, "events by time".into()),
+                (6, "codecs".into())
             ]
         );
-        assert_eq!(SqliteEventStore::SCHEMA_VERSION, 5);
+        assert_eq!(SqliteEventStore::SCHEMA_VERSION, 6);
     }
 
     #[tokio::test]
@@ -541,6 +552,61 @@ mod corrupt_rows {
             &stream,
             1,
             &["correlation_id", "`abc`", "TaskCreated"],
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_codec_is_an_error_naming_stream_version_and_type() {
+        let (store, id, stream) = damaged(
+            "UPDATE eventsource_events SET codec = 'zstd' \
+             WHERE aggregate_id = ?1 AND version = 2",
+        )
+        .await;
+        let unknown = |result: eventsource::Result<_>| match result {
+            Err(Error::UnknownCodec {
+                stream: s,
+                version,
+                event_type,
+                codec,
+            }) => (s, version, event_type, codec),
+            Ok(()) => panic!("expected an unknown codec error, got a result"),
+            Err(other) => panic!("expected an unknown codec error, got {other:?}"),
+        };
+        let expected = (
+            stream.clone(),
+            2,
+            "TaskCompleted".to_owned(),
+            "zstd".to_owned(),
+        );
+        assert_eq!(unknown(load(&store, id).await.map(drop)), expected);
+        assert_eq!(
+            unknown(store.read_stream(&stream, 0).await.map(drop)),
+            expected
+        );
+        let page = store.read_feed(0, 10).await.unwrap();
+        let items: Vec<bool> = page
+            .iter()
+            .map(|item| matches!(item, eventsource::store::FeedItem::Event(_)))
+            .collect();
+        assert_eq!(
+            items,
+            [true, false, true],
+            "the bad row is unreadable in the feed"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_binary_row_without_its_bytes_is_a_corrupt_stream() {
+        let (store, id, stream) = damaged(
+            "UPDATE eventsource_events SET codec = 'msgpack' \
+             WHERE aggregate_id = ?1 AND version = 1",
+        )
+        .await;
+        assert_corrupt(
+            load(&store, id).await,
+            &stream,
+            1,
+            &["payload_binary", "msgpack", "TaskCreated"],
         );
     }
 

@@ -161,6 +161,15 @@ pub(super) fn generate(def: &AggregateDef) -> TokenStream {
                 }
             }
 
+            fn encode_with(
+                &self,
+                codec: ::eventsource::Codec,
+            ) -> ::core::result::Result<::eventsource::Payload, ::eventsource::CodecError> {
+                match self {
+                    #( #event_enum::#variants(event) => #traits::encode_event_with(event, codec), )*
+                }
+            }
+
             fn decode_stored(
                 stored: ::eventsource::StoredPayload<'_>,
             ) -> ::core::result::Result<Self, ::eventsource::DecodeError> {

@@ -10,14 +10,16 @@
 //!   its older shapes ([`DomainEvent::upcast`], `#[event(upcast_from(V1, V2))]`) brings
 //!   the payload to `E`.
 
+mod format;
 pub(crate) mod names;
 mod stored;
 pub(crate) mod upcast;
 
+pub use format::{Codec, Payload, PayloadRef};
 pub use stored::StoredPayload;
 pub use upcast::{JsonEvent, OlderPayload};
 
-use crate::error::{DecodeError, UpcastError};
+use crate::error::{CodecError, DecodeError, UpcastError};
 use crate::event::DomainEvent;
 use std::fmt::Debug;
 
@@ -49,6 +51,19 @@ pub trait EventSet: Debug + Clone + PartialEq + Send + Sync + Sized + 'static {
     /// Serialises the event (without its variant tag) to JSON.
     fn encode(&self) -> Result<String, serde_json::Error>;
 
+    /// Serialises the event (without its variant tag) with `codec`.
+    ///
+    /// The derive serialises each event with the codec directly. This default, for a set
+    /// written by hand, goes through [`encode`](Self::encode) and a JSON value for any
+    /// codec but JSON.
+    fn encode_with(&self, codec: Codec) -> Result<Payload, CodecError> {
+        let json = self.encode()?;
+        match codec {
+            Codec::Json => Ok(Payload::Json(json)),
+            other => other.encode(&serde_json::from_str::<serde_json::Value>(&json)?),
+        }
+    }
+
     /// Decodes a stored event by its type name (or an alias) and schema version.
     fn decode_stored(stored: StoredPayload<'_>) -> Result<Self, DecodeError>;
 
@@ -74,7 +89,7 @@ pub fn decode_stored<E: DomainEvent>(stored: StoredPayload<'_>) -> Result<E, Dec
     use std::cmp::Ordering;
     let supported = E::SCHEMA_VERSION;
     match stored.schema_version.cmp(&supported) {
-        Ordering::Equal => Ok(serde_json::from_str(stored.payload)?),
+        Ordering::Equal => Ok(stored.payload_ref().decode()?),
         Ordering::Greater => Err(DecodeError::NewerSchemaVersion {
             stored: stored.schema_version,
             supported,
@@ -84,7 +99,8 @@ pub fn decode_stored<E: DomainEvent>(stored: StoredPayload<'_>) -> Result<E, Dec
             let mut event = JsonEvent {
                 event_type: stored.event_type,
                 schema_version: stored.schema_version,
-                payload: serde_json::from_str(stored.payload)?,
+                // Whatever codec wrote the row, the upcaster sees it as JSON.
+                payload: stored.payload_ref().to_json_value()?,
                 metadata,
             };
             E::upcast_json(&mut event).map_err(|source| {
@@ -105,7 +121,10 @@ pub fn decode_stored<E: DomainEvent>(stored: StoredPayload<'_>) -> Result<E, Dec
                 }
             }
         }
-        Ordering::Less => E::upcast(OlderPayload::text(stored.schema_version, stored.payload)),
+        Ordering::Less => E::upcast(OlderPayload::stored(
+            stored.schema_version,
+            stored.payload_ref(),
+        )),
     }
 }
 

@@ -5,6 +5,7 @@
 //! JSON upcaster for what types cannot say (a value taken from the stored metadata, a
 //! field moved in from elsewhere).
 
+use super::format::PayloadRef;
 use crate::error::{BoxError, DecodeError, UpcastError};
 use crate::event::{DomainEvent, EventMetadata};
 use serde::de::DeserializeOwned;
@@ -19,17 +20,17 @@ pub struct OlderPayload<'a> {
 
 #[derive(Debug)]
 enum Body<'a> {
-    /// As stored.
-    Text(&'a str),
+    /// As stored, by its codec.
+    Stored(PayloadRef<'a>),
     /// As a JSON upcaster left it.
     Json(serde_json::Value),
 }
 
 impl<'a> OlderPayload<'a> {
-    pub(crate) fn text(schema_version: u32, payload: &'a str) -> Self {
+    pub(crate) fn stored(schema_version: u32, payload: PayloadRef<'a>) -> Self {
         OlderPayload {
             schema_version,
-            body: Body::Text(payload),
+            body: Body::Stored(payload),
         }
     }
 
@@ -48,7 +49,7 @@ impl<'a> OlderPayload<'a> {
     /// The payload deserialised as `T`, the shape of its schema version.
     pub fn deserialize<T: DeserializeOwned>(self) -> Result<T, DecodeError> {
         Ok(match self.body {
-            Body::Text(text) => serde_json::from_str(text)?,
+            Body::Stored(payload) => payload.decode()?,
             Body::Json(value) => serde_json::from_value(value)?,
         })
     }

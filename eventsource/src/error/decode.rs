@@ -1,6 +1,6 @@
 //! Why a stored payload did not decode: [`DecodeError`] and [`UpcastError`].
 
-use super::BoxError;
+use super::{BoxError, CodecError};
 
 /// Why a stored payload could not be decoded.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +47,20 @@ pub enum DecodeError {
     /// The payload is not valid JSON for the event type.
     #[error("invalid payload: {0}")]
     Payload(#[from] serde_json::Error),
+
+    /// A binary payload (see [`Codec`](crate::Codec)) does not decode as the event type,
+    /// or its codec is not built in.
+    #[error("invalid payload: {0}")]
+    Codec(Box<CodecError>),
+}
+
+impl From<CodecError> for DecodeError {
+    fn from(error: CodecError) -> Self {
+        match error {
+            CodecError::Json(json) => DecodeError::Payload(json),
+            other => DecodeError::Codec(Box::new(other)),
+        }
+    }
 }
 
 /// What failed in upcasting a payload: the schema versions and the upcaster's error.

@@ -2,10 +2,12 @@
 //! [`DecodeError`] for a stored payload that does not decode.
 
 mod chain;
+mod codec;
 mod decode;
 mod kinds;
 mod retryable;
 
+pub use codec::CodecError;
 pub use decode::{DecodeError, UpcastError};
 pub use kinds::{ConfigKind, SchemaKind};
 
@@ -95,9 +97,9 @@ pub enum Error {
         stream: StreamId,
         /// The event type name.
         event_type: String,
-        /// The serialiser's error.
+        /// The codec's error.
         #[source]
-        source: serde_json::Error,
+        source: CodecError,
     },
 
     /// A save held a retired event (`#[event(retired)]`): it is read from stored streams but
@@ -118,6 +120,22 @@ pub enum Error {
         stream: StreamId,
         /// What breaks the rule, with the limit.
         reason: String,
+    },
+
+    /// A stored row names a codec this library does not know (written by a newer
+    /// version, or a damaged row): it is not decoded.
+    #[error(
+        "{stream} version {version} (event type `{event_type}`) was written by the unknown codec `{codec}`"
+    )]
+    UnknownCodec {
+        /// The stream read from.
+        stream: StreamId,
+        /// The event's version in its stream.
+        version: u64,
+        /// The stored event type name.
+        event_type: String,
+        /// The codec id on the row.
+        codec: String,
     },
 
     /// What the store returned breaks the store's own rules (a version gap, an event of
@@ -159,9 +177,9 @@ pub enum Error {
     SnapshotEncode {
         /// The aggregate's stream.
         stream: StreamId,
-        /// The serialiser's error.
+        /// The codec's error.
         #[source]
-        source: serde_json::Error,
+        source: CodecError,
     },
 
     /// A subscription stopped at an event it could not handle (or a feed row it could not

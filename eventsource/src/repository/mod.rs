@@ -9,7 +9,7 @@ mod replay;
 pub mod state_stored;
 
 use crate::aggregate::Aggregate;
-use crate::codec::EventSet;
+use crate::codec::{Codec, EventSet};
 use crate::error::{Error, Result};
 use crate::event::EventContext;
 use crate::publish::EventPublisher;
@@ -49,6 +49,7 @@ pub struct Repository<A: Aggregate, S: EventStore> {
     publisher: Option<Arc<dyn EventPublisher>>,
     retry: RetryPolicy,
     snapshots: Option<Arc<Snapshotter<A>>>,
+    codec: Codec,
     aggregate: PhantomData<fn() -> A>,
 }
 
@@ -61,6 +62,7 @@ impl<A: Aggregate, S: EventStore + Clone> Clone for Repository<A, S> {
             publisher: self.publisher.clone(),
             retry: self.retry,
             snapshots: self.snapshots.clone(),
+            codec: self.codec,
             aggregate: PhantomData,
         }
     }
@@ -73,6 +75,7 @@ impl<A: Aggregate, S: EventStore> fmt::Debug for Repository<A, S> {
             .field("has_publisher", &self.publisher.is_some())
             .field("retry", &self.retry)
             .field("snapshots", &self.snapshots)
+            .field("codec", &self.codec)
             .finish()
     }
 }
@@ -96,8 +99,37 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
             publisher: None,
             retry: RetryPolicy::for_commands(),
             snapshots: None,
+            codec: Codec::Json,
             aggregate: PhantomData,
         }
+    }
+
+    /// Writes new events and snapshots with `codec` (default [`Codec::Json`]).
+    ///
+    /// Every stored row records its codec and is read with it, so a store holds rows of
+    /// several codecs and changing this never breaks a stored stream.
+    ///
+    /// ```
+    /// # use eventsource::prelude::*;
+    /// # #[event] pub struct Opened { pub owner: String }
+    /// # #[derive(Aggregate, Default)]
+    /// # #[aggregate(events(Opened))]
+    /// # pub struct Account { owner: String }
+    /// # #[apply] impl Account { fn opened(&mut self, e: &Opened) { self.owner = e.owner.clone(); } }
+    /// use eventsource::Codec;
+    ///
+    /// let repo = Repository::<Account, _>::new(InMemoryEventStore::new())
+    ///     .with_codec(Codec::MessagePack);
+    /// assert_eq!(repo.codec(), Codec::MessagePack);
+    /// ```
+    pub fn with_codec(mut self, codec: Codec) -> Self {
+        self.codec = codec;
+        self
+    }
+
+    /// The codec new events and snapshots are written with.
+    pub fn codec(&self) -> Codec {
+        self.codec
     }
 
     /// Publishes every saved batch to `publisher`, after the commit.
@@ -196,7 +228,7 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
                 pending: root.pending_events().len(),
             });
         }
-        let snapshot = snapshots.take(&stream, root)?;
+        let snapshot = snapshots.take(&stream, root, self.codec)?;
         snapshots.store().save(&snapshot).await?;
         Ok(snapshot)
     }
@@ -383,7 +415,7 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
             events = root.pending_events().len(),
         );
         async {
-            let events = root.encode_pending(root.stream_ref(), context)?;
+            let events = root.encode_pending(root.stream_ref(), context, self.codec)?;
             let append_span =
                 tracing::debug_span!("eventsource.append", stream = %root.stream_ref(), %expected);
             let outcome = self
@@ -394,7 +426,7 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
             root.mark_committed();
             if let Some(snapshots) = &self.snapshots {
                 let stream = root.stream();
-                snapshots.after_save(&stream, root, from).await;
+                snapshots.after_save(&stream, root, from, self.codec).await;
             }
             if let Some(publisher) = &self.publisher
                 && let Err(error) = publisher.publish(&outcome.records).await

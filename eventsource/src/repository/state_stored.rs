@@ -3,13 +3,14 @@
 
 use super::UpdateError;
 use crate::aggregate::IntoEvents;
+use crate::codec::{Codec, PayloadRef};
 use crate::error::{Error, Result};
 use crate::event::EventContext;
 use crate::publish::EventPublisher;
 use crate::retry::RetryPolicy;
 use crate::root::AggregateRoot;
 use crate::snapshot::Snapshottable;
-use crate::snapshot::state::{decode_state, encode_state};
+use crate::snapshot::state::{decode_state, encode_state_json};
 use crate::state::{StateStore, StoredState};
 use crate::stream::StreamId;
 use std::fmt;
@@ -164,7 +165,7 @@ impl<A: Snapshottable, T: StateStore> StateStoredRepository<A, T> {
                     A::SNAPSHOT_VERSION
                 )));
             }
-            let state = decode_state::<A>(&stored.state)
+            let state = decode_state::<A>(PayloadRef::Json(&stored.state))
                 .map_err(|error| corrupt(format!("the stored state does not decode: {error}")))?;
             Ok(AggregateRoot::from_state(id, stored.version, state))
         }
@@ -217,11 +218,13 @@ impl<A: Snapshottable, T: StateStore> StateStoredRepository<A, T> {
             events = root.pending_events().len(),
         );
         async {
-            let events = root.encode_pending(&stream, context)?;
-            let state = encode_state(root.state()).map_err(|source| Error::SnapshotEncode {
-                stream: stream.clone(),
-                source,
-            })?;
+            // The state table holds JSON text; the events go with it in JSON too.
+            let events = root.encode_pending(&stream, context, Codec::Json)?;
+            let state =
+                encode_state_json(root.state()).map_err(|source| Error::SnapshotEncode {
+                    stream: stream.clone(),
+                    source,
+                })?;
             let stored = StoredState {
                 stream: stream.clone(),
                 version: root.version(),

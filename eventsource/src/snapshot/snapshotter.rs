@@ -8,7 +8,8 @@
 use super::policy::{SnapshotMode, SnapshotPolicy};
 use super::state::{Snapshottable, decode_state, encode_state};
 use crate::aggregate::Aggregate;
-use crate::error::{Error, Result};
+use crate::codec::{Codec, Payload, PayloadRef};
+use crate::error::{CodecError, Error, Result};
 use crate::root::AggregateRoot;
 use crate::store::{Snapshot, SnapshotStore};
 use crate::stream::StreamId;
@@ -24,8 +25,8 @@ pub(crate) struct Snapshotter<A> {
     store: Arc<dyn SnapshotStore>,
     policy: SnapshotPolicy,
     schema_version: u32,
-    encode: fn(&A) -> serde_json::Result<String>,
-    decode: fn(&str) -> serde_json::Result<A>,
+    encode: fn(&A, Codec) -> Result<Payload, CodecError>,
+    decode: fn(PayloadRef<'_>) -> Result<A, CodecError>,
     background: Arc<Background>,
 }
 
@@ -90,7 +91,7 @@ impl<A: Aggregate> Snapshotter<A> {
             );
             return None;
         }
-        match (self.decode)(&snapshot.state) {
+        match (self.decode)(snapshot.state_ref()) {
             Ok(state) => Some((snapshot.version, state)),
             Err(error) => {
                 tracing::warn!(
@@ -104,28 +105,39 @@ impl<A: Aggregate> Snapshotter<A> {
         }
     }
 
-    /// The snapshot of `root` as it is now.
-    pub(crate) fn take(&self, stream: &StreamId, root: &AggregateRoot<A>) -> Result<Snapshot> {
-        let state = (self.encode)(root.state()).map_err(|source| Error::SnapshotEncode {
+    /// The snapshot of `root` as it is now, its state encoded by `codec`.
+    pub(crate) fn take(
+        &self,
+        stream: &StreamId,
+        root: &AggregateRoot<A>,
+        codec: Codec,
+    ) -> Result<Snapshot> {
+        let state = (self.encode)(root.state(), codec).map_err(|source| Error::SnapshotEncode {
             stream: stream.clone(),
             source,
         })?;
-        Ok(Snapshot {
-            stream: stream.clone(),
-            version: root.version(),
-            schema_version: self.schema_version,
+        Ok(Snapshot::new(
+            stream.clone(),
+            root.version(),
+            self.schema_version,
             state,
-            taken_at: now_micros(),
-        })
+            now_micros(),
+        ))
     }
 
     /// Takes the snapshot the policy calls for after a save moved `root` from version
     /// `from` to its current version. Never fails: problems are logged.
-    pub(crate) async fn after_save(&self, stream: &StreamId, root: &AggregateRoot<A>, from: u64) {
+    pub(crate) async fn after_save(
+        &self,
+        stream: &StreamId,
+        root: &AggregateRoot<A>,
+        from: u64,
+        codec: Codec,
+    ) {
         if !self.policy.should_snapshot(stream, from, root.version()) {
             return;
         }
-        let snapshot = match self.take(stream, root) {
+        let snapshot = match self.take(stream, root, codec) {
             Ok(snapshot) => snapshot,
             Err(error) => {
                 tracing::warn!(%stream, version = root.version(), %error, "no snapshot taken");

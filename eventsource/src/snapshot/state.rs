@@ -2,6 +2,8 @@
 //! of its state.
 
 use crate::aggregate::Aggregate;
+use crate::codec::{Codec, Payload, PayloadRef};
+use crate::error::CodecError;
 use serde::de::DeserializeOwned;
 use serde::{Serialize, Serializer};
 
@@ -55,20 +57,29 @@ pub fn serialize_snapshot<A: Snapshottable, S: Serializer>(
     stored.serialize(serializer)
 }
 
-/// The state of `aggregate` as snapshot JSON.
-pub(crate) fn encode_state<A: Snapshottable>(aggregate: &A) -> serde_json::Result<String> {
-    struct Stored<'a, A>(&'a A);
+/// The stored form of an aggregate's state, serialised without a copy.
+struct Stored<'a, A>(&'a A);
 
-    impl<A: Snapshottable> Serialize for Stored<'_, A> {
-        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            self.0.serialize_snapshot(serializer)
-        }
+impl<A: Snapshottable> Serialize for Stored<'_, A> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_snapshot(serializer)
     }
-
-    serde_json::to_string(&Stored(aggregate))
 }
 
-/// The aggregate whose state `json` holds.
-pub(crate) fn decode_state<A: Snapshottable>(json: &str) -> serde_json::Result<A> {
-    serde_json::from_str::<A::Snapshot>(json).map(A::from_snapshot)
+/// The state of `aggregate` as a snapshot payload written by `codec`.
+pub(crate) fn encode_state<A: Snapshottable>(
+    aggregate: &A,
+    codec: Codec,
+) -> Result<Payload, CodecError> {
+    codec.encode(&Stored(aggregate))
+}
+
+/// The state of `aggregate` as JSON text (the state-stored repository's table).
+pub(crate) fn encode_state_json<A: Snapshottable>(aggregate: &A) -> Result<String, CodecError> {
+    Ok(serde_json::to_string(&Stored(aggregate))?)
+}
+
+/// The aggregate whose state `state` holds, decoded by the codec that wrote it.
+pub(crate) fn decode_state<A: Snapshottable>(state: PayloadRef<'_>) -> Result<A, CodecError> {
+    state.decode::<A::Snapshot>().map(A::from_snapshot)
 }

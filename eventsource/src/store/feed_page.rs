@@ -4,6 +4,7 @@
 
 use super::record::{FeedEntry, RecordedEvent};
 use super::record_ref::RecordRef;
+use crate::codec::Codec;
 use crate::error::Error;
 use crate::event::EventMetadata;
 
@@ -16,7 +17,7 @@ use crate::event::EventMetadata;
 ///
 /// ```
 /// use eventsource::store::{FeedItem, FeedPage, RecordRef};
-/// use eventsource::EventMetadata;
+/// use eventsource::{Codec, EventMetadata};
 ///
 /// let metadata = EventMetadata::new();
 /// let mut page = FeedPage::new();
@@ -28,6 +29,8 @@ use crate::event::EventMetadata;
 ///     event_type: "TaskCreated",
 ///     schema_version: 1,
 ///     payload: r#"{"title":"Write docs"}"#,
+///     codec: Codec::Json,
+///     binary: &[],
 ///     metadata: &metadata,
 /// });
 /// assert_eq!((page.len(), page.last_position()), (1, Some(7)));
@@ -38,6 +41,8 @@ use crate::event::EventMetadata;
 #[derive(Debug, Default)]
 pub struct FeedPage {
     text: String,
+    /// The payloads of binary codecs, one after another.
+    binary: Vec<u8>,
     rows: Vec<Row>,
     head: Option<u64>,
 }
@@ -57,6 +62,8 @@ struct EventRow {
     schema_version: u32,
     start: usize,
     ends: [usize; 4],
+    codec: Codec,
+    binary: std::ops::Range<usize>,
     metadata: EventMetadata,
 }
 
@@ -94,6 +101,7 @@ impl FeedPage {
     pub fn with_capacity(events: usize, text_bytes: usize) -> Self {
         FeedPage {
             text: String::with_capacity(text_bytes),
+            binary: Vec::new(),
             rows: Vec::with_capacity(events),
             head: None,
         }
@@ -123,12 +131,16 @@ impl FeedPage {
             self.text.push_str(text);
             *end = self.text.len();
         }
+        let binary_start = self.binary.len();
+        self.binary.extend_from_slice(event.binary);
         self.rows.push(Row::Event(EventRow {
             position: event.position,
             version: event.version,
             schema_version: event.schema_version,
             start,
             ends,
+            codec: event.codec,
+            binary: binary_start..self.binary.len(),
             metadata: event.metadata.clone(),
         }));
     }
@@ -151,6 +163,8 @@ impl FeedPage {
     pub fn extend_with(&mut self, later: FeedPage) {
         let offset = self.text.len();
         self.text.push_str(&later.text);
+        let binary_offset = self.binary.len();
+        self.binary.extend_from_slice(&later.binary);
         self.rows.reserve(later.rows.len());
         for row in later.rows {
             self.rows.push(match row {
@@ -159,6 +173,8 @@ impl FeedPage {
                     for end in &mut event.ends {
                         *end += offset;
                     }
+                    event.binary =
+                        event.binary.start + binary_offset..event.binary.end + binary_offset;
                     Row::Event(event)
                 }
                 unreadable => unreadable,
@@ -211,9 +227,15 @@ impl FeedPage {
 
     /// The entries as owned values.
     pub fn into_entries(self) -> Vec<FeedEntry> {
-        let FeedPage { text, rows, head } = self;
+        let FeedPage {
+            text,
+            binary,
+            rows,
+            head,
+        } = self;
         let page = FeedPage {
             text,
+            binary,
             rows: Vec::new(),
             head,
         };
@@ -247,6 +269,8 @@ impl FeedPage {
             event_type: text(b, c),
             schema_version: event.schema_version,
             payload: text(c, d),
+            codec: event.codec,
+            binary: self.binary.get(event.binary.clone()).unwrap_or_default(),
             metadata: &event.metadata,
         }
     }
@@ -300,8 +324,17 @@ mod tests {
             event_type: "Créée".into(),
             schema_version: 2,
             payload: payload.into(),
+            codec: Codec::Json,
+            binary: Vec::new(),
             metadata: EventMetadata::new(),
         }
+    }
+
+    /// A record whose payload a binary codec wrote.
+    fn binary(position: u64, id: &str, bytes: &[u8]) -> RecordedEvent {
+        let mut record = record(position, id, "");
+        (record.codec, record.binary) = (Codec::MessagePack, bytes.to_vec());
+        record
     }
 
     #[test]
@@ -338,8 +371,12 @@ mod tests {
 
     #[test]
     fn a_page_extended_with_a_later_one_reads_as_one() {
+        // Binary payloads on both sides of the join: their spans move with the page.
         let records: Vec<RecordedEvent> = (1..=5)
-            .map(|n| record(n, &format!("t-{n}"), &format!("{{\"n\":{n}}}")))
+            .map(|n| match n % 2 {
+                0 => binary(n, &format!("t-{n}"), &[0x81, n as u8, 0xc0]),
+                _ => record(n, &format!("t-{n}"), &format!("{{\"n\":{n}}}")),
+            })
             .collect();
         let mut page = FeedPage::from(records[..2].to_vec());
         let mut later = FeedPage::from(records[2..].to_vec());

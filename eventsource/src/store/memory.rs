@@ -9,6 +9,7 @@ use super::record::{AppendOutcome, EventRef, NewEvent, RecordedEvent};
 use super::record_ref::RecordRef;
 use super::signal::{AppendNotifier, AppendSignal};
 use super::subscriptions::InMemorySubscriptionState;
+use crate::codec::Codec;
 use crate::error::Result;
 use crate::event::EventMetadata;
 use crate::stream::{ExpectedVersion, StreamId};
@@ -86,6 +87,8 @@ struct Stored {
     event_type: Arc<str>,
     schema_version: u32,
     payload: String,
+    codec: Codec,
+    binary: Vec<u8>,
     metadata: EventMetadata,
     decoded: DecodedCell,
 }
@@ -100,6 +103,8 @@ impl Stored {
             event_type: &self.event_type,
             schema_version: self.schema_version,
             payload: &self.payload,
+            codec: self.codec,
+            binary: &self.binary,
             metadata: &self.metadata,
         }
     }
@@ -114,6 +119,8 @@ impl Stored {
             event_type: &self.event_type,
             schema_version: self.schema_version,
             payload: &self.payload,
+            codec: self.codec,
+            binary: &self.binary,
         }
     }
 }
@@ -238,6 +245,8 @@ impl EventStore for InMemoryEventStore {
                 event_type: entry.event_type(&event.event_type),
                 schema_version: event.schema_version,
                 payload: event.payload.clone(),
+                codec: event.codec,
+                binary: event.binary.clone(),
                 metadata: event.metadata.clone(),
                 decoded: DecodedCell::new(),
             });

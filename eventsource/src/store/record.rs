@@ -1,6 +1,7 @@
 //! The records an [`EventStore`](super::EventStore) works on: events to append, events as
 //! stored, and the outcome of an append.
 
+use crate::codec::{Codec, Payload, PayloadRef};
 use crate::event::EventMetadata;
 use crate::stream::StreamId;
 
@@ -13,8 +14,12 @@ pub struct NewEvent {
     pub event_type: String,
     /// The schema version of the payload.
     pub schema_version: u32,
-    /// The JSON payload.
+    /// The JSON payload; empty when [`codec`](Self::codec) is a binary one.
     pub payload: String,
+    /// The codec that wrote the payload, recorded with the event.
+    pub codec: Codec,
+    /// The payload of a binary codec; empty for JSON.
+    pub binary: Vec<u8>,
     /// Event id, time, correlation and causation, extra pairs.
     pub metadata: EventMetadata,
 }
@@ -35,27 +40,39 @@ pub struct RecordedEvent {
     pub event_type: String,
     /// The schema version of the payload.
     pub schema_version: u32,
-    /// The JSON payload.
+    /// The JSON payload; empty when [`codec`](Self::codec) is a binary one.
     pub payload: String,
+    /// The codec that wrote the payload, recorded with the event.
+    pub codec: Codec,
+    /// The payload of a binary codec; empty for JSON.
+    pub binary: Vec<u8>,
     /// Event id, time, correlation and causation, extra pairs.
     pub metadata: EventMetadata,
 }
 
 impl NewEvent {
-    /// An event to append: its stored type name, schema version, JSON payload and
-    /// metadata.
+    /// An event to append: its stored type name, schema version, payload (JSON text, or
+    /// any [`Payload`] a [`Codec`] made) and metadata.
     pub fn new(
         event_type: impl Into<String>,
         schema_version: u32,
-        payload: impl Into<String>,
+        payload: impl Into<Payload>,
         metadata: EventMetadata,
     ) -> Self {
+        let (codec, payload, binary) = payload.into().into_parts();
         NewEvent {
             event_type: event_type.into(),
             schema_version,
-            payload: payload.into(),
+            payload,
+            codec,
+            binary,
             metadata,
         }
+    }
+
+    /// The payload, as its codec wrote it.
+    pub fn payload_ref(&self) -> PayloadRef<'_> {
+        PayloadRef::from_parts(self.codec, &self.payload, &self.binary)
     }
 }
 
@@ -69,8 +86,15 @@ impl RecordedEvent {
             event_type: event.event_type,
             schema_version: event.schema_version,
             payload: event.payload,
+            codec: event.codec,
+            binary: event.binary,
             metadata: event.metadata,
         }
+    }
+
+    /// The payload, as its codec wrote it.
+    pub fn payload_ref(&self) -> PayloadRef<'_> {
+        PayloadRef::from_parts(self.codec, &self.payload, &self.binary)
     }
 }
 
@@ -84,8 +108,19 @@ pub struct EventRef<'a> {
     pub event_type: &'a str,
     /// The schema version of the payload.
     pub schema_version: u32,
-    /// The JSON payload.
+    /// The JSON payload; empty when [`codec`](Self::codec) is a binary one.
     pub payload: &'a str,
+    /// The codec that wrote the payload.
+    pub codec: Codec,
+    /// The payload of a binary codec; empty for JSON.
+    pub binary: &'a [u8],
+}
+
+impl<'a> EventRef<'a> {
+    /// The payload, as its codec wrote it.
+    pub fn payload_ref(&self) -> PayloadRef<'a> {
+        PayloadRef::from_parts(self.codec, self.payload, self.binary)
+    }
 }
 
 impl<'a> From<&'a RecordedEvent> for EventRef<'a> {
@@ -95,6 +130,8 @@ impl<'a> From<&'a RecordedEvent> for EventRef<'a> {
             event_type: &record.event_type,
             schema_version: record.schema_version,
             payload: &record.payload,
+            codec: record.codec,
+            binary: &record.binary,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! [`RecordedEvent`].
 
 use super::record::RecordedEvent;
+use crate::codec::{Codec, PayloadRef};
 use crate::event::EventMetadata;
 use crate::stream::StreamId;
 
@@ -21,10 +22,21 @@ pub struct RecordRef<'a> {
     pub event_type: &'a str,
     /// The schema version of the payload.
     pub schema_version: u32,
-    /// The JSON payload.
+    /// The JSON payload; empty when [`codec`](Self::codec) is a binary one.
     pub payload: &'a str,
+    /// The codec that wrote the payload.
+    pub codec: Codec,
+    /// The payload of a binary codec; empty for JSON.
+    pub binary: &'a [u8],
     /// Event id, time, correlation and causation, extra pairs.
     pub metadata: &'a EventMetadata,
+}
+
+impl<'a> RecordRef<'a> {
+    /// The payload, as its codec wrote it.
+    pub fn payload_ref(&self) -> PayloadRef<'a> {
+        PayloadRef::from_parts(self.codec, self.payload, self.binary)
+    }
 }
 
 impl RecordRef<'_> {
@@ -37,6 +49,8 @@ impl RecordRef<'_> {
             event_type: self.event_type.to_owned(),
             schema_version: self.schema_version,
             payload: self.payload.to_owned(),
+            codec: self.codec,
+            binary: self.binary.to_vec(),
             metadata: self.metadata.clone(),
         }
     }
@@ -56,6 +70,9 @@ impl RecordRef<'_> {
         set(&mut record.event_type, self.event_type);
         record.schema_version = self.schema_version;
         set(&mut record.payload, self.payload);
+        record.codec = self.codec;
+        record.binary.clear();
+        record.binary.extend_from_slice(self.binary);
         record.metadata.clone_from(self.metadata);
     }
 }
@@ -84,6 +101,8 @@ impl<'a> From<&'a RecordedEvent> for RecordRef<'a> {
             event_type: &record.event_type,
             schema_version: record.schema_version,
             payload: &record.payload,
+            codec: record.codec,
+            binary: &record.binary,
             metadata: &record.metadata,
         }
     }
@@ -99,6 +118,8 @@ pub(crate) struct EventCells<'r> {
     pub(crate) event_type: &'r str,
     pub(crate) schema_version: u32,
     pub(crate) payload: &'r str,
+    pub(crate) codec: Codec,
+    pub(crate) binary: &'r [u8],
     pub(crate) metadata: EventMetadata,
 }
 
@@ -118,6 +139,8 @@ impl<'r> EventCells<'r> {
             event_type: self.event_type,
             schema_version: self.schema_version,
             payload: self.payload,
+            codec: self.codec,
+            binary: self.binary,
             metadata: &self.metadata,
         }
     }
@@ -130,6 +153,8 @@ impl<'r> EventCells<'r> {
             event_type: self.event_type.to_owned(),
             schema_version: self.schema_version,
             payload: self.payload.to_owned(),
+            codec: self.codec,
+            binary: self.binary.to_vec(),
             metadata: self.metadata,
             stream,
         }
@@ -148,6 +173,8 @@ mod tests {
             event_type: "Créée".into(),
             schema_version: 2,
             payload: payload.into(),
+            codec: Codec::Json,
+            binary: Vec::new(),
             metadata: EventMetadata::new(),
         }
     }
@@ -161,5 +188,11 @@ mod tests {
         assert_eq!(target, short);
         RecordRef::from(&long).copy_into(&mut target);
         assert_eq!(target, long);
+        let mut binary = record(3, "c", "");
+        (binary.codec, binary.binary) = (Codec::MessagePack, vec![0x81, 0xa1, b'n', 1]);
+        RecordRef::from(&binary).copy_into(&mut target);
+        assert_eq!(target, binary);
+        RecordRef::from(&short).copy_into(&mut target);
+        assert_eq!(target, short);
     }
 }

@@ -2,6 +2,7 @@
 //! every backend implements. When and how snapshots are taken is the repository's
 //! ([`crate::snapshot`]).
 
+use crate::codec::{Codec, Payload, PayloadRef};
 use crate::error::Result;
 use crate::future::BoxFuture;
 use crate::stream::StreamId;
@@ -19,29 +20,41 @@ pub struct Snapshot {
     /// The aggregate's snapshot schema version when the snapshot was taken; a snapshot of
     /// another schema version is ignored on load.
     pub schema_version: u32,
-    /// The serialised state (JSON).
+    /// The serialised state as JSON; empty when [`codec`](Self::codec) is a binary one.
     pub state: String,
+    /// The codec that wrote the state.
+    pub codec: Codec,
+    /// The state written by a binary codec; empty for JSON.
+    pub binary: Vec<u8>,
     /// When the snapshot was taken, to the microsecond.
     pub taken_at: SystemTime,
 }
 
 impl Snapshot {
-    /// The `state` (JSON) of `stream` after `version`, of the aggregate's snapshot
-    /// `schema_version`, taken at `taken_at`.
+    /// The `state` (JSON text, or any [`Payload`] a [`Codec`] made) of `stream` after
+    /// `version`, of the aggregate's snapshot `schema_version`, taken at `taken_at`.
     pub fn new(
         stream: StreamId,
         version: u64,
         schema_version: u32,
-        state: impl Into<String>,
+        state: impl Into<Payload>,
         taken_at: SystemTime,
     ) -> Self {
+        let (codec, state, binary) = state.into().into_parts();
         Snapshot {
             stream,
             version,
             schema_version,
-            state: state.into(),
+            state,
+            codec,
+            binary,
             taken_at,
         }
+    }
+
+    /// The state, as its codec wrote it.
+    pub fn state_ref(&self) -> PayloadRef<'_> {
+        PayloadRef::from_parts(self.codec, &self.state, &self.binary)
     }
 }
 

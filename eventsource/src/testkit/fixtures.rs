@@ -101,12 +101,12 @@ pub fn task_stream() -> StreamId {
 
 /// A raw event with a fresh id and a small JSON payload naming `n`.
 pub fn raw_event(n: u64) -> NewEvent {
-    NewEvent {
-        event_type: "TaskAssigned".into(),
-        schema_version: 1,
-        payload: format!(r#"{{"assigned_to":"{}","n":{n}}}"#, Uuid::nil()),
-        metadata: EventMetadata::new(),
-    }
+    NewEvent::new(
+        "TaskAssigned",
+        1,
+        format!(r#"{{"assigned_to":"{}","n":{n}}}"#, Uuid::nil()),
+        EventMetadata::new(),
+    )
 }
 
 /// `count` raw events.
@@ -116,12 +116,7 @@ pub fn raw_events(count: u64) -> Vec<NewEvent> {
 
 /// A raw event with the given type name, schema version and payload.
 pub fn raw(event_type: &str, schema_version: u32, payload: &str) -> NewEvent {
-    NewEvent {
-        event_type: event_type.into(),
-        schema_version,
-        payload: payload.into(),
-        metadata: EventMetadata::new(),
-    }
+    NewEvent::new(event_type, schema_version, payload, EventMetadata::new())
 }
 
 /// Money was paid in.

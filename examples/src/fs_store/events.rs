@@ -180,7 +180,7 @@ impl State {
     ) -> Result<Vec<RecordedEvent>> {
         let locations = self.index.stream_tail(stream, after_version);
         (locations.into_iter().take(limit))
-            .map(|location| Ok(self.log.read(location)?.into_record()))
+            .map(|location| self.log.read(location)?.into_record())
             .collect()
     }
 
@@ -191,13 +191,15 @@ impl State {
             .collect();
         located
             .into_iter()
-            .map(|(position, location)| match self.log.read(location) {
-                Ok(line) => FeedEntry::Event(line.into_record()),
-                Err(error) => FeedEntry::Unreadable {
-                    position,
-                    error: error.into(),
+            .map(
+                |(position, location)| match self.log.read(location).map_err(Into::into) {
+                    Ok(line) => match line.into_record() {
+                        Ok(record) => FeedEntry::Event(record),
+                        Err(error) => FeedEntry::Unreadable { position, error },
+                    },
+                    Err(error) => FeedEntry::Unreadable { position, error },
                 },
-            })
+            )
             .collect()
     }
 }

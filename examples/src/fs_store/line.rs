@@ -1,8 +1,8 @@
 //! [`LogLine`]: one event as the event log keeps it, with its place in its batch.
 
-use eventsource::EventMetadata;
 use eventsource::prelude::*;
 use eventsource::store::{NewEvent, RecordedEvent, StreamId};
+use eventsource::{Codec, EventMetadata, PayloadRef};
 use std::collections::BTreeMap;
 
 /// One event of the log. A batch of `n` events is `n` consecutive lines numbered
@@ -18,6 +18,13 @@ pub(crate) struct LogLine {
     pub event_type: String,
     pub schema_version: u32,
     pub payload: String,
+    /// The codec that wrote the payload ([`Codec::id`]); lines written before codecs are
+    /// JSON.
+    #[serde(default = "json_id")]
+    pub codec: String,
+    /// A binary codec's payload.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub binary: Vec<u8>,
     pub event_id: Uuid,
     pub occurred_at: i64,
     pub correlation_id: Option<Uuid>,
@@ -44,6 +51,8 @@ impl LogLine {
             event_type: event.event_type.clone(),
             schema_version: event.schema_version,
             payload: event.payload.clone(),
+            codec: event.codec.id().to_owned(),
+            binary: event.binary.clone(),
             event_id: event.metadata.event_id,
             occurred_at: event.metadata.occurred_at_micros(),
             correlation_id: event.metadata.correlation_id,
@@ -57,9 +66,18 @@ impl LogLine {
         StreamId::new(self.aggregate_type.clone(), self.aggregate_id.clone())
     }
 
-    /// The event as the store hands it over.
-    pub fn into_record(self) -> RecordedEvent {
+    /// The event as the store hands it over; a codec this library does not know is
+    /// [`Error::UnknownCodec`](eventsource::Error::UnknownCodec).
+    pub fn into_record(self) -> eventsource::Result<RecordedEvent> {
         let stream = self.stream();
+        let Some(codec) = Codec::from_id(&self.codec) else {
+            return Err(eventsource::Error::UnknownCodec {
+                stream,
+                version: self.version,
+                event_type: self.event_type,
+                codec: self.codec,
+            });
+        };
         let metadata = EventMetadata::stored(
             self.event_id,
             EventMetadata::time_from_micros(self.occurred_at),
@@ -67,7 +85,18 @@ impl LogLine {
             self.causation_id,
             self.extra,
         );
-        let event = NewEvent::new(self.event_type, self.schema_version, self.payload, metadata);
-        RecordedEvent::new(event, stream, self.version, self.position)
+        let payload = PayloadRef::from_parts(codec, &self.payload, &self.binary).to_owned();
+        let event = NewEvent::new(self.event_type, self.schema_version, payload, metadata);
+        Ok(RecordedEvent::new(
+            event,
+            stream,
+            self.version,
+            self.position,
+        ))
     }
+}
+
+/// The codec of a line written before codecs: JSON.
+pub(crate) fn json_id() -> String {
+    Codec::Json.id().to_owned()
 }

@@ -42,6 +42,12 @@ struct SnapshotFile {
     version: u64,
     schema_version: u32,
     state: String,
+    /// The codec that wrote the state; files written before codecs are JSON.
+    #[serde(default = "super::line::json_id")]
+    codec: String,
+    /// A binary codec's state.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    binary: Vec<u8>,
     taken_at: i64,
 }
 
@@ -95,11 +101,14 @@ fn read(path: &Path, stream: &StreamId) -> Result<Option<Snapshot>> {
     if stored != *stream {
         return Err(corrupt(format!("it holds a snapshot of {stored}")).into());
     }
+    let codec = eventsource::Codec::from_id(&file.codec)
+        .ok_or_else(|| corrupt(format!("unknown codec `{}`", file.codec)))?;
+    let state = eventsource::PayloadRef::from_parts(codec, &file.state, &file.binary).to_owned();
     Ok(Some(Snapshot::new(
         stored,
         file.version,
         file.schema_version,
-        file.state,
+        state,
         frame::time(file.taken_at),
     )))
 }
@@ -111,6 +120,8 @@ fn write(dir: &Path, path: &Path, snapshot: &Snapshot) -> Result<()> {
         version: snapshot.version,
         schema_version: snapshot.schema_version,
         state: snapshot.state.clone(),
+        codec: snapshot.codec.id().to_owned(),
+        binary: snapshot.binary.clone(),
         taken_at: frame::micros(snapshot.taken_at),
     };
     let bytes = frame::encode(&file).map_err(eventsource::Error::backend)?;

@@ -14,6 +14,8 @@ pub(super) enum Batch<'a> {
         event: &'a NewEvent,
         schema_version: i64,
         metadata: Option<String>,
+        codec: &'static str,
+        binary: Option<&'a [u8]>,
     },
     Many {
         ids: Vec<Uuid>,
@@ -24,7 +26,14 @@ pub(super) enum Batch<'a> {
         correlation_ids: Vec<Option<Uuid>>,
         causation_ids: Vec<Option<Uuid>>,
         metadata: Vec<Option<String>>,
+        codecs: Vec<&'static str>,
+        binaries: Vec<Option<&'a [u8]>>,
     },
+}
+
+/// The bytes bound for `payload_binary`: none (SQL `NULL`) for a JSON event.
+fn binary_of(event: &NewEvent) -> Option<&[u8]> {
+    (!event.codec.is_text()).then_some(&event.binary[..])
 }
 
 impl<'a> Batch<'a> {
@@ -34,6 +43,8 @@ impl<'a> Batch<'a> {
                 event,
                 schema_version: i64::from(event.schema_version),
                 metadata: encode_extra(&event.metadata),
+                codec: event.codec.id(),
+                binary: binary_of(event),
             };
         }
         Batch::Many {
@@ -45,6 +56,8 @@ impl<'a> Batch<'a> {
             correlation_ids: events.iter().map(|e| e.metadata.correlation_id).collect(),
             causation_ids: events.iter().map(|e| e.metadata.causation_id).collect(),
             metadata: events.iter().map(|e| encode_extra(&e.metadata)).collect(),
+            codecs: events.iter().map(|e| e.codec.id()).collect(),
+            binaries: events.iter().map(binary_of).collect(),
         }
     }
 
@@ -56,7 +69,7 @@ impl<'a> Batch<'a> {
         }
     }
 
-    /// Parameters `$1` to `$11` of the write statements.
+    /// Parameters `$1` to `$13` of the write statements.
     pub(super) fn params<'p>(
         &'p self,
         stream: &'p StreamId,
@@ -67,6 +80,8 @@ impl<'a> Batch<'a> {
                 event,
                 schema_version,
                 metadata,
+                codec,
+                binary,
             } => vec![
                 &stream.aggregate_type,
                 &stream.aggregate_id,
@@ -78,6 +93,8 @@ impl<'a> Batch<'a> {
                 &event.metadata.correlation_id,
                 &event.metadata.causation_id,
                 metadata,
+                codec,
+                binary,
                 xid_offset,
             ],
             Batch::Many {
@@ -89,6 +106,8 @@ impl<'a> Batch<'a> {
                 correlation_ids,
                 causation_ids,
                 metadata,
+                codecs,
+                binaries,
             } => vec![
                 &stream.aggregate_type,
                 &stream.aggregate_id,
@@ -100,6 +119,8 @@ impl<'a> Batch<'a> {
                 correlation_ids,
                 causation_ids,
                 metadata,
+                codecs,
+                binaries,
                 xid_offset,
             ],
         }

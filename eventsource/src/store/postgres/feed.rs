@@ -59,7 +59,7 @@ fn page_sql(schema_ident: &str) -> String {
            (SELECT max(position) FROM {schema_ident}.events) AS last, \
            e.position, e.version, e.event_id, e.event_type, \
            e.schema_version, e.payload, e.occurred_at, e.correlation_id, e.causation_id, \
-           e.metadata::text, e.aggregate_type, e.aggregate_id \
+           e.metadata::text, e.codec, e.payload_binary, e.aggregate_type, e.aggregate_id \
          FROM {schema_ident}.events e \
          WHERE e.position > $1 AND e.position < ({horizon_select}) \
          ORDER BY e.position LIMIT $2",
@@ -196,7 +196,9 @@ impl Page {
             Ok((aggregate_type, aggregate_id, cells)) => self
                 .events
                 .push_event(cells.record_ref(aggregate_type, aggregate_id)),
-            Err(error @ (Error::Corrupt { .. } | Error::Decode { .. })) => {
+            Err(
+                error @ (Error::Corrupt { .. } | Error::Decode { .. } | Error::UnknownCodec { .. }),
+            ) => {
                 // A negative position is corrupt too; 0 keeps it before every real one.
                 let position = u64::try_from(position).unwrap_or(0);
                 self.events.push_unreadable(position, error);
@@ -207,11 +209,11 @@ impl Page {
     }
 }
 
-/// The stream's type and id of a feed row (its columns 12 and 13).
+/// The stream's type and id of a feed row (its columns 14 and 15).
 fn stream_of(row: &Row) -> Result<(&str, &str)> {
     Ok((
-        row.try_get(12).map_err(backend)?,
-        row.try_get(13).map_err(backend)?,
+        row.try_get(14).map_err(backend)?,
+        row.try_get(15).map_err(backend)?,
     ))
 }
 

@@ -113,6 +113,21 @@ CREATE TABLE {schema}.states (
 CREATE INDEX events_occurred_at ON {schema}.events USING brin (occurred_at);
 "#,
     },
+    Migration {
+        version: 5,
+        description: "the codec of each payload",
+        sql: r#"
+-- The codec that wrote each payload (`json`, `msgpack`); rows written before are JSON. A
+-- JSON payload stays text in `payload` (queryable as `payload::jsonb`); a binary codec's
+-- bytes go to `payload_binary`, `payload` left empty. A constant default rewrites no row.
+ALTER TABLE {schema}.events
+    ADD COLUMN codec text NOT NULL DEFAULT 'json',
+    ADD COLUMN payload_binary bytea;
+ALTER TABLE {schema}.snapshots
+    ADD COLUMN codec text NOT NULL DEFAULT 'json',
+    ADD COLUMN state_binary bytea;
+"#,
+    },
 ];
 
 /// `server_version_num` of PostgreSQL 13, the first with `xid8` snapshot functions.

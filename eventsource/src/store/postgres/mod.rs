@@ -22,7 +22,9 @@
 //! - `events`: one row per event: `position` (the global feed position, primary key),
 //!   `aggregate_type`, `aggregate_id`, `version`, `event_id`, `event_type`,
 //!   `schema_version`, `payload`, `occurred_at`, `correlation_id`, `causation_id` and
-//!   `metadata` (the extra pairs as a JSON object, `NULL` when there are none). Unique on
+//!   `metadata` (the extra pairs as a JSON object, `NULL` when there are none), `codec`
+//!   (the [`Codec`](crate::Codec) that wrote the payload: `json` or `msgpack`) and
+//!   `payload_binary` (a binary codec's bytes; `payload` is then empty). Unique on
 //!   (stream, version), which backs the version check, and on (stream, event id), which
 //!   backs the event-id rule.
 //! - `streams`: each stream's current version, read in O(1); its row serialises the

@@ -1,7 +1,7 @@
 //! Reading one stream: its events, a replay that builds no records, and its version.
 
 use super::errors::backend;
-use super::rows::{column, corrupt, decode_event, decode_rows, stream_version_from};
+use super::rows::{column, corrupt, decode_event, decode_rows, payload_cells, stream_version_from};
 use super::sql::Sql;
 use crate::error::Result;
 use crate::store::backend::check_next_version;
@@ -71,11 +71,15 @@ where
                 format!("schema version {schema_version} out of range"),
             )
         })?;
+        let event_type = column(&row, 1, stream, version, "event_type")?;
+        let (codec, payload, binary) = payload_cells(&row, [3, 4, 5], stream, version, event_type)?;
         let event = EventRef {
             version,
-            event_type: column(&row, 1, stream, version, "event_type")?,
+            event_type,
             schema_version,
-            payload: column(&row, 3, stream, version, "payload")?,
+            payload,
+            codec,
+            binary,
         };
         apply(&mut state, event)?;
     }

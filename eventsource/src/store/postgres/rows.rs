@@ -2,6 +2,7 @@
 //! store's rules is [`Error::Corrupt`], naming the stream and version.
 
 use super::errors::backend;
+use crate::codec::Codec;
 use crate::error::{Error, Result};
 use crate::event::EventMetadata;
 use crate::store::record_ref::EventCells;
@@ -72,7 +73,13 @@ pub(super) fn event_cells<'r>(
             format!("schema version {schema_version} out of range"),
         )
     })?;
-    let payload: &str = get(row, at + 5, "payload", version, bad)?;
+    let (codec, payload, binary) = payload_cells(
+        row,
+        [at + 5, at + 10, at + 11],
+        &StreamId::new(aggregate_type, aggregate_id),
+        version,
+        event_type,
+    )?;
     let occurred_at: SystemTime = get(row, at + 6, "occurred_at", version, bad)?;
     let correlation_id: Option<Uuid> = get(row, at + 7, "correlation_id", version, bad)?;
     let causation_id: Option<Uuid> = get(row, at + 8, "causation_id", version, bad)?;
@@ -92,6 +99,8 @@ pub(super) fn event_cells<'r>(
         event_type,
         schema_version,
         payload,
+        codec,
+        binary,
         metadata: EventMetadata {
             event_id,
             occurred_at,
@@ -100,6 +109,45 @@ pub(super) fn event_cells<'r>(
             extra,
         },
     })
+}
+
+/// Reads a payload from the columns `[payload, codec, payload_binary]` (`columns`, by
+/// index) of a row of `stream`: the codec, the text (JSON) and the bytes (a binary
+/// codec). A codec this library does not know is [`Error::UnknownCodec`].
+pub(super) fn payload_cells<'r>(
+    row: &'r Row,
+    [text, codec, binary]: [usize; 3],
+    stream: &StreamId,
+    version: u64,
+    event_type: &str,
+) -> Result<(Codec, &'r str, &'r [u8])> {
+    let unreadable = |name: &str, e: tokio_postgres::Error| {
+        corrupt(
+            stream,
+            version,
+            format!("event type `{event_type}`: unreadable column `{name}`: {e}"),
+        )
+    };
+    let id: &str = row.try_get(codec).map_err(|e| unreadable("codec", e))?;
+    let codec = Codec::from_id(id).ok_or_else(|| Error::UnknownCodec {
+        stream: stream.clone(),
+        version,
+        event_type: event_type.to_owned(),
+        codec: id.to_owned(),
+    })?;
+    if codec.is_text() {
+        let payload = row.try_get(text).map_err(|e| unreadable("payload", e))?;
+        return Ok((codec, payload, &[]));
+    }
+    let bytes: Option<&[u8]> = row.try_get(binary).map_err(|e| unreadable("binary", e))?;
+    let bytes = bytes.ok_or_else(|| {
+        corrupt(
+            stream,
+            version,
+            format!("event type `{event_type}`: a `{codec}` row without its binary payload"),
+        )
+    })?;
+    Ok((codec, "", bytes))
 }
 
 /// Reads the event columns of [`EVENT_COLUMNS`](super::sql::EVENT_COLUMNS) starting at

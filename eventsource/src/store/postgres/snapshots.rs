@@ -3,6 +3,7 @@
 
 use super::errors::{backend, release};
 use super::schema::SchemaName;
+use crate::codec::{Codec, Payload, PayloadRef};
 use crate::error::{ConfigKind, Error, Result};
 use crate::future::BoxFuture;
 use crate::store::backend::check_stream;
@@ -37,15 +38,18 @@ impl PostgresSnapshotStore {
         let sql = SnapshotSql {
             save: format!(
                 "INSERT INTO {s}.snapshots AS old \
-                   (aggregate_type, aggregate_id, version, schema_version, state, taken_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) \
+                   (aggregate_type, aggregate_id, version, schema_version, state, taken_at, \
+                    codec, state_binary) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                  ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET \
                    version = excluded.version, schema_version = excluded.schema_version, \
-                   state = excluded.state, taken_at = excluded.taken_at \
+                   state = excluded.state, taken_at = excluded.taken_at, \
+                   codec = excluded.codec, state_binary = excluded.state_binary \
                  WHERE excluded.version >= old.version"
             ),
             load: format!(
-                "SELECT version, schema_version, state, taken_at FROM {s}.snapshots \
+                "SELECT version, schema_version, state, taken_at, codec, state_binary \
+                 FROM {s}.snapshots \
                  WHERE aggregate_type = $1 AND aggregate_id = $2"
             ),
             delete: format!(
@@ -86,6 +90,8 @@ impl PostgresSnapshotStore {
                         &i64::from(snapshot.schema_version),
                         &snapshot.state,
                         &snapshot.taken_at,
+                        &snapshot.codec.id(),
+                        &(!snapshot.codec.is_text()).then_some(&snapshot.binary[..]),
                     ],
                 )
                 .await
@@ -145,19 +151,33 @@ fn decode(row: &Row, stream: &StreamId) -> Result<Snapshot> {
             format!("schema version {schema_version} out of range"),
         )
     })?;
-    let state: String = row
-        .try_get(2)
+    let codec: &str = row
+        .try_get(4)
         .map_err(|e| corrupt(version, e.to_string()))?;
+    let codec = Codec::from_id(codec)
+        .ok_or_else(|| corrupt(version, format!("unknown codec `{codec}`")))?;
+    let state = if codec.is_text() {
+        let text: String = row
+            .try_get(2)
+            .map_err(|e| corrupt(version, e.to_string()))?;
+        Payload::Json(text)
+    } else {
+        let bytes: Option<&[u8]> = row
+            .try_get(5)
+            .map_err(|e| corrupt(version, e.to_string()))?;
+        let bytes = bytes.ok_or_else(|| corrupt(version, format!("a `{codec}` state is NULL")))?;
+        PayloadRef::from_parts(codec, "", bytes).to_owned()
+    };
     let taken_at: SystemTime = row
         .try_get(3)
         .map_err(|e| corrupt(version, e.to_string()))?;
-    Ok(Snapshot {
-        stream: stream.clone(),
+    Ok(Snapshot::new(
+        stream.clone(),
         version,
         schema_version,
         state,
         taken_at,
-    })
+    ))
 }
 
 impl SnapshotStore for PostgresSnapshotStore {

@@ -10,7 +10,8 @@ pub(super) struct Sql {
     pub(super) lock_stream: String,
     pub(super) stored_ids: String,
     pub(super) read_stream: String,
-    /// The four columns a load needs (version, type, schema version, payload).
+    /// The columns a load needs (version, type, schema version, payload, codec, binary
+    /// payload).
     pub(super) replay_stream: String,
     pub(super) read_range: String,
     /// Indexed by [`StreamCheck`]: for one event, and for a batch.
@@ -34,7 +35,8 @@ pub(super) enum StreamCheck {
 
 /// The columns [`decode_event`](super::rows::decode_event) reads, in its order.
 pub(super) const EVENT_COLUMNS: &str = "position, version, event_id, event_type, \
-     schema_version, payload, occurred_at, correlation_id, causation_id, metadata::text";
+     schema_version, payload, occurred_at, correlation_id, causation_id, metadata::text, \
+     codec, payload_binary";
 
 impl Sql {
     pub(super) fn new(schema: &SchemaName) -> Self {
@@ -50,12 +52,12 @@ impl Sql {
         let one = (
             "1",
             "(VALUES ($3::uuid, $4::text, $5::bigint, $6::text, $7::timestamptz, $8::uuid, \
-               $9::uuid, $10::text, 1::bigint))",
+               $9::uuid, $10::text, $11::text, $12::bytea, 1::bigint))",
         );
         let many = (
             "cardinality($3::uuid[])",
             "unnest($3::uuid[], $4::text[], $5::bigint[], $6::text[], $7::timestamptz[], \
-               $8::uuid[], $9::uuid[], $10::text[]) WITH ORDINALITY",
+               $8::uuid[], $9::uuid[], $10::text[], $11::text[], $12::bytea[]) WITH ORDINALITY",
         );
         let write = |(count, source): (&str, &str)| {
             [
@@ -73,7 +75,8 @@ impl Sql {
                  WHERE aggregate_type = $1 AND aggregate_id = $2 AND event_id = ANY($3)"
             ),
             replay_stream: format!(
-                "SELECT version, event_type, schema_version, payload FROM {s}.events \
+                "SELECT version, event_type, schema_version, payload, codec, payload_binary \
+                 FROM {s}.events \
                  WHERE aggregate_type = $1 AND aggregate_id = $2 AND version > $3 ORDER BY version"
             ),
             read_range: format!("{stream_rows} LIMIT $4"),
@@ -95,8 +98,8 @@ impl Sql {
     }
 }
 
-/// The write statement: `$1`, `$2` the stream, `$3` to `$10` the events' columns (scalars
-/// or arrays), `$11` the transaction-id offset, `$12` the exact expected version.
+/// The write statement: `$1`, `$2` the stream, `$3` to `$12` the events' columns (scalars
+/// or arrays), `$13` the transaction-id offset, `$14` the exact expected version.
 ///
 /// The `streams` statement locks the stream's row and checks its version in one step; the
 /// insert sees a row from it (`base`, the version before the batch) only when the check
@@ -123,19 +126,20 @@ fn write_sql(s: &str, check: StreamCheck, count: &str, source: &str) -> String {
         ),
         StreamCheck::Exact => format!(
             "UPDATE {s}.streams SET version = version + {count} \
-             WHERE aggregate_type = $1 AND aggregate_id = $2 AND version = $12::bigint \
+             WHERE aggregate_type = $1 AND aggregate_id = $2 AND version = $14::bigint \
              RETURNING version - {count} AS base"
         ),
     };
     let insert = format!(
         "INSERT INTO {s}.events (position, aggregate_type, aggregate_id, version, \
            event_id, event_type, schema_version, payload, occurred_at, \
-           correlation_id, causation_id, metadata) \
-         SELECT ((pg_current_xact_id()::text::bigint + $11::bigint) << {shift}) + u.ord, \
+           correlation_id, causation_id, metadata, codec, payload_binary) \
+         SELECT ((pg_current_xact_id()::text::bigint + $13::bigint) << {shift}) + u.ord, \
            $1, $2, s.base + u.ord, u.event_id, u.event_type, u.schema_version, \
-           u.payload, u.occurred_at, u.correlation_id, u.causation_id, u.metadata::json \
+           u.payload, u.occurred_at, u.correlation_id, u.causation_id, u.metadata::json, \
+           u.codec, u.payload_binary \
          FROM s, {source} AS u(event_id, event_type, schema_version, payload, \
-           occurred_at, correlation_id, causation_id, metadata, ord)",
+           occurred_at, correlation_id, causation_id, metadata, codec, payload_binary, ord)",
         shift = POSITION_SHIFT,
     );
     if count == "1" {
@@ -144,7 +148,7 @@ fn write_sql(s: &str, check: StreamCheck, count: &str, source: &str) -> String {
     }
     format!(
         "WITH s AS ({stream_cte}), ins AS ({insert} RETURNING 1) \
-         SELECT s.base, (pg_current_xact_id()::text::bigint + $11::bigint) << {shift}, \
+         SELECT s.base, (pg_current_xact_id()::text::bigint + $13::bigint) << {shift}, \
            (SELECT count(*) FROM ins) \
          FROM s",
         shift = POSITION_SHIFT,

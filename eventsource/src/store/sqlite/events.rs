@@ -21,15 +21,15 @@ const SELECT_STORED_ID: &str = "SELECT version FROM eventsource_events \
 
 const INSERT_EVENT: &str = "INSERT INTO eventsource_events (aggregate_type, aggregate_id, \
      version, event_id, event_type, schema_version, payload, correlation_id, causation_id, \
-     extra, occurred_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+     extra, occurred_at, codec, payload_binary) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 
 /// [`INSERT_EVENT`] only if the stream holds the version before (`?3 - 1`): the version
 /// check and the insert in one statement, one descent of the (stream, version) index.
 const INSERT_EVENT_AFTER: &str = "INSERT INTO eventsource_events (aggregate_type, \
      aggregate_id, version, event_id, event_type, schema_version, payload, correlation_id, \
-     causation_id, extra, occurred_at) \
-     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE EXISTS (SELECT 1 FROM \
+     causation_id, extra, occurred_at, codec, payload_binary) \
+     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 WHERE EXISTS (SELECT 1 FROM \
      eventsource_events WHERE aggregate_type = ?1 AND aggregate_id = ?2 AND version = ?3 - 1)";
 
 /// The stream's current version; 0 when it has no events.
@@ -261,7 +261,7 @@ fn insert_rows(
                 Insert::Failed(Error::Encode {
                     stream: stream.clone(),
                     event_type: event.event_type.clone(),
-                    source,
+                    source: source.into(),
                 })
             })?;
             Cow::Owned(json)
@@ -290,6 +290,8 @@ fn insert_rows(
                 causation,
                 extra,
                 metadata.occurred_at_micros(),
+                event.codec.id(),
+                (!event.codec.is_text()).then_some(&event.binary[..]),
             ])
             .map_err(|error| {
                 if error.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) {
@@ -405,8 +407,8 @@ fn select_range() -> String {
 /// What a replay reads of a stream's events after a version (`?3`). Like
 /// [`select_range`], it descends the (stream, version) index to the first event after the
 /// version: a load from a snapshot costs the same whatever the length of the history.
-const SELECT_REPLAY: &str = "SELECT version, event_type, schema_version, payload \
-     FROM eventsource_events \
+const SELECT_REPLAY: &str = "SELECT version, event_type, schema_version, payload, codec, \
+     payload_binary FROM eventsource_events \
      WHERE aggregate_type = ?1 AND aggregate_id = ?2 AND version > ?3 ORDER BY version";
 
 /// At most `limit` entries of the feed after `after_position`; a row that cannot be read
@@ -475,7 +477,9 @@ fn push_feed_row(row: &rusqlite::Row<'_>, page: &mut FeedPage) -> Result<()> {
         Ok((aggregate_type, aggregate_id, cells)) => {
             page.push_event(cells.record_ref(aggregate_type, aggregate_id))
         }
-        Err(error @ Error::Corrupt { .. }) => page.push_unreadable(position, error),
+        Err(error @ (Error::Corrupt { .. } | Error::UnknownCodec { .. })) => {
+            page.push_unreadable(position, error)
+        }
         Err(other) => return Err(other),
     }
     Ok(())

@@ -131,6 +131,21 @@ pub(super) const MIGRATIONS: &[Migration] = &[
                 ON eventsource_events (occurred_at, position);
         ",
     },
+    Migration {
+        version: 6,
+        name: "codecs",
+        sql: "
+            -- The codec that wrote each payload (`json`, `msgpack`): rows written before
+            -- are JSON. A JSON payload stays text in `payload`, readable by SQLite's JSON
+            -- functions; a binary codec's bytes go to `payload_binary`, `payload` left empty.
+            -- Adding a column with a constant default rewrites no row.
+            ALTER TABLE eventsource_events ADD COLUMN codec TEXT NOT NULL DEFAULT 'json';
+            ALTER TABLE eventsource_events ADD COLUMN payload_binary BLOB;
+            -- Snapshots likewise.
+            ALTER TABLE eventsource_snapshots ADD COLUMN codec TEXT NOT NULL DEFAULT 'json';
+            ALTER TABLE eventsource_snapshots ADD COLUMN state_binary BLOB;
+        ",
+    },
 ];
 
 const CREATE_RECORD: &str = "

@@ -92,7 +92,9 @@
 //! - `eventsource_events`: one row per event: `position` (the global feed position),
 //!   `aggregate_type`, `aggregate_id`, `version`, `event_id`, `event_type`,
 //!   `schema_version`, `payload` (JSON text), `correlation_id`, `causation_id`, `extra`
-//!   (JSON object), `occurred_at` (microseconds since the Unix epoch); unique on
+//!   (JSON object), `occurred_at` (microseconds since the Unix epoch), `codec` (the
+//!   codec that wrote the payload: `json`, or `msgpack` with the bytes in
+//!   `payload_binary`); unique on
 //!   (stream, version) and on (stream, event id). A stream's current version is one
 //!   descent of the (stream, version) index to the stream's last entry, the same cost as a
 //!   lookup in a table of streams, without a second table to write on every append. Rows

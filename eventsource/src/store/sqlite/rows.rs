@@ -3,6 +3,7 @@
 //! stream, the version and (once known) the event type, never a panic.
 
 use super::error::backend;
+use crate::codec::{Codec, PayloadRef};
 use crate::error::{Error, Result};
 use crate::event::EventMetadata;
 use crate::store::Snapshot;
@@ -17,10 +18,11 @@ use uuid::Uuid;
 /// The event columns every read selects from `eventsource_events e`, in this order;
 /// `read_all` adds the stream's type and id after them.
 pub(super) const EVENT_COLUMNS: &str = "e.position, e.version, e.event_id, e.event_type, \
-     e.schema_version, e.payload, e.correlation_id, e.causation_id, e.extra, e.occurred_at";
+     e.schema_version, e.payload, e.correlation_id, e.causation_id, e.extra, e.occurred_at, \
+     e.codec, e.payload_binary";
 
 /// The index of the first column after [`EVENT_COLUMNS`].
-pub(super) const STREAM_COLUMNS_AT: usize = 10;
+pub(super) const STREAM_COLUMNS_AT: usize = 12;
 
 /// Reads the event columns of a row of the stream `aggregate_type`/`aggregate_id`.
 /// `expected_version` names the event in an error when the stored version itself is
@@ -46,7 +48,7 @@ pub(super) fn event_cells<'r>(
     let schema_version = cell.unsigned(4, "schema_version")?;
     let schema_version = u32::try_from(schema_version)
         .map_err(|_| cell.corrupt(format!("schema_version {schema_version} is out of range")))?;
-    let payload = cell.text(5, "payload")?;
+    let (codec, payload, binary) = cell.payload(5, 10, 11)?;
     let correlation_id = cell.optional_uuid(6, "correlation_id")?;
     let causation_id = cell.optional_uuid(7, "causation_id")?;
     let extra = cell.extra(8)?;
@@ -57,6 +59,8 @@ pub(super) fn event_cells<'r>(
         event_type,
         schema_version,
         payload,
+        codec,
+        binary,
         metadata: EventMetadata {
             event_id,
             occurred_at,
@@ -83,7 +87,8 @@ pub(super) fn record(
     Ok(cells.into_record(stream))
 }
 
-/// Reads a replay row (`version, event_type, schema_version, payload`) of `stream`,
+/// Reads a replay row (`version, event_type, schema_version, payload, codec,
+/// payload_binary`) of `stream`,
 /// borrowing its text from the row.
 pub(super) fn event_ref<'a>(
     row: &'a Row<'a>,
@@ -103,11 +108,14 @@ pub(super) fn event_ref<'a>(
     let schema_version = cell.unsigned(2, "schema_version")?;
     let schema_version = u32::try_from(schema_version)
         .map_err(|_| cell.corrupt(format!("schema_version {schema_version} is out of range")))?;
+    let (codec, payload, binary) = cell.payload(3, 4, 5)?;
     Ok(EventRef {
         version: cell.version,
         event_type,
         schema_version,
-        payload: cell.text(3, "payload")?,
+        payload,
+        codec,
+        binary,
     })
 }
 
@@ -137,7 +145,8 @@ pub(super) fn stream_of<'r>(row: &'r Row<'r>, position: u64) -> Result<(&'r str,
     Ok((aggregate_type, aggregate_id))
 }
 
-/// Reads a snapshot row (`version, schema_version, state, taken_at`) of `stream`; an
+/// Reads a snapshot row (`version, schema_version, state, taken_at, codec, state_binary`)
+/// of `stream`; an
 /// unreadable cell is [`Error::Corrupt`] with a reason that starts `snapshot:`.
 pub(super) fn snapshot(row: &Row<'_>, stream: StreamId) -> Result<Snapshot> {
     let mut cell = Cells {
@@ -153,17 +162,28 @@ pub(super) fn snapshot(row: &Row<'_>, stream: StreamId) -> Result<Snapshot> {
         let schema_version = u32::try_from(schema_version).map_err(|_| {
             cell.corrupt(format!("schema_version {schema_version} is out of range"))
         })?;
-        let state = cell.text(2, "state")?.to_owned();
+        let (codec, state, binary) = cell.payload(2, 4, 5)?;
+        let state = PayloadRef::from_parts(codec, state, binary).to_owned();
         let taken_at = from_micros(cell.integer(3, "taken_at")?);
         Ok((cell.version, schema_version, state, taken_at))
     })();
     match read {
-        Ok((version, schema_version, state, taken_at)) => Ok(Snapshot {
+        Ok((version, schema_version, state, taken_at)) => Ok(Snapshot::new(
             stream,
             version,
             schema_version,
             state,
             taken_at,
+        )),
+        Err(Error::UnknownCodec {
+            stream,
+            version,
+            codec,
+            ..
+        }) => Err(Error::Corrupt {
+            stream,
+            version,
+            reason: format!("snapshot: unknown codec `{codec}`"),
         }),
         Err(Error::Corrupt {
             stream,
@@ -255,6 +275,38 @@ impl<'a> Cells<'a, '_> {
     fn text(&self, index: usize, column: &str) -> Result<&'a str> {
         self.optional_text(index, column)?
             .ok_or_else(|| self.corrupt(format!("column `{column}` is NULL")))
+    }
+
+    /// The payload's codec (column `codec`) and its text (`text`, for JSON) or bytes
+    /// (`binary`, for a binary codec). An unknown codec is [`Error::UnknownCodec`].
+    fn payload(
+        &self,
+        text: usize,
+        codec: usize,
+        binary: usize,
+    ) -> Result<(Codec, &'a str, &'a [u8])> {
+        let id = self.text(codec, "codec")?;
+        let codec = Codec::from_id(id).ok_or_else(|| Error::UnknownCodec {
+            stream: StreamId::new(self.aggregate_type, self.aggregate_id),
+            version: self.version,
+            event_type: self.event_type.unwrap_or_default().to_owned(),
+            codec: id.to_owned(),
+        })?;
+        if codec.is_text() {
+            return Ok((codec, self.text(text, "payload")?, &[]));
+        }
+        match self.value(binary)? {
+            ValueRef::Blob(bytes) => Ok((codec, "", bytes)),
+            other => Err(self.corrupt(format!(
+                "column `{}` of a `{codec}` row holds {}, not a blob",
+                if text == 2 {
+                    "state_binary"
+                } else {
+                    "payload_binary"
+                },
+                type_name(other)
+            ))),
+        }
     }
 
     fn optional_uuid(&self, index: usize, column: &str) -> Result<Option<Uuid>> {

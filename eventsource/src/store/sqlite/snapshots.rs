@@ -33,14 +33,17 @@ impl fmt::Debug for SqliteSnapshotStore {
 }
 
 const UPSERT: &str = "INSERT INTO eventsource_snapshots \
-     (aggregate_type, aggregate_id, version, schema_version, state, taken_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+     (aggregate_type, aggregate_id, version, schema_version, state, taken_at, codec, \
+      state_binary) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
      ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET \
          version = excluded.version, schema_version = excluded.schema_version, \
-         state = excluded.state, taken_at = excluded.taken_at \
+         state = excluded.state, taken_at = excluded.taken_at, codec = excluded.codec, \
+         state_binary = excluded.state_binary \
      WHERE excluded.version >= eventsource_snapshots.version";
 
-const SELECT: &str = "SELECT version, schema_version, state, taken_at FROM eventsource_snapshots \
+const SELECT: &str = "SELECT version, schema_version, state, taken_at, codec, state_binary \
+     FROM eventsource_snapshots \
      WHERE aggregate_type = ?1 AND aggregate_id = ?2";
 
 const DELETE: &str =
@@ -73,6 +76,8 @@ impl SnapshotStore for SqliteSnapshotStore {
                         snapshot.schema_version,
                         snapshot.state,
                         to_micros(snapshot.taken_at),
+                        snapshot.codec.id(),
+                        (!snapshot.codec.is_text()).then_some(&snapshot.binary[..]),
                     ])
                 })
                 .map_err(backend)?;

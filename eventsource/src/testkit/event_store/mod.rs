@@ -16,6 +16,7 @@
 //! [`EventStore`]: crate::EventStore
 
 mod batches;
+mod codecs;
 mod concurrency;
 mod data;
 mod feed;
@@ -25,6 +26,7 @@ mod support;
 mod versions;
 
 pub use batches::*;
+pub use codecs::*;
 pub use concurrency::*;
 pub use data::*;
 pub use feed::*;
@@ -81,6 +83,7 @@ macro_rules! event_store_conformance {
             feed_after_the_end_is_empty,
             metadata_round_trips,
             payload_and_metadata_keep_unicode_and_control_characters,
+            payloads_of_every_codec_come_back_with_their_codec,
             streams_up_to_the_id_limits_round_trip,
             streams_outside_the_id_rule_are_refused_before_any_write,
             same_id_of_two_aggregate_types_are_two_streams,

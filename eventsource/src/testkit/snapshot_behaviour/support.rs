@@ -50,13 +50,13 @@ pub(super) async fn account_with_snapshot<E: EventStore + Clone, S: SnapshotStor
 /// A snapshot written by hand, with a state that replaying the events could not give:
 /// loading it back proves the snapshot was used.
 pub(super) fn forged(id: Uuid, version: u64, state: &Account) -> Snapshot {
-    Snapshot {
-        stream: stream_of(id),
+    Snapshot::new(
+        stream_of(id),
         version,
-        schema_version: Account::SNAPSHOT_VERSION,
-        state: serde_json::to_string(state).unwrap(),
-        taken_at: SystemTime::now(),
-    }
+        Account::SNAPSHOT_VERSION,
+        serde_json::to_string(state).unwrap(),
+        SystemTime::now(),
+    )
 }
 
 pub(super) fn rich(deposits: u64) -> Account {
