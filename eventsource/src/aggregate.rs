@@ -2,7 +2,9 @@
 //! an aggregate to its events.
 
 use crate::codec::EventSet;
+use std::any::Any;
 use std::fmt::{Debug, Display};
+use uuid::Uuid;
 
 /// An aggregate's state and how events change it.
 ///
@@ -30,6 +32,19 @@ pub trait AggregateId: Clone + Debug + Display + Send + Sync + 'static {}
 
 impl<T: Clone + Debug + Display + Send + Sync + 'static> AggregateId for T {}
 
+/// An id's text, as its [`Display`] writes it. A `Uuid`, the usual id, is written
+/// directly: through the formatting machinery it costs several times as much, and every
+/// load and save names its stream.
+pub(crate) fn id_text<I: AggregateId>(id: &I) -> String {
+    match (id as &dyn Any).downcast_ref::<Uuid>() {
+        Some(uuid) => uuid
+            .hyphenated()
+            .encode_lower(&mut Uuid::encode_buffer())
+            .to_owned(),
+        None => id.to_string(),
+    }
+}
+
 /// The handler of event `E` on an aggregate: what `#[apply]` generates for each
 /// `fn(&mut self, &E)` of its `impl` block.
 #[diagnostic::on_unimplemented(
@@ -52,16 +67,37 @@ pub trait ApplyEvent<E>: ListsEvent<E> {
 pub trait IntoEvents<A: Aggregate> {
     /// Appends the events to `out`, in order.
     fn into_events(self, out: &mut Vec<A::Event>);
+
+    /// Hands the events to `each`, in order: [`into_events`](Self::into_events) without
+    /// the vector (recording the one event of a command allocates nothing for it). The
+    /// derive's impls and this crate's provide it; the default goes through a vector.
+    #[doc(hidden)]
+    fn each_event(self, each: &mut dyn FnMut(A::Event))
+    where
+        Self: Sized,
+    {
+        let mut out = Vec::new();
+        self.into_events(&mut out);
+        out.into_iter().for_each(each);
+    }
 }
 
 impl<A: Aggregate> IntoEvents<A> for () {
     fn into_events(self, _: &mut Vec<A::Event>) {}
+
+    fn each_event(self, _: &mut dyn FnMut(A::Event)) {}
 }
 
 impl<A: Aggregate, T: IntoEvents<A>> IntoEvents<A> for Vec<T> {
     fn into_events(self, out: &mut Vec<A::Event>) {
         for item in self {
             item.into_events(out);
+        }
+    }
+
+    fn each_event(self, each: &mut dyn FnMut(A::Event)) {
+        for item in self {
+            item.each_event(each);
         }
     }
 }
@@ -72,12 +108,24 @@ impl<A: Aggregate, T: IntoEvents<A>, const N: usize> IntoEvents<A> for [T; N] {
             item.into_events(out);
         }
     }
+
+    fn each_event(self, each: &mut dyn FnMut(A::Event)) {
+        for item in self {
+            item.each_event(each);
+        }
+    }
 }
 
 impl<A: Aggregate, T: IntoEvents<A>> IntoEvents<A> for Option<T> {
     fn into_events(self, out: &mut Vec<A::Event>) {
         if let Some(item) = self {
             item.into_events(out);
+        }
+    }
+
+    fn each_event(self, each: &mut dyn FnMut(A::Event)) {
+        if let Some(item) = self {
+            item.each_event(each);
         }
     }
 }
@@ -89,6 +137,12 @@ macro_rules! tuple_into_events {
             fn into_events(self, out: &mut Vec<A::Event>) {
                 let ($($name,)+) = self;
                 $($name.into_events(out);)+
+            }
+
+            #[allow(non_snake_case)]
+            fn each_event(self, each: &mut dyn FnMut(A::Event)) {
+                let ($($name,)+) = self;
+                $($name.each_event(each);)+
             }
         }
     };
@@ -122,3 +176,18 @@ pub trait ListsEvent<E> {}
     note = "return a current event instead; `#[event(retired)]` keeps `{Self}` readable only"
 )]
 pub trait Emittable {}
+
+#[cfg(test)]
+mod tests {
+    use super::id_text;
+    use uuid::Uuid;
+
+    #[test]
+    fn an_id_text_is_its_display_form() {
+        let uuid = Uuid::now_v7();
+        assert_eq!(id_text(&uuid), uuid.to_string());
+        assert_eq!(id_text(&Uuid::nil()), Uuid::nil().to_string());
+        assert_eq!(id_text(&42_u64), "42");
+        assert_eq!(id_text(&"order-7".to_owned()), "order-7");
+    }
+}

@@ -1,6 +1,6 @@
 //! [`AggregateRoot`]: an aggregate's id, version, state and the events not yet saved.
 
-use crate::aggregate::{Aggregate, IntoEvents};
+use crate::aggregate::{Aggregate, IntoEvents, id_text};
 use crate::codec::{Codec, EventSet, StoredPayload};
 use crate::error::DecodeError;
 use crate::error::{Error, Result};
@@ -37,7 +37,7 @@ impl<A: Aggregate> AggregateRoot<A> {
     /// A new aggregate: version 0, default state, nothing pending.
     pub fn new(id: A::Id) -> Self {
         AggregateRoot {
-            stream: StreamId::new(A::TYPE, id.to_string()),
+            stream: StreamId::new(A::TYPE, id_text(&id)),
             id,
             version: 0,
             state: A::default(),
@@ -47,8 +47,15 @@ impl<A: Aggregate> AggregateRoot<A> {
 
     /// Rebuilds an aggregate from a state at `version` (a snapshot, say).
     pub fn from_state(id: A::Id, version: u64, state: A) -> Self {
+        let id_text = id_text(&id);
+        Self::from_state_named(id, id_text, version, state)
+    }
+
+    /// [`from_state`](Self::from_state) with the id's text already made (`id_text` is
+    /// `id.to_string()`), so that it is not formatted again.
+    pub(crate) fn from_state_named(id: A::Id, id_text: String, version: u64, state: A) -> Self {
         AggregateRoot {
-            stream: StreamId::new(A::TYPE, id.to_string()),
+            stream: StreamId::new(A::TYPE, id_text),
             id,
             version,
             state,
@@ -116,16 +123,14 @@ impl<A: Aggregate> AggregateRoot<A> {
 
     /// Applies and records events directly, without a command.
     pub fn record(&mut self, events: impl IntoEvents<A>) {
-        let mut decided = Vec::new();
-        events.into_events(&mut decided);
-        for event in decided {
+        events.each_event(&mut |event| {
             self.state.apply(&event);
             self.version += 1;
             self.pending.push(PendingEvent {
                 event,
                 metadata: EventMetadata::new(),
             });
-        }
+        });
     }
 
     /// The pending events encoded by `codec` for `stream`, with `context` added to their

@@ -201,6 +201,10 @@ pub(super) fn generate(def: &AggregateDef) -> TokenStream {
                 fn into_events(self, out: &mut ::std::vec::Vec<#event_enum>) {
                     out.push(#event_enum::#variants(self));
                 }
+
+                fn each_event(self, each: &mut dyn ::core::ops::FnMut(#event_enum)) {
+                    each(#event_enum::#variants(self));
+                }
             }
         )*
 
@@ -208,6 +212,10 @@ pub(super) fn generate(def: &AggregateDef) -> TokenStream {
         impl ::eventsource::IntoEvents<#ident> for #event_enum {
             fn into_events(self, out: &mut ::std::vec::Vec<#event_enum>) {
                 out.push(self);
+            }
+
+            fn each_event(self, each: &mut dyn ::core::ops::FnMut(#event_enum)) {
+                each(self);
             }
         }
 

@@ -8,7 +8,7 @@ pub mod locking;
 mod replay;
 pub mod state_stored;
 
-use crate::aggregate::Aggregate;
+use crate::aggregate::{Aggregate, id_text};
 use crate::codec::{Codec, EventSet};
 use crate::error::{Error, Result};
 use crate::event::EventContext;
@@ -441,5 +441,5 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
 }
 
 fn stream_of<A: Aggregate>(id: &A::Id) -> StreamId {
-    StreamId::new(A::TYPE, id.to_string())
+    StreamId::new(A::TYPE, id_text(id))
 }

@@ -2,7 +2,7 @@
 //! instead of their events.
 
 use super::UpdateError;
-use crate::aggregate::IntoEvents;
+use crate::aggregate::{IntoEvents, id_text};
 use crate::codec::{Codec, PayloadRef};
 use crate::error::{Error, Result};
 use crate::event::EventContext;
@@ -138,7 +138,7 @@ impl<A: Snapshottable, T: StateStore> StateStoredRepository<A, T> {
     /// Errors: [`Error::NotFound`] when no state is stored; [`Error::Corrupt`] when the
     /// stored state is of another schema version or does not decode.
     pub async fn load(&self, id: A::Id) -> Result<AggregateRoot<A>> {
-        let stream = StreamId::new(A::TYPE, id.to_string());
+        let stream = StreamId::new(A::TYPE, id_text(&id));
         let span = tracing::debug_span!("eventsource.load_state", stream = %stream);
         async {
             let Some(stored) = self.store.load(&stream).await? else {
@@ -183,7 +183,7 @@ impl<A: Snapshottable, T: StateStore> StateStoredRepository<A, T> {
 
     /// The stored version; 0 when no state is stored.
     pub async fn get_version(&self, id: &A::Id) -> Result<u64> {
-        let stream = StreamId::new(A::TYPE, id.to_string());
+        let stream = StreamId::new(A::TYPE, id_text(id));
         Ok(self.store.load(&stream).await?.map_or(0, |s| s.version))
     }
 

@@ -6,17 +6,17 @@ mod stats;
 pub use stats::CacheStats;
 
 use super::{Repository, UpdateError};
-use crate::aggregate::{Aggregate, IntoEvents};
+use crate::aggregate::{Aggregate, IntoEvents, id_text};
 use crate::error::{Error, Result};
 use crate::root::AggregateRoot;
 use crate::store::EventStore;
-use moka::notification::RemovalCause;
-use moka::ops::compute::Op;
-use moka::sync::Cache;
+use quick_cache::sync::{Cache, EntryAction, EntryResult};
+use quick_cache::{DefaultHashBuilder, Lifecycle, OptionsBuilder, Weighter};
 use stats::Counters;
 use std::fmt;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 /// A cached aggregate: its state as of a saved version.
 struct Entry<A> {
@@ -24,16 +24,64 @@ struct Entry<A> {
     state: A,
 }
 
-/// A cache slot: saves replace its entry in place, which costs a lock where a new cache
-/// entry would cost an insert (the cache's most expensive operation).
-type Slot<A> = Arc<Mutex<Entry<A>>>;
-
-fn lock<A>(slot: &Mutex<Entry<A>>) -> std::sync::MutexGuard<'_, Entry<A>> {
-    // The lock is held only to copy or replace a state; a panic there (in a user's
-    // `Clone`) leaves a whole entry behind.
-    slot.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+/// A cache slot. Without a weigher, saves replace its entry in place, which costs a lock
+/// where a new cache entry would cost an insert; with one, every save makes a new slot,
+/// weighed once (the cache requires a slot's weight never to change).
+struct Slot<A> {
+    entry: Mutex<Entry<A>>,
+    weight: u64,
+    /// When it was last loaded or saved, in nanoseconds since the cache was made (kept
+    /// only with a time-to-idle).
+    used: AtomicU64,
 }
+
+type SlotRef<A> = Arc<Slot<A>>;
+
+impl<A> Slot<A> {
+    fn new(version: u64, state: A, weight: u64, used: u64) -> SlotRef<A> {
+        Arc::new(Slot {
+            entry: Mutex::new(Entry { version, state }),
+            weight,
+            used: AtomicU64::new(used),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Entry<A>> {
+        // The lock is held only to copy or replace a state; a panic there (in a user's
+        // `Clone`) leaves a whole entry behind.
+        self.entry.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Weighs a slot by the weight it was made with.
+#[derive(Clone)]
+struct SlotWeight;
+
+impl<A> Weighter<String, SlotRef<A>> for SlotWeight {
+    fn weight(&self, _: &String, slot: &SlotRef<A>) -> u64 {
+        slot.weight
+    }
+}
+
+/// Counts and traces the entries the cache drops to stay within its bounds.
+#[derive(Clone)]
+struct CountEvictions {
+    counters: Arc<Counters>,
+    aggregate_type: &'static str,
+}
+
+impl<A> Lifecycle<String, SlotRef<A>> for CountEvictions {
+    type RequestState = ();
+
+    fn begin_request(&self) {}
+
+    fn on_evict(&self, _: &mut (), id: String, _: SlotRef<A>) {
+        let evictions = Counters::count(&self.counters.evictions);
+        tracing::debug!(aggregate_type = self.aggregate_type, aggregate_id = %id, evictions, "cache eviction: over capacity");
+    }
+}
+
+type SlotCache<A> = Cache<String, SlotRef<A>, SlotWeight, DefaultHashBuilder, CountEvictions>;
 
 /// How much an aggregate's state weighs in the cache.
 type Weigher<A> = Arc<dyn Fn(&A) -> u32 + Send + Sync>;
@@ -62,23 +110,42 @@ impl<A> CacheOptions<A> {
     }
 
     /// Bounds the cache by the sum of `weigh(state)` instead of the number of entries
-    /// (a large aggregate counting for more than a small one).
+    /// (a large aggregate counting for more than a small one). A state is weighed when it
+    /// enters the cache, at every save.
     pub fn weigh(mut self, weigh: impl Fn(&A) -> u32 + Send + Sync + 'static) -> Self {
         self.weigher = Some(Arc::new(weigh));
         self
     }
 }
 
+/// When entries go idle: the clock the slots' `used` stamps count from.
+#[derive(Clone, Copy)]
+struct Idle {
+    after: u64,
+    epoch: Instant,
+}
+
+impl Idle {
+    fn now(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    fn expired<A>(&self, slot: &Slot<A>, now: u64) -> bool {
+        now.saturating_sub(slot.used.load(Ordering::Relaxed)) > self.after
+    }
+}
+
 /// A [`Repository`] that keeps recently used aggregates in memory, so that loading a hot
 /// aggregate reads nothing from the store.
 ///
-/// The cache is [moka](https://docs.rs/moka)'s: bounded by count or weight, with a
-/// time-to-idle, concurrent reads that take no global lock, and an eviction policy
-/// (TinyLFU) that keeps hot aggregates when a scan of cold ones passes through.
-///
-/// The bounds are applied by the cache's housekeeping, which runs as it is used (and when
-/// [`stats`](Self::stats) is read): for a moment after a save the cache may hold more than
-/// its capacity.
+/// The cache is [quick_cache](https://docs.rs/quick_cache)'s: bounded by count or weight,
+/// sharded so that concurrent loads rarely meet on a lock, and with an eviction policy
+/// (S3-FIFO) that keeps hot aggregates when a scan of cold ones passes through. A hit costs
+/// a hash lookup and a copy of the state; a save from a cached aggregate replaces its
+/// entry in place. Entries over the capacity are dropped by the insert that made them too
+/// many. An entry idle longer than the [time-to-idle](CacheOptions::time_to_idle) is never
+/// served: the load that finds it drops it, and reading [`stats`](Self::stats) or a new
+/// entry going in sweeps out the others.
 ///
 /// An entry may be stale: another repository, process or machine may have saved since.
 /// That is safe because every save is still an optimistic append at the version the
@@ -110,10 +177,17 @@ impl<A> CacheOptions<A> {
 /// ```
 pub struct CachingRepository<A: Aggregate + Clone, S: EventStore> {
     repository: Repository<A, S>,
-    cache: Cache<String, Slot<A>>,
+    shared: Arc<Shared<A>>,
+}
+
+/// What the clones of a caching repository share.
+struct Shared<A> {
+    cache: SlotCache<A>,
     counters: Arc<Counters>,
-    /// A weigher sees a state when it enters the cache: with one, saves insert anew.
-    weighs: bool,
+    weigher: Option<Weigher<A>>,
+    idle: Option<Idle>,
+    /// When the idle entries were last swept out (on the `idle` clock).
+    swept: AtomicU64,
 }
 
 impl<A: Aggregate + Clone, S: EventStore + Clone> Clone for CachingRepository<A, S> {
@@ -121,9 +195,7 @@ impl<A: Aggregate + Clone, S: EventStore + Clone> Clone for CachingRepository<A,
     fn clone(&self) -> Self {
         CachingRepository {
             repository: self.repository.clone(),
-            cache: self.cache.clone(),
-            counters: Arc::clone(&self.counters),
-            weighs: self.weighs,
+            shared: Arc::clone(&self.shared),
         }
     }
 }
@@ -132,7 +204,7 @@ impl<A: Aggregate + Clone, S: EventStore> fmt::Debug for CachingRepository<A, S>
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CachingRepository")
             .field("repository", &self.repository)
-            .field("stats", &self.counters.read(self.cache.entry_count()))
+            .field("stats", &self.shared.read_stats())
             .finish()
     }
 }
@@ -144,31 +216,124 @@ impl<A: Aggregate + Clone, S: EventStore> Repository<A, S> {
     }
 }
 
+/// A weighed cache is one shard: a shard holds its share of the weight, and an aggregate
+/// heavier than that share could never be kept. The estimate of its entry count (which
+/// sizes the cache's record of recently dropped keys) is capped.
+const WEIGHED_ENTRIES_ESTIMATE: u64 = 65_536;
+
+impl<A> Shared<A> {
+    fn new(
+        capacity: u64,
+        weigher: Option<Weigher<A>>,
+        idle: Option<Duration>,
+        counters: Arc<Counters>,
+        aggregate_type: &'static str,
+    ) -> Self {
+        let mut options = OptionsBuilder::new();
+        options.weight_capacity(capacity);
+        if weigher.is_some() {
+            options
+                .shards(1)
+                .estimated_items_capacity(to_usize(capacity.min(WEIGHED_ENTRIES_ESTIMATE)));
+        } else {
+            options.estimated_items_capacity(to_usize(capacity));
+        }
+        let lifecycle = CountEvictions {
+            counters: Arc::clone(&counters),
+            aggregate_type,
+        };
+        let cache = match options.build() {
+            Ok(options) => Cache::with_options(
+                options,
+                SlotWeight,
+                DefaultHashBuilder::default(),
+                lifecycle,
+            ),
+            // Only a missing capacity or item estimate is refused, and both are set.
+            Err(_) => Cache::with(
+                to_usize(capacity),
+                capacity,
+                SlotWeight,
+                DefaultHashBuilder::default(),
+                lifecycle,
+            ),
+        };
+        Shared {
+            cache,
+            counters,
+            weigher,
+            idle: idle.map(|idle| Idle {
+                after: u64::try_from(idle.as_nanos()).unwrap_or(u64::MAX),
+                epoch: Instant::now(),
+            }),
+            swept: AtomicU64::new(0),
+        }
+    }
+
+    fn read_stats(&self) -> CacheStats {
+        self.counters.read(self.cache.len() as u64)
+    }
+
+    /// Now on the idle clock, or 0 without a time-to-idle.
+    fn stamp(&self) -> u64 {
+        self.idle.map_or(0, |idle| idle.now())
+    }
+
+    /// Drops every idle entry, counting each as an eviction.
+    fn sweep(&self, idle: Idle, now: u64) {
+        self.swept.store(now, Ordering::Relaxed);
+        self.cache.retain(|id, slot| {
+            let keep = !idle.expired(slot, now);
+            if !keep {
+                self.count_idle_eviction(id);
+            }
+            keep
+        });
+    }
+
+    fn count_idle_eviction(&self, id: &str) {
+        let evictions = Counters::count(&self.counters.evictions);
+        tracing::debug!(aggregate_id = %id, evictions, "cache eviction: idle");
+    }
+
+    /// The live slot of `id`, counting a hit; an idle one is dropped and is a miss.
+    fn hit(&self, id: &str) -> Option<SlotRef<A>> {
+        let slot = self.cache.get(id)?;
+        if let Some(idle) = self.idle {
+            let now = idle.now();
+            if idle.expired(&slot, now) {
+                if self
+                    .cache
+                    .remove_if(id, |cached| Arc::ptr_eq(cached, &slot))
+                    .is_some()
+                {
+                    self.count_idle_eviction(id);
+                }
+                return None;
+            }
+            slot.used.store(now, Ordering::Relaxed);
+        }
+        Some(slot)
+    }
+}
+
+fn to_usize(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
 impl<A: Aggregate + Clone, S: EventStore> CachingRepository<A, S> {
     /// `repository` behind a cache made as `options` say.
     pub fn new(repository: Repository<A, S>, options: CacheOptions<A>) -> Self {
-        let counters = Arc::new(Counters::default());
-        let listener = Arc::clone(&counters);
-        let mut builder = Cache::builder()
-            .max_capacity(options.capacity)
-            .eviction_listener(move |id: Arc<String>, _, cause: RemovalCause| {
-                if cause.was_evicted() {
-                    let evictions = Counters::count(&listener.evictions);
-                    tracing::debug!(aggregate_type = A::TYPE, aggregate_id = %id, ?cause, evictions, "cache eviction");
-                }
-            });
-        if let Some(idle) = options.time_to_idle {
-            builder = builder.time_to_idle(idle);
-        }
-        let weighs = options.weigher.is_some();
-        if let Some(weigh) = options.weigher {
-            builder = builder.weigher(move |_: &String, slot: &Slot<A>| weigh(&lock(slot).state));
-        }
+        let shared = Shared::new(
+            options.capacity,
+            options.weigher,
+            options.time_to_idle,
+            Arc::new(Counters::default()),
+            A::TYPE,
+        );
         CachingRepository {
             repository,
-            cache: builder.build(),
-            counters,
-            weighs,
+            shared: Arc::new(shared),
         }
     }
 
@@ -177,58 +342,63 @@ impl<A: Aggregate + Clone, S: EventStore> CachingRepository<A, S> {
         &self.repository
     }
 
-    /// The counters since the repository was made (its clones share them).
+    /// The counters since the repository was made (its clones share them). With a
+    /// time-to-idle, idle entries are swept out first.
     pub fn stats(&self) -> CacheStats {
-        self.cache.run_pending_tasks();
-        self.counters.read(self.cache.entry_count())
+        if let Some(idle) = self.shared.idle {
+            self.shared.sweep(idle, idle.now());
+        }
+        self.shared.read_stats()
     }
 
     /// Drops the aggregate's entry: its next load reads the store.
     pub fn evict(&self, id: &A::Id) {
-        self.cache.invalidate(&id.to_string());
+        self.shared.cache.remove(id_text(id).as_str());
     }
 
     /// The aggregate from the cache, or loaded from the store (and cached) on a miss.
     /// The cached state may be older than the store's; a save from it conflicts (see the
     /// type's docs). Errors as [`Repository::load`].
     pub async fn load(&self, id: A::Id) -> Result<AggregateRoot<A>> {
-        Ok(self.load_keyed(id.to_string(), id).await?.0)
+        Ok(self.load_keyed(id_text(&id), id).await?.0)
     }
 
     /// The aggregate, and the cache slot it came from on a hit (a save from it then
-    /// updates that slot without looking it up again).
+    /// updates that slot without looking it up again). `key` is the id as text; it
+    /// becomes the aggregate's stream id.
     async fn load_keyed(
         &self,
         key: String,
         id: A::Id,
-    ) -> Result<(AggregateRoot<A>, Option<Slot<A>>)> {
-        if let Some(slot) = self.cache.get(&key) {
+    ) -> Result<(AggregateRoot<A>, Option<SlotRef<A>>)> {
+        if let Some(slot) = self.shared.hit(&key) {
             let (version, state) = {
-                let entry = lock(&slot);
+                let entry = slot.lock();
                 (entry.version, entry.state.clone())
             };
-            let hits = Counters::count(&self.counters.hits);
+            let hits = Counters::count(&self.shared.counters.hits);
             tracing::trace!(aggregate_type = A::TYPE, aggregate_id = %key, version, hits, "cache hit");
-            return Ok((AggregateRoot::from_state(id, version, state), Some(slot)));
+            let root = AggregateRoot::from_state_named(id, key, version, state);
+            return Ok((root, Some(slot)));
         }
-        let misses = Counters::count(&self.counters.misses);
+        let misses = Counters::count(&self.shared.counters.misses);
         tracing::trace!(aggregate_type = A::TYPE, aggregate_id = %key, misses, "cache miss");
         let root = self.repository.load(id).await?;
-        self.keep(key, &root, None);
+        self.keep(&root, None);
         Ok((root, None))
     }
 
     /// [`load`](Self::load), or a new aggregate at version 0 (not cached) when the id has
     /// no events.
     pub async fn load_or_create(&self, id: A::Id) -> Result<AggregateRoot<A>> {
-        Ok(self.load_or_create_keyed(id.to_string(), id).await?.0)
+        Ok(self.load_or_create_keyed(id_text(&id), id).await?.0)
     }
 
     async fn load_or_create_keyed(
         &self,
         key: String,
         id: A::Id,
-    ) -> Result<(AggregateRoot<A>, Option<Slot<A>>)> {
+    ) -> Result<(AggregateRoot<A>, Option<SlotRef<A>>)> {
         match self.load_keyed(key, id.clone()).await {
             Err(Error::NotFound { .. }) => Ok((self.repository.create_new(id), None)),
             other => other,
@@ -239,27 +409,29 @@ impl<A: Aggregate + Clone, S: EventStore> CachingRepository<A, S> {
     /// aggregate was stale) drops its entry and is returned; so is any other failure
     /// (whether the append committed is then unknown).
     pub async fn save(&self, root: &mut AggregateRoot<A>) -> Result<()> {
-        self.save_keyed(root.id().to_string(), root, None).await
+        self.save_from(root, None).await
     }
 
-    async fn save_keyed(
+    /// [`save`](Self::save) of an aggregate loaded from `slot`, when it came from the cache.
+    async fn save_from(
         &self,
-        key: String,
         root: &mut AggregateRoot<A>,
-        slot: Option<&Slot<A>>,
+        slot: Option<&SlotRef<A>>,
     ) -> Result<()> {
         if !root.has_pending_events() {
             return Ok(());
         }
         match self.repository.save(root).await {
             Ok(()) => {
-                self.keep(key, root, slot);
+                self.keep(root, slot);
                 Ok(())
             }
             Err(error) => {
-                self.cache.invalidate(&key);
+                self.shared
+                    .cache
+                    .remove(root.stream_ref().aggregate_id.as_str());
                 if error.is_conflict() {
-                    let stale_conflicts = Counters::count(&self.counters.stale_conflicts);
+                    let stale_conflicts = Counters::count(&self.shared.counters.stale_conflicts);
                     tracing::debug!(stream = %root.stream(), stale_conflicts, "stale aggregate: its cache entry is dropped");
                 }
                 Err(error)
@@ -305,60 +477,79 @@ impl<A: Aggregate + Clone, S: EventStore> CachingRepository<A, S> {
         R: IntoEvents<A>,
     {
         let mut attempts = self.repository.retry.start_jittered();
-        let key = id.to_string();
+        let mut key = id_text(&id);
         loop {
             let (mut root, slot) = if or_create {
-                self.load_or_create_keyed(key.clone(), id.clone()).await?
+                self.load_or_create_keyed(key, id.clone()).await?
             } else {
-                self.load_keyed(key.clone(), id.clone()).await?
+                self.load_keyed(key, id.clone()).await?
             };
             root.execute(&command).map_err(UpdateError::Rejected)?;
-            match self.save_keyed(key.clone(), &mut root, slot.as_ref()).await {
+            match self.save_from(&mut root, slot.as_ref()).await {
                 Ok(()) => return Ok(root),
                 Err(error) => {
                     if !attempts.retry(error.is_conflict()).await {
                         return Err(error.into());
                     }
+                    key = root.stream_ref().aggregate_id.clone();
                 }
             }
         }
     }
 
     /// Caches `root`, unless a newer version of it is cached already (two saves that
-    /// finish together may reach the cache in either order). A cached aggregate's entry is
-    /// replaced in place; with a weigher, the slot is inserted anew so that its weight is
-    /// weighed again. `slot` is where `root` was loaded from, when it came from the cache.
-    fn keep(&self, key: String, root: &AggregateRoot<A>, slot: Option<&Slot<A>>) {
+    /// finish together may reach the cache in either order). `slot` is where `root` was
+    /// loaded from, when it came from the cache: without a weigher, that slot's entry is
+    /// replaced in place, with no cache lookup. With a weigher, every save puts a new
+    /// slot, weighed anew.
+    fn keep(&self, root: &AggregateRoot<A>, slot: Option<&SlotRef<A>>) {
+        let shared = &*self.shared;
         let version = root.version();
-        let fresh = || {
-            Arc::new(Mutex::new(Entry {
-                version,
-                state: root.state().clone(),
-            }))
-        };
-        if self.weighs {
-            self.cache
-                .entry(key)
-                .and_compute_with(|cached| match cached {
-                    Some(cached) if lock(cached.value()).version >= version => Op::Nop,
-                    _ => Op::Put(fresh()),
-                });
+        let now = shared.stamp();
+        if shared.weigher.is_none()
+            && let Some(slot) = slot
+        {
+            replace(slot, version, root.state().clone(), now);
             return;
         }
-        let slot = match slot.cloned().or_else(|| self.cache.get(&key)) {
-            Some(slot) => slot,
-            None => {
-                let entry = self.cache.entry(key).or_insert_with(fresh);
-                if entry.is_fresh() {
-                    return;
-                }
-                entry.into_value()
+        let weight = shared
+            .weigher
+            .as_ref()
+            .map_or(1, |weigh| u64::from(weigh(root.state())));
+        // The state is copied once, before the cache's lock is taken; it goes into the
+        // cached slot or into a new one.
+        let mut state = Some(root.state().clone());
+        let mut take = || state.take().unwrap_or_default();
+        let id = root.stream_ref().aggregate_id.as_str();
+        let outcome = shared.cache.entry(id, None, |_, cached| {
+            if cached.lock().version >= version {
+                EntryAction::Retain(())
+            } else if shared.weigher.is_some() {
+                // Inserted anew, so that the cache weighs it and drops what no longer fits.
+                EntryAction::ReplaceWithGuard
+            } else {
+                replace(cached, version, take(), now);
+                EntryAction::Retain(())
             }
-        };
-        let mut entry = lock(&slot);
-        if entry.version < version {
-            entry.version = version;
-            entry.state = root.state().clone();
+        });
+        if let EntryResult::Vacant(guard) | EntryResult::Replaced(guard, _) = outcome {
+            // Another insert of the key in between is as new, or newer.
+            let _ = guard.insert(Slot::new(version, take(), weight, now));
+            if let Some(idle) = shared.idle
+                && now.saturating_sub(shared.swept.load(Ordering::Relaxed)) > idle.after
+            {
+                shared.sweep(idle, now);
+            }
         }
     }
+}
+
+/// Puts `state` at `version` in `slot`, unless it holds a newer version.
+fn replace<A>(slot: &Slot<A>, version: u64, state: A, now: u64) {
+    let mut entry = slot.lock();
+    if entry.version < version {
+        entry.version = version;
+        entry.state = state;
+    }
+    slot.used.store(now, Ordering::Relaxed);
 }

@@ -6,7 +6,7 @@ mod guard;
 pub use guard::Locked;
 
 use super::{Repository, UpdateError};
-use crate::aggregate::{Aggregate, IntoEvents};
+use crate::aggregate::{Aggregate, IntoEvents, id_text};
 use crate::error::{Error, Result};
 use crate::lock::{AggregateLocks, HeldLock, InProcessLocks};
 use crate::root::AggregateRoot;
@@ -255,5 +255,5 @@ pub(super) struct Locks {
 }
 
 fn stream_of<A: Aggregate>(id: &A::Id) -> StreamId {
-    StreamId::new(A::TYPE, id.to_string())
+    StreamId::new(A::TYPE, id_text(id))
 }
