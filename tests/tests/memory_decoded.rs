@@ -6,6 +6,7 @@
 use eventsource::prelude::*;
 use eventsource::store::{DynEventStore, NewEvent};
 use eventsource::{EventMetadata, StreamId};
+use eventsource_tests::memory_bench::Uncached;
 use std::cell::Cell;
 use std::sync::Arc;
 
@@ -94,10 +95,35 @@ async fn counter(repo: &Repository<Counter, InMemoryEventStore>, n: u64) -> Uuid
     id
 }
 
-/// The same store read through the object-safe form, which hands over no cells: every
-/// load decodes.
-fn decoding<A: Aggregate>(store: &InMemoryEventStore) -> Repository<A, Arc<dyn DynEventStore>> {
-    Repository::new(Arc::new(store.clone()) as Arc<dyn DynEventStore>)
+/// The same store read through a wrapper that hands over no cells: every load decodes,
+/// as a load from a database does.
+fn decoding<A: Aggregate>(
+    store: &InMemoryEventStore,
+) -> Repository<A, Uncached<InMemoryEventStore>> {
+    Repository::new(Uncached(store.clone()))
+}
+
+/// Behind the object-safe form (a store chosen at run time), the store's kept values are
+/// still used.
+#[tokio::test]
+async fn a_boxed_store_decodes_an_event_once() {
+    let store = InMemoryEventStore::new();
+    let id = counter(&Repository::new(store.clone()), 20).await;
+    let boxed: Arc<dyn DynEventStore> = Arc::new(store.clone());
+    let repo = Repository::<Counter, _>::new(boxed);
+    let before = decoded();
+    let first = repo.load(id).await.expect("load");
+    assert_eq!(decoded() - before, 20, "the first load decodes every event");
+    let before = decoded();
+    let second = repo.load(id).await.expect("load");
+    assert_eq!(
+        decoded() - before,
+        0,
+        "the second load takes the kept values"
+    );
+    assert_eq!(first.state(), second.state());
+    let plain = decoding::<Counter>(&store).load(id).await.expect("load");
+    assert_eq!(second.state(), plain.state());
 }
 
 #[tokio::test]

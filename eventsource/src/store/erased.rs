@@ -2,6 +2,7 @@
 //! time (`Box<dyn DynEventStore>`).
 
 use super::EventStore;
+use super::decoded::DecodedCell;
 use super::feed_page::FeedPage;
 use super::record::{AppendOutcome, EventRef, NewEvent, RecordedEvent};
 use super::signal::AppendSignal;
@@ -17,6 +18,11 @@ pub type ErasedState = Box<dyn Any + Send>;
 
 /// A replay's apply function over an erased state.
 pub type ErasedApply = Box<dyn FnMut(&mut ErasedState, EventRef<'_>) -> Result<()> + Send>;
+
+/// A replay's apply function over an erased state, with the store's decoded cell of each
+/// event (see [`EventStore::replay_stream_decoded`]).
+pub type ErasedDecodedApply =
+    Box<dyn FnMut(&mut ErasedState, EventRef<'_>, Option<&DecodedCell>) -> Result<()> + Send>;
 
 /// An [`EventStore`] behind a trait object.
 ///
@@ -75,6 +81,25 @@ pub trait DynEventStore: Send + Sync + 'static {
         apply: ErasedApply,
     ) -> BoxFuture<'a, Result<ErasedState>>;
 
+    /// [`EventStore::replay_stream_decoded`] over an erased state. The default hands over
+    /// no cells, through [`replay_stream_dyn`](Self::replay_stream_dyn); every
+    /// `EventStore` forwards its own, so a boxed in-memory store still decodes an event
+    /// once.
+    fn replay_stream_decoded_dyn<'a>(
+        &'a self,
+        stream: &'a StreamId,
+        after_version: u64,
+        state: ErasedState,
+        mut apply: ErasedDecodedApply,
+    ) -> BoxFuture<'a, Result<ErasedState>> {
+        self.replay_stream_dyn(
+            stream,
+            after_version,
+            state,
+            Box::new(move |state, event| apply(state, event, None)),
+        )
+    }
+
     /// [`EventStore::read_all`].
     fn read_all_dyn(
         &self,
@@ -132,6 +157,16 @@ impl<S: EventStore> DynEventStore for S {
         apply: ErasedApply,
     ) -> BoxFuture<'a, Result<ErasedState>> {
         Box::pin(self.replay_stream(stream, after_version, state, apply))
+    }
+
+    fn replay_stream_decoded_dyn<'a>(
+        &'a self,
+        stream: &'a StreamId,
+        after_version: u64,
+        state: ErasedState,
+        apply: ErasedDecodedApply,
+    ) -> BoxFuture<'a, Result<ErasedState>> {
+        Box::pin(self.replay_stream_decoded(stream, after_version, state, apply))
     }
 
     fn read_all_dyn(
@@ -193,6 +228,33 @@ where
         .map_err(|_| state_swapped(stream.to_string()))
 }
 
+/// [`replay_erased`] with the store's decoded cells, through
+/// [`DynEventStore::replay_stream_decoded_dyn`].
+async fn replay_decoded_erased<T, F>(
+    store: &dyn DynEventStore,
+    stream: &StreamId,
+    after_version: u64,
+    state: T,
+    mut apply: F,
+) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnMut(&mut T, EventRef<'_>, Option<&DecodedCell>) -> Result<()> + Send + 'static,
+{
+    let erased_apply: ErasedDecodedApply =
+        Box::new(move |state, event, cell| match state.downcast_mut::<T>() {
+            Some(state) => apply(state, event, cell),
+            None => Err(state_swapped(stream_name(event))),
+        });
+    let state = store
+        .replay_stream_decoded_dyn(stream, after_version, Box::new(state), erased_apply)
+        .await?;
+    state
+        .downcast::<T>()
+        .map(|state| *state)
+        .map_err(|_| state_swapped(stream.to_string()))
+}
+
 fn stream_name(event: EventRef<'_>) -> String {
     format!("the event at version {}", event.version)
 }
@@ -240,6 +302,20 @@ macro_rules! forward_to_dyn {
                 F: FnMut(&mut T, EventRef<'_>) -> Result<()> + Send + 'static,
             {
                 replay_erased(&**self, stream, after_version, state, apply).await
+            }
+
+            async fn replay_stream_decoded<T, F>(
+                &self,
+                stream: &StreamId,
+                after_version: u64,
+                state: T,
+                apply: F,
+            ) -> Result<T>
+            where
+                T: Send + 'static,
+                F: FnMut(&mut T, EventRef<'_>, Option<&DecodedCell>) -> Result<()> + Send + 'static,
+            {
+                replay_decoded_erased(&**self, stream, after_version, state, apply).await
             }
 
             async fn read_all(

@@ -130,8 +130,8 @@ pub trait EventStore: Send + Sync + 'static {
     ///
     /// The repository loads aggregates this way. The default hands every event over
     /// without a cell, through `replay_stream`; a store that keeps events in another
-    /// process or on disk has no reason to override it. The object-safe
-    /// [`DynEventStore`] hands over no cells either.
+    /// process or on disk has no reason to override it. `Box<dyn DynEventStore>` and
+    /// `Arc<dyn DynEventStore>` forward the cells of the store inside.
     fn replay_stream_decoded<T, F>(
         &self,
         stream: &StreamId,
