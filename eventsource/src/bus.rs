@@ -1,7 +1,7 @@
 //! [`InMemoryEventBus`]: an in-process [`EventPublisher`] that hands saved events to
 //! subscribed handlers, fire and forget.
 
-use crate::codec::names::reads_name;
+use crate::codec::names::is_read_as;
 use crate::codec::{StoredPayload, decode_stored};
 use crate::error::BoxError;
 use crate::event::{DomainEvent, EventMetadata};
@@ -147,7 +147,7 @@ impl InMemoryEventBus {
                 .iter()
                 .filter(|s| {
                     s.event_type
-                        .is_none_or(|(name, aliases)| reads_name(event_type, name, aliases))
+                        .is_none_or(|(name, aliases)| is_read_as(event_type, name, aliases))
                 })
                 .map(|s| Arc::clone(&s.handler))
                 .collect()

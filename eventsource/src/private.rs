@@ -2,7 +2,9 @@
 //! it changes with the macros.
 
 pub use crate::aggregate::ListsEvent;
-pub use crate::codec::names::{flatten_names, names_len, names_overlap, reads_name, str_eq};
+pub use crate::codec::names::{
+    flatten_names, is_read_as, names_len, names_overlap, reads_name, str_eq,
+};
 pub use crate::codec::upcast::{OlderShape, UpcastChain, UpcastsTo, upcast_step};
 pub use crate::codec::{OlderPayload, StoredPayload, decode_stored};
 pub use crate::snapshot::state::serialize_snapshot;
@@ -34,7 +36,7 @@ pub trait ListedEvent: Sized {
     const OLDER_SHAPE: bool;
     /// True when `event_type` is the event's stored name or one of its aliases.
     fn reads(event_type: &str) -> bool {
-        reads_name(event_type, Self::EVENT_TYPE, Self::ALIASES)
+        is_read_as(event_type, Self::EVENT_TYPE, Self::ALIASES)
     }
     /// The event as `Debug`.
     fn as_debug(&self) -> &dyn ::core::fmt::Debug;
@@ -104,7 +106,7 @@ pub trait ProjectedEvent: Sized {
     const OLDER_SHAPE: bool;
     /// True when `event_type` is the event's stored name or one of its aliases.
     fn reads(event_type: &str) -> bool {
-        reads_name(event_type, Self::EVENT_TYPE, Self::ALIASES)
+        is_read_as(event_type, Self::EVENT_TYPE, Self::ALIASES)
     }
     /// Decodes the record's payload, naming stream, version and event type on failure.
     fn decode_projected(record: &crate::store::RecordedEvent) -> Result<Self, HandleError>;
