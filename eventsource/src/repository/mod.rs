@@ -418,18 +418,30 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
             let events = root.encode_pending(root.stream_ref(), context, self.codec)?;
             let append_span =
                 tracing::debug_span!("eventsource.append", stream = %root.stream_ref(), %expected);
-            let outcome = self
-                .store
-                .append(root.stream_ref(), expected, events)
-                .instrument(append_span)
-                .await?;
+            // Without a publisher nobody reads the records, and a store may skip them.
+            let records = match &self.publisher {
+                Some(_) => {
+                    self.store
+                        .append(root.stream_ref(), expected, events)
+                        .instrument(append_span)
+                        .await?
+                        .records
+                }
+                None => {
+                    self.store
+                        .append_unrecorded(root.stream_ref(), expected, events)
+                        .instrument(append_span)
+                        .await?;
+                    Vec::new()
+                }
+            };
             root.mark_committed();
             if let Some(snapshots) = &self.snapshots {
                 let stream = root.stream();
                 snapshots.after_save(&stream, root, from, self.codec).await;
             }
             if let Some(publisher) = &self.publisher
-                && let Err(error) = publisher.publish(&outcome.records).await
+                && let Err(error) = publisher.publish(&records).await
             {
                 tracing::warn!(stream = %root.stream_ref(), error = %error, "publishing saved events failed");
             }

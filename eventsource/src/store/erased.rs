@@ -62,6 +62,18 @@ pub trait DynEventStore: Send + Sync + 'static {
         events: Vec<NewEvent>,
     ) -> BoxFuture<'a, Result<AppendOutcome>>;
 
+    /// [`EventStore::append_unrecorded`]. The default goes through
+    /// [`append_dyn`](Self::append_dyn); every `EventStore` forwards its own.
+    fn append_unrecorded_dyn<'a>(
+        &'a self,
+        stream: &'a StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> BoxFuture<'a, Result<()>> {
+        let appended = self.append_dyn(stream, expected, events);
+        Box::pin(async move { appended.await.map(drop) })
+    }
+
     /// [`EventStore::read_stream`].
     fn read_stream_dyn<'a>(
         &'a self,
@@ -135,6 +147,15 @@ impl<S: EventStore> DynEventStore for S {
         events: Vec<NewEvent>,
     ) -> BoxFuture<'a, Result<AppendOutcome>> {
         Box::pin(self.append(stream, expected, events))
+    }
+
+    fn append_unrecorded_dyn<'a>(
+        &'a self,
+        stream: &'a StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.append_unrecorded(stream, expected, events))
     }
 
     fn read_stream_dyn<'a>(
@@ -276,6 +297,17 @@ macro_rules! forward_to_dyn {
                 events: Vec<NewEvent>,
             ) -> Result<AppendOutcome> {
                 (**self).append_dyn(stream, expected, events).await
+            }
+
+            async fn append_unrecorded(
+                &self,
+                stream: &StreamId,
+                expected: ExpectedVersion,
+                events: Vec<NewEvent>,
+            ) -> Result<()> {
+                (**self)
+                    .append_unrecorded_dyn(stream, expected, events)
+                    .await
             }
 
             async fn read_stream(

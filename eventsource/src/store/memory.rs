@@ -168,12 +168,15 @@ fn tail(events: &[Arc<Stored>], after_version: u64) -> &[Arc<Stored>] {
     &events[start..]
 }
 
-impl EventStore for InMemoryEventStore {
-    async fn append(
+impl InMemoryEventStore {
+    /// An append, building the records of what it stored (or found stored) only when
+    /// `records` says the caller reads them.
+    fn append_batch(
         &self,
         stream: &StreamId,
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
+        records: Records,
     ) -> Result<AppendOutcome> {
         backend::check_stream(stream)?;
         // A one-event batch (a command's) needs no list of ids.
@@ -205,13 +208,16 @@ impl EventStore for InMemoryEventStore {
             classify_batch(stream, expected, batch_ids, &stored)?
         {
             let stored = index.as_ref().map_or(&[][..], |i| &i.events[..]);
-            let records = tail(stored, first_version - 1)
-                .iter()
-                .take(events.len())
-                .map(|stored| stored.to_record())
-                .collect();
+            let found = match records {
+                Records::Built => tail(stored, first_version - 1)
+                    .iter()
+                    .take(events.len())
+                    .map(|stored| stored.to_record())
+                    .collect(),
+                Records::Skipped => Vec::new(),
+            };
             return Ok(AppendOutcome {
-                records,
+                records: found,
                 already_stored: true,
             });
         }
@@ -234,32 +240,84 @@ impl EventStore for InMemoryEventStore {
                     event_types: Vec::new(),
                 }),
         };
-        let mut records = Vec::with_capacity(events.len());
+        let mut built = Vec::with_capacity(match records {
+            Records::Built => events.len(),
+            Records::Skipped => 0,
+        });
         for (event, version) in events.into_iter().zip(actual + 1..) {
             let position = log_events.len() as u64 + 1;
             entry.ids.insert(event.metadata.event_id, version);
-            let stored = Arc::new(Stored {
-                position,
-                stream: Arc::clone(&entry.stream),
-                version,
-                event_type: entry.event_type(&event.event_type),
-                schema_version: event.schema_version,
-                payload: event.payload.clone(),
-                codec: event.codec,
-                binary: event.binary.clone(),
-                metadata: event.metadata.clone(),
-                decoded: DecodedCell::new(),
-            });
+            let event_type = entry.event_type(&event.event_type);
+            let stream_ref = Arc::clone(&entry.stream);
+            let stored = match records {
+                // The event is moved into the store: nothing is copied.
+                Records::Skipped => Stored {
+                    position,
+                    stream: stream_ref,
+                    version,
+                    event_type,
+                    schema_version: event.schema_version,
+                    payload: event.payload,
+                    codec: event.codec,
+                    binary: event.binary,
+                    metadata: event.metadata,
+                    decoded: DecodedCell::new(),
+                },
+                Records::Built => {
+                    let stored = Stored {
+                        position,
+                        stream: stream_ref,
+                        version,
+                        event_type,
+                        schema_version: event.schema_version,
+                        payload: event.payload.clone(),
+                        codec: event.codec,
+                        binary: event.binary.clone(),
+                        metadata: event.metadata.clone(),
+                        decoded: DecodedCell::new(),
+                    };
+                    built.push(backend::record(event, stream.clone(), version, position));
+                    stored
+                }
+            };
+            let stored = Arc::new(stored);
             entry.events.push(Arc::clone(&stored));
             log_events.push(stored);
-            records.push(backend::record(event, stream.clone(), version, position));
         }
         drop(log);
         self.inner.appended.notify();
         Ok(AppendOutcome {
-            records,
+            records: built,
             already_stored: false,
         })
+    }
+}
+
+/// Whether an append hands back the records of its events.
+#[derive(Clone, Copy)]
+enum Records {
+    Built,
+    Skipped,
+}
+
+impl EventStore for InMemoryEventStore {
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome> {
+        self.append_batch(stream, expected, events, Records::Built)
+    }
+
+    async fn append_unrecorded(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<()> {
+        self.append_batch(stream, expected, events, Records::Skipped)
+            .map(drop)
     }
 
     async fn read_stream(

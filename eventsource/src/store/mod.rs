@@ -76,6 +76,24 @@ pub trait EventStore: Send + Sync + 'static {
         events: Vec<NewEvent>,
     ) -> impl Future<Output = Result<AppendOutcome>> + Send;
 
+    /// [`append`](Self::append) for a caller that reads nothing of the outcome: the same
+    /// rules, and the same errors, but no records are handed back, so a store may skip
+    /// building them. A retried batch (its ids stored already) succeeds and writes
+    /// nothing, as with `append`. The repository saves this way when no publisher waits
+    /// for the records.
+    ///
+    /// The default calls `append` and drops its outcome; the in-memory store, where
+    /// building the records is a large part of an append, overrides it.
+    fn append_unrecorded(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let appended = self.append(stream, expected, events);
+        async move { appended.await.map(drop) }
+    }
+
     /// The events of `stream` with a version greater than `after_version`, in order.
     fn read_stream(
         &self,
@@ -258,6 +276,15 @@ impl<S: EventStore> EventStore for std::sync::Arc<S> {
         events: Vec<NewEvent>,
     ) -> impl Future<Output = Result<AppendOutcome>> + Send {
         (**self).append(stream, expected, events)
+    }
+
+    fn append_unrecorded(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        (**self).append_unrecorded(stream, expected, events)
     }
 
     fn read_stream(

@@ -156,3 +156,57 @@ pub async fn same_event_id_in_two_streams_is_allowed<S: Store>(store: S) {
     assert!(!outcome.already_stored);
     assert_eq!(version(&store, &b).await, 1);
 }
+
+/// An append whose records are not read keeps every rule of `append`: it stores the
+/// batch as `append` would, a wrong version is a conflict that writes nothing, a retried
+/// batch writes nothing, a partly stored one is refused, and what it stored reads back as
+/// what `append` stores.
+pub async fn unrecorded_append_keeps_the_append_rules<S: Store>(store: S) {
+    let (quiet, loud) = (task_stream(), task_stream());
+    let batch = raw_events(3);
+    store
+        .append_unrecorded(&quiet, ExpectedVersion::NoStream, batch.clone())
+        .await
+        .unwrap();
+    append(&store, &loud, ExpectedVersion::NoStream, batch.clone())
+        .await
+        .unwrap();
+    let (read_quiet, read_loud) = (
+        store.read_stream(&quiet, 0).await.unwrap(),
+        store.read_stream(&loud, 0).await.unwrap(),
+    );
+    assert_eq!(read_quiet.len(), 3);
+    for (q, l) in read_quiet.iter().zip(&read_loud) {
+        assert_eq!(
+            (q.version, &q.event_type, &q.payload, &q.metadata),
+            (l.version, &l.event_type, &l.payload, &l.metadata)
+        );
+    }
+
+    let feed = store.read_all(0, usize::MAX).await.unwrap().len();
+    let conflict = store
+        .append_unrecorded(&quiet, ExpectedVersion::Exact(2), raw_events(1))
+        .await;
+    assert_conflict(conflict, &quiet, ExpectedVersion::Exact(2), 3);
+    store
+        .append_unrecorded(&quiet, ExpectedVersion::NoStream, batch.clone())
+        .await
+        .expect("a retried batch succeeds");
+    let mut partly = vec![batch[2].clone()];
+    partly.extend(raw_events(1));
+    let refused = store
+        .append_unrecorded(&quiet, ExpectedVersion::Any, partly)
+        .await;
+    assert!(
+        matches!(refused, Err(Error::DuplicateEventId { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(version(&store, &quiet).await, 3);
+    assert_eq!(store.read_all(0, usize::MAX).await.unwrap().len(), feed);
+
+    store
+        .append_unrecorded(&quiet, ExpectedVersion::Exact(3), raw_events(2))
+        .await
+        .unwrap();
+    assert_eq!(version(&store, &quiet).await, 5);
+}

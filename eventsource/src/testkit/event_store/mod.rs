@@ -76,6 +76,7 @@ macro_rules! event_store_conformance {
             retried_batch_with_any_is_a_no_op,
             partly_overlapping_batch_is_refused_and_writes_nothing,
             batch_repeating_an_id_is_refused,
+            unrecorded_append_keeps_the_append_rules,
             stored_id_at_other_versions_is_refused,
             feed_positions_strictly_increase_across_streams,
             feed_can_be_read_from_the_middle,
