@@ -89,7 +89,8 @@ pub fn expand(def: &SnapshotDef, aggregate: &syn::Ident) -> TokenStream {
     let version = def.version;
     let private = quote!(::eventsource::__private);
     // `Self` spanned at the user's `snapshot` key or `with` type: a missing serde derive or
-    // `From` impl is reported there, once.
+    // `From` impl is reported there, once (`SnapshotState` stands for both serde traits,
+    // `SnapshotForm` for both conversions).
     let (stored, to_stored, restore) = match &def.with {
         None => (
             quote_spanned!(def.key.span()=> Self),
@@ -100,8 +101,8 @@ pub fn expand(def: &SnapshotDef, aggregate: &syn::Ident) -> TokenStream {
             let span = with.span();
             (
                 with.to_token_stream(),
-                quote_spanned!(span=> &<#with as ::core::convert::From<&Self>>::from(self)),
-                quote_spanned!(span=> <Self as ::core::convert::From<#with>>::from(snapshot)),
+                quote_spanned!(span=> &<#with as #private::SnapshotForm<Self>>::take(self)),
+                quote_spanned!(span=> <#with as #private::SnapshotForm<Self>>::restore(snapshot)),
             )
         }
     };

@@ -5,9 +5,9 @@ pub use crate::aggregate::ListsEvent;
 pub use crate::codec::names::{
     flatten_names, is_read_as, names_len, names_overlap, reads_name, str_eq,
 };
-pub use crate::codec::upcast::{OlderShape, UpcastChain, UpcastsTo, upcast_step};
+pub use crate::codec::upcast::{Link, LinkTo, OlderShape, UpcastChain, UpcastsTo, upcast_step};
 pub use crate::codec::{OlderPayload, StoredPayload, decode_stored};
-pub use crate::snapshot::state::serialize_snapshot;
+pub use crate::snapshot::state::{SnapshotForm, SnapshotState, serialize_snapshot};
 pub use serde;
 pub use serde_json;
 pub use uuid::Uuid;

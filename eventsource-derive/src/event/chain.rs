@@ -6,20 +6,33 @@
 //! version, links that lead to newer versions.
 
 use crate::ctxt::{path_text, respan};
-use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 /// The `upcast` method of the current event's `DomainEvent` impl: one branch per older
 /// shape, chosen by the shape's own schema version.
+///
+/// Everything past the shape's `OlderShape` impl goes through it: the chain is climbed
+/// from `<Shape as OlderShape>::Next`, through the shape's `link`. A listed type that is
+/// not an older shape is then one error, not a second one for the chain.
 pub(super) fn upcast_method(shapes: &[syn::Path]) -> TokenStream {
     let branches = shapes.iter().map(|shape| {
         let span = shape.span();
         let older = quote_spanned!(span=> <#shape as ::eventsource::__private::OlderShape>);
-        let climb = quote_spanned!(span=> <#shape as ::eventsource::__private::UpcastChain<Self>>);
-        quote! {
+        let link = link(
+            &older,
+            span,
+            &quote_spanned!(span=> #older::Next),
+            &quote!(Self),
+        );
+        let climb =
+            quote_spanned!(span=> <#link::Next as ::eventsource::__private::UpcastChain<Self>>);
+        // All at the shape: a type that is not an older shape is reported there, once.
+        quote_spanned! {span=>
             if version == #older::SHAPE_VERSION {
-                return #climb::climb(#older::read_shape(older)?);
+                let next = #older::upcast_next(#older::read_shape(older)?)?;
+                return #climb::climb(#link::next(next));
             }
         }
     });
@@ -33,6 +46,18 @@ pub(super) fn upcast_method(shapes: &[syn::Path]) -> TokenStream {
                 older.no_upcaster(<Self as ::eventsource::DomainEvent>::SCHEMA_VERSION),
             )
         }
+    }
+}
+
+/// `<Link<NEWER> as LinkTo<next, current>>`: the link from an older shape (`older`, its
+/// `<Shape as OlderShape>`) to `next`, the shape its `upcast_to` names, handing `next` on
+/// only when it is at a newer version. A link that is not, which the shape's own `const`
+/// assertion reports, hands on `current` instead, so that the chain from `next` is not
+/// required (and reported) as well.
+fn link(older: &TokenStream, span: Span, next: &TokenStream, current: &TokenStream) -> TokenStream {
+    quote_spanned! {span=>
+        <::eventsource::__private::Link<{ #older::NEXT_VERSION > #older::SHAPE_VERSION }>
+            as ::eventsource::__private::LinkTo<#next, #current>>
     }
 }
 
@@ -102,6 +127,8 @@ pub(super) fn older_shape(ident: &syn::Ident, next: &syn::Path) -> TokenStream {
         "`upcast_to` of `{ident}` names `{}`, which is not at a newer schema version than `{ident}`; name the shape of a later version, or the current event",
         path_text(next)
     );
+    let older = quote_spanned!(span=> <#ident as ::eventsource::__private::OlderShape>);
+    let link = link(&older, span, &next.to_token_stream(), &quote!(__Current));
     quote_spanned! {span=>
         #[automatically_derived]
         impl ::eventsource::__private::OlderShape for #ident {
@@ -115,11 +142,13 @@ pub(super) fn older_shape(ident: &syn::Ident, next: &syn::Path) -> TokenStream {
         #[automatically_derived]
         impl<__Current> ::eventsource::__private::UpcastChain<__Current> for #ident
         where
-            #next: ::eventsource::__private::UpcastChain<__Current>,
+            #link::Next: ::eventsource::__private::UpcastChain<__Current>,
         {
             fn climb(self) -> ::core::result::Result<__Current, ::eventsource::DecodeError> {
                 let next = <Self as ::eventsource::__private::OlderShape>::upcast_next(self)?;
-                <#next as ::eventsource::__private::UpcastChain<__Current>>::climb(next)
+                <#link::Next as ::eventsource::__private::UpcastChain<__Current>>::climb(
+                    #link::next(next),
+                )
             }
         }
 

@@ -149,6 +149,39 @@ pub trait UpcastChain<C>: Sized {
     fn climb(self) -> Result<C, DecodeError>;
 }
 
+/// The link from an older shape to the shape its `upcast_to` names, `N`, on the way to the
+/// current event `C`. `Link<true>` hands `N` on, to climb the rest of the chain;
+/// `Link<false>` is a link to a version that is not newer, which the older shape's own
+/// `const` assertion reports: it stands in `C` itself, so that the chain from `N` to `C`
+/// is not required (and reported) as well. A program with such a link does not compile, so
+/// it never runs.
+pub struct Link<const NEWER: bool>;
+
+/// What a [`Link`] hands on: `N`, or (for a link the build already fails on) `C`.
+pub trait LinkTo<N, C> {
+    /// `N` or `C`.
+    type Next;
+
+    /// The next shape, handed on.
+    fn next(next: N) -> Self::Next;
+}
+
+impl<N, C> LinkTo<N, C> for Link<true> {
+    type Next = N;
+
+    fn next(next: N) -> N {
+        next
+    }
+}
+
+impl<N, C> LinkTo<N, C> for Link<false> {
+    type Next = C;
+
+    fn next(_: N) -> C {
+        unreachable!("a link to a version that is not newer fails the build")
+    }
+}
+
 /// Upcasts the shape `P` to the next shape `N`; a failure is [`DecodeError::Upcast`]
 /// naming both schema versions.
 pub fn upcast_step<P, N>(shape: P) -> Result<N, DecodeError>

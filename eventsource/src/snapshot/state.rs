@@ -34,8 +34,9 @@ pub trait Snapshottable: Aggregate {
     /// ignored.
     const SNAPSHOT_VERSION: u32;
 
-    /// The stored form: the aggregate itself, or the type named by `with = ...`.
-    type Snapshot: Serialize + DeserializeOwned;
+    /// The stored form: the aggregate itself, or the type named by `with = ...`. It
+    /// implements serde's `Serialize` and `Deserialize`.
+    type Snapshot: SnapshotState;
 
     /// Serialises the state in its stored form, [`Self::Snapshot`].
     ///
@@ -48,13 +49,73 @@ pub trait Snapshottable: Aggregate {
     fn from_snapshot(snapshot: Self::Snapshot) -> Self;
 }
 
+/// What a snapshot's stored form implements: serde's `Serialize` and `Deserialize`, behind
+/// one bound, so that a state lacking them is reported once rather than once for each.
+/// Implemented for every type that has both.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "the snapshot state `{Self}` is not serialisable: it needs serde's `Serialize` and `Deserialize`",
+    label = "stored in snapshots, but not both `Serialize` and `Deserialize`",
+    note = "derive `Serialize` and `Deserialize` for `{Self}`; to store a type of your own instead, name it in `snapshot(version = N, with = ...)`"
+)]
+pub trait SnapshotState: Sized {
+    /// `Serialize::serialize`.
+    fn serialize_state<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error>;
+
+    /// The state decoded from a payload, by the codec that wrote it.
+    fn decode_state(state: PayloadRef<'_>) -> Result<Self, CodecError>;
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: Serialize + DeserializeOwned> SnapshotState for T {
+    fn serialize_state<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.serialize(serializer)
+    }
+
+    fn decode_state(state: PayloadRef<'_>) -> Result<Self, CodecError> {
+        state.decode()
+    }
+}
+
+/// The stored form of an aggregate's state made with `snapshot(version = N, with = S)`:
+/// `From<&A> for S` and `From<S> for A`, behind one bound, so that a stored form lacking
+/// them is reported once, naming both. Implemented for every type that has both.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}`, the snapshot form of `{A}`, needs `From<&{A}> for {Self}` and `From<{Self}> for {A}`",
+    label = "`with` names `{Self}`, which does not convert from and to `{A}`",
+    note = "implement both conversions: `From<&{A}> for {Self}` takes the snapshot, `From<{Self}> for {A}` restores the state"
+)]
+pub trait SnapshotForm<A>: Sized {
+    /// `From<&A>::from`.
+    fn take(state: &A) -> Self;
+
+    /// `A::from`.
+    fn restore(self) -> A;
+}
+
+#[diagnostic::do_not_recommend]
+impl<A, S> SnapshotForm<A> for S
+where
+    S: for<'a> From<&'a A>,
+    A: From<S>,
+{
+    fn take(state: &A) -> Self {
+        S::from(state)
+    }
+
+    fn restore(self) -> A {
+        A::from(self)
+    }
+}
+
 /// Serialises `A`'s stored form. The derive's `serialize_snapshot` calls it, so that the
-/// `Serialize` bound is checked once, on [`Snapshottable::Snapshot`].
+/// stored form is required to be serialisable once, on [`Snapshottable::Snapshot`].
 pub fn serialize_snapshot<A: Snapshottable, S: Serializer>(
     stored: &A::Snapshot,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    stored.serialize(serializer)
+    stored.serialize_state(serializer)
 }
 
 /// The stored form of an aggregate's state, serialised without a copy.
@@ -81,5 +142,5 @@ pub(crate) fn encode_state_json<A: Snapshottable>(aggregate: &A) -> Result<Strin
 
 /// The aggregate whose state `state` holds, decoded by the codec that wrote it.
 pub(crate) fn decode_state<A: Snapshottable>(state: PayloadRef<'_>) -> Result<A, CodecError> {
-    state.decode::<A::Snapshot>().map(A::from_snapshot)
+    A::Snapshot::decode_state(state).map(A::from_snapshot)
 }
