@@ -1,4 +1,5 @@
-//! Every macro with `crate = "es"`, in a crate that depends on `eventsource` only as `es`:
+//! Every macro with `crate = "es"` (the prelude's serde derives with
+//! `#[serde(crate = "es::serde")]`), in a crate that depends on `eventsource` only as `es`:
 //! it compiles only if no expansion names `::eventsource`.
 
 #![deny(warnings, unused_qualifications, clippy::all)]
@@ -35,7 +36,7 @@ impl From<TaskCreatedV1> for TaskCreated {
 pub struct TaskCompleted;
 
 /// A task.
-#[derive(Aggregate, Debug, Default, es::serde::Serialize, es::serde::Deserialize)]
+#[derive(Aggregate, Debug, Default, Serialize, Deserialize)]
 #[serde(crate = "es::serde")]
 #[aggregate(
     crate = "es",
@@ -67,6 +68,16 @@ impl Task {
         }
         Ok(TaskCompleted)
     }
+}
+
+/// A page of a generic type, through the prelude's derives with the renamed crate.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[serde(crate = "es::serde", rename_all = "camelCase")]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Where the next page starts.
+    pub next_cursor: Option<u32>,
 }
 
 /// Counts open tasks.
@@ -110,5 +121,15 @@ mod tests {
         assert_eq!(<Task as es::Snapshottable>::SNAPSHOT_VERSION, 1);
         assert_eq!(OpenTasks::NAME, "open_tasks");
         assert_eq!(OpenTasks::default().open, 0);
+        let page = Page {
+            items: vec![TaskCompleted],
+            next_cursor: Some(2),
+        };
+        let json = es::serde_json::to_string(&page).unwrap();
+        assert_eq!(json, r#"{"items":[null],"nextCursor":2}"#);
+        assert_eq!(
+            es::serde_json::from_str::<Page<TaskCompleted>>(&json).unwrap(),
+            page
+        );
     }
 }

@@ -1,8 +1,0 @@
-use eventsource::prelude::*;
-
-#[derive(Serialize)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-}
-
-fn main() {}
