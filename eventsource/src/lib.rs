@@ -116,8 +116,7 @@ pub use subscription::Projection;
 /// `#[event(crate = "es")]`, `#[apply(crate = "es")]`, `#[projection(crate = "es")]`. A
 /// plain name is an extern crate (`::es`); a path starting with `crate::`, `self::` or
 /// `super::` reaches a re-export in your crate. The prelude's `Serialize` and
-/// `Deserialize` derives take no such path: with a renamed dependency derive
-/// `es::serde::Serialize` and `es::serde::Deserialize` with `#[serde(crate = "es::serde")]`.
+/// `Deserialize` derives take serde's own spelling of it: `#[serde(crate = "es::serde")]`.
 pub use eventsource_derive::Aggregate;
 
 /// Marks a struct or enum as a domain event: `#[event]` or
@@ -297,8 +296,8 @@ pub use eventsource_derive::projection;
 pub mod prelude;
 
 /// The serde version eventsource is built with. The prelude's `Serialize` and
-/// `Deserialize` derives go through it; a generic type, which they refuse, derives
-/// serde's own through it: `#[derive(eventsource::serde::Serialize)]` with
+/// `Deserialize` derives go through it, for plain and generic types alike; serde's own
+/// derives are reached through it too: `#[derive(eventsource::serde::Serialize)]` with
 /// `#[serde(crate = "eventsource::serde")]`.
 pub use serde;
 
