@@ -223,35 +223,10 @@ impl<S: EventStore> DynEventStore for S {
     }
 }
 
-/// Replays through [`DynEventStore::replay_stream_dyn`], erasing the state and unerasing it
-/// afterwards.
+/// Replays through [`DynEventStore::replay_stream_decoded_dyn`] (which hands over the
+/// store's decoded cells, if it keeps any), erasing the state and unerasing it afterwards.
+/// Both replays of a boxed store go through it.
 async fn replay_erased<T, F>(
-    store: &dyn DynEventStore,
-    stream: &StreamId,
-    after_version: u64,
-    state: T,
-    mut apply: F,
-) -> Result<T>
-where
-    T: Send + 'static,
-    F: FnMut(&mut T, EventRef<'_>) -> Result<()> + Send + 'static,
-{
-    let erased_apply: ErasedApply = Box::new(move |state, event| match state.downcast_mut::<T>() {
-        Some(state) => apply(state, event),
-        None => Err(state_swapped(stream_name(event))),
-    });
-    let state = store
-        .replay_stream_dyn(stream, after_version, Box::new(state), erased_apply)
-        .await?;
-    state
-        .downcast::<T>()
-        .map(|state| *state)
-        .map_err(|_| state_swapped(stream.to_string()))
-}
-
-/// [`replay_erased`] with the store's decoded cells, through
-/// [`DynEventStore::replay_stream_decoded_dyn`].
-async fn replay_decoded_erased<T, F>(
     store: &dyn DynEventStore,
     stream: &StreamId,
     after_version: u64,
@@ -333,6 +308,10 @@ macro_rules! forward_to_dyn {
                 T: Send + 'static,
                 F: FnMut(&mut T, EventRef<'_>) -> Result<()> + Send + 'static,
             {
+                let mut apply = apply;
+                let apply = move |state: &mut T, event: EventRef<'_>, _: Option<&DecodedCell>| {
+                    apply(state, event)
+                };
                 replay_erased(&**self, stream, after_version, state, apply).await
             }
 
@@ -347,7 +326,7 @@ macro_rules! forward_to_dyn {
                 T: Send + 'static,
                 F: FnMut(&mut T, EventRef<'_>, Option<&DecodedCell>) -> Result<()> + Send + 'static,
             {
-                replay_decoded_erased(&**self, stream, after_version, state, apply).await
+                replay_erased(&**self, stream, after_version, state, apply).await
             }
 
             async fn read_all(

@@ -248,37 +248,31 @@ impl InMemoryEventStore {
             let position = log_events.len() as u64 + 1;
             entry.ids.insert(event.metadata.event_id, version);
             let event_type = entry.event_type(&event.event_type);
-            let stream_ref = Arc::clone(&entry.stream);
-            let stored = match records {
-                // The event is moved into the store: nothing is copied.
-                Records::Skipped => Stored {
-                    position,
-                    stream: stream_ref,
-                    version,
-                    event_type,
-                    schema_version: event.schema_version,
-                    payload: event.payload,
-                    codec: event.codec,
-                    binary: event.binary,
-                    metadata: event.metadata,
-                    decoded: DecodedCell::new(),
-                },
+            let (schema_version, codec) = (event.schema_version, event.codec);
+            // Without records the event is moved into the store: nothing is copied.
+            let (payload, binary, metadata) = match records {
+                Records::Skipped => (event.payload, event.binary, event.metadata),
                 Records::Built => {
-                    let stored = Stored {
-                        position,
-                        stream: stream_ref,
-                        version,
-                        event_type,
-                        schema_version: event.schema_version,
-                        payload: event.payload.clone(),
-                        codec: event.codec,
-                        binary: event.binary.clone(),
-                        metadata: event.metadata.clone(),
-                        decoded: DecodedCell::new(),
-                    };
+                    let kept = (
+                        event.payload.clone(),
+                        event.binary.clone(),
+                        event.metadata.clone(),
+                    );
                     built.push(backend::record(event, stream.clone(), version, position));
-                    stored
+                    kept
                 }
+            };
+            let stored = Stored {
+                position,
+                stream: Arc::clone(&entry.stream),
+                version,
+                event_type,
+                schema_version,
+                payload,
+                codec,
+                binary,
+                metadata,
+                decoded: DecodedCell::new(),
             };
             let stored = Arc::new(stored);
             entry.events.push(Arc::clone(&stored));
