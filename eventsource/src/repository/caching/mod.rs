@@ -1,8 +1,11 @@
 //! [`CachingRepository`]: a bounded cache of loaded aggregates in front of a
 //! [`Repository`], safe with optimistic concurrency and with other writers.
 
+mod options;
+mod slots;
 mod stats;
 
+pub use options::CacheOptions;
 pub use stats::CacheStats;
 
 use super::{Repository, UpdateError};
@@ -10,130 +13,12 @@ use crate::aggregate::{Aggregate, IntoEvents, id_text};
 use crate::error::{Error, Result};
 use crate::root::AggregateRoot;
 use crate::store::EventStore;
-use quick_cache::sync::{Cache, EntryAction, EntryResult};
-use quick_cache::{DefaultHashBuilder, Lifecycle, OptionsBuilder, Weighter};
+use quick_cache::sync::{EntryAction, EntryResult};
+use slots::{Shared, Slot, SlotRef, replace};
 use stats::Counters;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
-
-/// A cached aggregate: its state as of a saved version.
-struct Entry<A> {
-    version: u64,
-    state: A,
-}
-
-/// A cache slot. Without a weigher, saves replace its entry in place, which costs a lock
-/// where a new cache entry would cost an insert; with one, every save makes a new slot,
-/// weighed once (the cache requires a slot's weight never to change).
-struct Slot<A> {
-    entry: Mutex<Entry<A>>,
-    weight: u64,
-    /// When it was last loaded or saved, in nanoseconds since the cache was made (kept
-    /// only with a time-to-idle).
-    used: AtomicU64,
-}
-
-type SlotRef<A> = Arc<Slot<A>>;
-
-impl<A> Slot<A> {
-    fn new(version: u64, state: A, weight: u64, used: u64) -> SlotRef<A> {
-        Arc::new(Slot {
-            entry: Mutex::new(Entry { version, state }),
-            weight,
-            used: AtomicU64::new(used),
-        })
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Entry<A>> {
-        // The lock is held only to copy or replace a state; a panic there (in a user's
-        // `Clone`) leaves a whole entry behind.
-        self.entry.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// Weighs a slot by the weight it was made with.
-#[derive(Clone)]
-struct SlotWeight;
-
-impl<A> Weighter<String, SlotRef<A>> for SlotWeight {
-    fn weight(&self, _: &String, slot: &SlotRef<A>) -> u64 {
-        slot.weight
-    }
-}
-
-/// Counts and traces the entries the cache drops to stay within its bounds.
-#[derive(Clone)]
-struct CountEvictions {
-    counters: Arc<Counters>,
-    aggregate_type: &'static str,
-}
-
-impl<A> Lifecycle<String, SlotRef<A>> for CountEvictions {
-    type RequestState = ();
-
-    fn begin_request(&self) {}
-
-    fn on_evict(&self, _: &mut (), id: String, _: SlotRef<A>) {
-        let evictions = Counters::count(&self.counters.evictions);
-        tracing::debug!(aggregate_type = self.aggregate_type, aggregate_id = %id, evictions, "cache eviction: over capacity");
-    }
-}
-
-type SlotCache<A> = Cache<String, SlotRef<A>, SlotWeight, DefaultHashBuilder, CountEvictions>;
-
-/// How much an aggregate's state weighs in the cache.
-type Weigher<A> = Arc<dyn Fn(&A) -> u32 + Send + Sync>;
-
-/// How big the cache of a [`CachingRepository`] is and how long an entry may stay unused.
-pub struct CacheOptions<A> {
-    capacity: u64,
-    time_to_idle: Option<Duration>,
-    weigher: Option<Weigher<A>>,
-}
-
-impl<A> CacheOptions<A> {
-    /// At most `capacity` aggregates (or, with [`weigh`](Self::weigh), that much weight).
-    pub fn new(capacity: u64) -> Self {
-        CacheOptions {
-            capacity,
-            time_to_idle: None,
-            weigher: None,
-        }
-    }
-
-    /// Drops an entry that was neither loaded nor saved for `idle`.
-    pub fn time_to_idle(mut self, idle: Duration) -> Self {
-        self.time_to_idle = Some(idle);
-        self
-    }
-
-    /// Bounds the cache by the sum of `weigh(state)` instead of the number of entries
-    /// (a large aggregate counting for more than a small one). A state is weighed when it
-    /// enters the cache, at every save.
-    pub fn weigh(mut self, weigh: impl Fn(&A) -> u32 + Send + Sync + 'static) -> Self {
-        self.weigher = Some(Arc::new(weigh));
-        self
-    }
-}
-
-/// When entries go idle: the clock the slots' `used` stamps count from.
-#[derive(Clone, Copy)]
-struct Idle {
-    after: u64,
-    epoch: Instant,
-}
-
-impl Idle {
-    fn now(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
-    }
-
-    fn expired<A>(&self, slot: &Slot<A>, now: u64) -> bool {
-        now.saturating_sub(slot.used.load(Ordering::Relaxed)) > self.after
-    }
-}
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 /// A [`Repository`] that keeps recently used aggregates in memory, so that loading a hot
 /// aggregate reads nothing from the store.
@@ -180,16 +65,6 @@ pub struct CachingRepository<A: Aggregate + Clone, S: EventStore> {
     shared: Arc<Shared<A>>,
 }
 
-/// What the clones of a caching repository share.
-struct Shared<A> {
-    cache: SlotCache<A>,
-    counters: Arc<Counters>,
-    weigher: Option<Weigher<A>>,
-    idle: Option<Idle>,
-    /// When the idle entries were last swept out (on the `idle` clock).
-    swept: AtomicU64,
-}
-
 impl<A: Aggregate + Clone, S: EventStore + Clone> Clone for CachingRepository<A, S> {
     /// A clone shares the cache and its counters.
     fn clone(&self) -> Self {
@@ -214,111 +89,6 @@ impl<A: Aggregate + Clone, S: EventStore> Repository<A, S> {
     pub fn caching(self, options: CacheOptions<A>) -> CachingRepository<A, S> {
         CachingRepository::new(self, options)
     }
-}
-
-/// A weighed cache is one shard: a shard holds its share of the weight, and an aggregate
-/// heavier than that share could never be kept. The estimate of its entry count (which
-/// sizes the cache's record of recently dropped keys) is capped.
-const WEIGHED_ENTRIES_ESTIMATE: u64 = 65_536;
-
-impl<A> Shared<A> {
-    fn new(
-        capacity: u64,
-        weigher: Option<Weigher<A>>,
-        idle: Option<Duration>,
-        counters: Arc<Counters>,
-        aggregate_type: &'static str,
-    ) -> Self {
-        let mut options = OptionsBuilder::new();
-        options.weight_capacity(capacity);
-        if weigher.is_some() {
-            options
-                .shards(1)
-                .estimated_items_capacity(to_usize(capacity.min(WEIGHED_ENTRIES_ESTIMATE)));
-        } else {
-            options.estimated_items_capacity(to_usize(capacity));
-        }
-        let lifecycle = CountEvictions {
-            counters: Arc::clone(&counters),
-            aggregate_type,
-        };
-        let cache = match options.build() {
-            Ok(options) => Cache::with_options(
-                options,
-                SlotWeight,
-                DefaultHashBuilder::default(),
-                lifecycle,
-            ),
-            // Only a missing capacity or item estimate is refused, and both are set.
-            Err(_) => Cache::with(
-                to_usize(capacity),
-                capacity,
-                SlotWeight,
-                DefaultHashBuilder::default(),
-                lifecycle,
-            ),
-        };
-        Shared {
-            cache,
-            counters,
-            weigher,
-            idle: idle.map(|idle| Idle {
-                after: u64::try_from(idle.as_nanos()).unwrap_or(u64::MAX),
-                epoch: Instant::now(),
-            }),
-            swept: AtomicU64::new(0),
-        }
-    }
-
-    fn read_stats(&self) -> CacheStats {
-        self.counters.read(self.cache.len() as u64)
-    }
-
-    /// Now on the idle clock, or 0 without a time-to-idle.
-    fn stamp(&self) -> u64 {
-        self.idle.map_or(0, |idle| idle.now())
-    }
-
-    /// Drops every idle entry, counting each as an eviction.
-    fn sweep(&self, idle: Idle, now: u64) {
-        self.swept.store(now, Ordering::Relaxed);
-        self.cache.retain(|id, slot| {
-            let keep = !idle.expired(slot, now);
-            if !keep {
-                self.count_idle_eviction(id);
-            }
-            keep
-        });
-    }
-
-    fn count_idle_eviction(&self, id: &str) {
-        let evictions = Counters::count(&self.counters.evictions);
-        tracing::debug!(aggregate_id = %id, evictions, "cache eviction: idle");
-    }
-
-    /// The live slot of `id`, counting a hit; an idle one is dropped and is a miss.
-    fn hit(&self, id: &str) -> Option<SlotRef<A>> {
-        let slot = self.cache.get(id)?;
-        if let Some(idle) = self.idle {
-            let now = idle.now();
-            if idle.expired(&slot, now) {
-                if self
-                    .cache
-                    .remove_if(id, |cached| Arc::ptr_eq(cached, &slot))
-                    .is_some()
-                {
-                    self.count_idle_eviction(id);
-                }
-                return None;
-            }
-            slot.used.store(now, Ordering::Relaxed);
-        }
-        Some(slot)
-    }
-}
-
-fn to_usize(n: u64) -> usize {
-    usize::try_from(n).unwrap_or(usize::MAX)
 }
 
 impl<A: Aggregate + Clone, S: EventStore> CachingRepository<A, S> {
@@ -542,14 +312,4 @@ impl<A: Aggregate + Clone, S: EventStore> CachingRepository<A, S> {
             }
         }
     }
-}
-
-/// Puts `state` at `version` in `slot`, unless it holds a newer version.
-fn replace<A>(slot: &Slot<A>, version: u64, state: A, now: u64) {
-    let mut entry = slot.lock();
-    if entry.version < version {
-        entry.version = version;
-        entry.state = state;
-    }
-    slot.used.store(now, Ordering::Relaxed);
 }
