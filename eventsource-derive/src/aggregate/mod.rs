@@ -2,8 +2,11 @@
 //! ([`valid`]), expand the event enum, the codec, the apply dispatch and the compile-time
 //! checks ([`expand`]).
 
+mod checks;
 mod expand;
+mod handler_name;
 mod parse;
+mod stand_in;
 mod valid;
 
 use crate::ctxt::{Ctxt, with_crate};
@@ -52,12 +55,12 @@ pub fn expand(input: TokenStream) -> TokenStream {
         def => {
             // Keep the `#[apply]` handlers quiet: each gets the `ListsEvent` impl it needs.
             let fallback = match &def {
-                Some(def) if !def.events.is_empty() => expand::listed_impls(&input, &def.events),
-                _ => expand::lists_every_event(&input),
+                Some(def) if !def.events.is_empty() => checks::listed_impls(&input, &def.events),
+                _ => checks::lists_every_event(&input),
             };
             // And code using the aggregate: a stand-in `Aggregate` impl, so that commands
             // and stores add no "`Task: Aggregate` is not satisfied" to the report.
-            let stand_in = expand::stand_in(&input, def.as_ref());
+            let stand_in = stand_in::stand_in(&input, def.as_ref());
             let errors = cx.into_compile_errors();
             quote!(#errors #fallback #stand_in)
         }
