@@ -17,6 +17,7 @@ use crate::error::Error;
 use crate::publish::EventPublisher;
 use crate::retry::RetryPolicy;
 use crate::snapshot::snapshotter::Snapshotter;
+use crate::snapshot::{SnapshotPolicy, SnapshotStore, Snapshottable};
 use crate::store::EventStore;
 use crate::stream::StreamId;
 use std::fmt;
@@ -163,6 +164,55 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
     /// The publisher, if one is configured.
     pub fn publisher(&self) -> Option<&dyn EventPublisher> {
         self.publisher.as_deref()
+    }
+
+    /// Stores snapshots in `store`, taken as `policy` says; loads start from them.
+    ///
+    /// Only for aggregates that opted in with `snapshot(version = N)` ([`Snapshottable`]).
+    ///
+    /// ```
+    /// # use eventsource::prelude::*;
+    /// # #[event] pub struct Deposited { pub amount: i64 }
+    /// #[derive(Aggregate, Default, Serialize, Deserialize)]
+    /// #[aggregate(events(Deposited), snapshot(version = 1))]
+    /// pub struct Account { balance: i64 }
+    /// # #[apply] impl Account { fn deposited(&mut self, e: &Deposited) { self.balance += e.amount; } }
+    ///
+    /// let repo = Repository::<Account, _>::new(InMemoryEventStore::new())
+    ///     .with_snapshots(InMemorySnapshotStore::new(), SnapshotPolicy::every(100));
+    /// ```
+    ///
+    /// An aggregate without `snapshot(...)` cannot be given a snapshot store:
+    ///
+    /// ```compile_fail
+    /// # use eventsource::prelude::*;
+    /// # #[event] pub struct Opened;
+    /// # #[derive(Aggregate, Default)]
+    /// # #[aggregate(events(Opened))]
+    /// # pub struct Account;
+    /// # #[apply] impl Account { fn opened(&mut self, _: &Opened) {} }
+    /// let repo = Repository::<Account, _>::new(InMemoryEventStore::new())
+    ///     .with_snapshots(InMemorySnapshotStore::new(), SnapshotPolicy::every(100));
+    /// ```
+    pub fn with_snapshots(mut self, store: impl SnapshotStore, policy: SnapshotPolicy) -> Self
+    where
+        A: Snapshottable,
+    {
+        self.snapshots = Some(Arc::new(Snapshotter::new(Arc::new(store), policy)));
+        self
+    }
+
+    /// The snapshot store, if one is configured.
+    pub fn snapshot_store(&self) -> Option<&dyn SnapshotStore> {
+        self.snapshots.as_deref().map(Snapshotter::store)
+    }
+
+    /// The snapshot policy: [`SnapshotPolicy::default`] (no threshold, sync mode) until
+    /// [`with_snapshots`](Self::with_snapshots) sets one.
+    pub fn snapshot_policy(&self) -> SnapshotPolicy {
+        self.snapshots
+            .as_ref()
+            .map_or_else(SnapshotPolicy::default, |s| s.policy())
     }
 }
 

@@ -1,52 +1,14 @@
-//! The repository's snapshots: the store and policy it takes them with, taking one now,
-//! and waiting for those taken in the background.
+//! The repository's snapshots: taking one now, and waiting for those taken in the
+//! background (the store and policy are among the repository's settings).
 
 use super::Repository;
 use crate::aggregate::Aggregate;
 use crate::error::{Error, Result};
 use crate::root::AggregateRoot;
-use crate::snapshot::snapshotter::Snapshotter;
-use crate::snapshot::{Snapshot, SnapshotPolicy, SnapshotStore, Snapshottable};
+use crate::snapshot::{Snapshot, Snapshottable};
 use crate::store::EventStore;
-use std::sync::Arc;
 
 impl<A: Aggregate, S: EventStore> Repository<A, S> {
-    /// Stores snapshots in `store`, taken as `policy` says; loads start from them.
-    ///
-    /// Only for aggregates that opted in with `snapshot(version = N)` ([`Snapshottable`]).
-    ///
-    /// ```
-    /// # use eventsource::prelude::*;
-    /// # #[event] pub struct Deposited { pub amount: i64 }
-    /// #[derive(Aggregate, Default, Serialize, Deserialize)]
-    /// #[aggregate(events(Deposited), snapshot(version = 1))]
-    /// pub struct Account { balance: i64 }
-    /// # #[apply] impl Account { fn deposited(&mut self, e: &Deposited) { self.balance += e.amount; } }
-    ///
-    /// let repo = Repository::<Account, _>::new(InMemoryEventStore::new())
-    ///     .with_snapshots(InMemorySnapshotStore::new(), SnapshotPolicy::every(100));
-    /// ```
-    ///
-    /// An aggregate without `snapshot(...)` cannot be given a snapshot store:
-    ///
-    /// ```compile_fail
-    /// # use eventsource::prelude::*;
-    /// # #[event] pub struct Opened;
-    /// # #[derive(Aggregate, Default)]
-    /// # #[aggregate(events(Opened))]
-    /// # pub struct Account;
-    /// # #[apply] impl Account { fn opened(&mut self, _: &Opened) {} }
-    /// let repo = Repository::<Account, _>::new(InMemoryEventStore::new())
-    ///     .with_snapshots(InMemorySnapshotStore::new(), SnapshotPolicy::every(100));
-    /// ```
-    pub fn with_snapshots(mut self, store: impl SnapshotStore, policy: SnapshotPolicy) -> Self
-    where
-        A: Snapshottable,
-    {
-        self.snapshots = Some(Arc::new(Snapshotter::new(Arc::new(store), policy)));
-        self
-    }
-
     /// Takes and stores a snapshot of `root` now, whatever the policy and mode, and
     /// returns it.
     ///
@@ -75,19 +37,6 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
         let snapshot = snapshots.take(&stream, root, self.codec)?;
         snapshots.store().save(&snapshot).await?;
         Ok(snapshot)
-    }
-
-    /// The snapshot store, if one is configured.
-    pub fn snapshot_store(&self) -> Option<&dyn SnapshotStore> {
-        self.snapshots.as_deref().map(Snapshotter::store)
-    }
-
-    /// The snapshot policy: [`SnapshotPolicy::default`] (no threshold, sync mode) until
-    /// [`with_snapshots`](Self::with_snapshots) sets one.
-    pub fn snapshot_policy(&self) -> SnapshotPolicy {
-        self.snapshots
-            .as_ref()
-            .map_or_else(SnapshotPolicy::default, |s| s.policy())
     }
 
     /// Waits until every snapshot write that [`SnapshotMode::Background`] scheduled so far
