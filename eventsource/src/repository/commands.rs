@@ -1,17 +1,22 @@
-//! Commands in one call: load (or start) the aggregate, decide, save, and on a conflict
-//! wait with backoff and jitter, reload and decide again ([`RetryPolicy`]).
+//! Commands in one call, for every repository kind: load (or start) the aggregate,
+//! decide, save, and on a conflict wait with backoff and jitter, reload and decide again
+//! ([`RetryPolicy`]).
+//!
+//! A kind says how it loads and saves ([`CommandTarget`]); [`run_sync`] and [`run`] are
+//! the one loop (for a command that returns and one that awaits), and
+//! [`command_methods!`] the public methods every kind has.
 
 use super::Repository;
 use crate::aggregate::{Aggregate, IntoEvents};
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::repository::UpdateError;
-use crate::retry::Attempts;
+use crate::retry::{Attempts, RetryPolicy};
 use crate::root::AggregateRoot;
 use crate::store::EventStore;
 
 /// Which aggregates a command runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Existence {
+pub(crate) enum Existence {
     /// Only a stored one: a new id is [`Error::NotFound`].
     Stored,
     /// Only a new one: a stored id is [`Error::AlreadyExists`].
@@ -20,178 +25,264 @@ enum Existence {
     Any,
 }
 
-impl<A: Aggregate, S: EventStore> Repository<A, S> {
-    /// Loads the aggregate, runs `command` on its state and saves what it decided. On a
-    /// conflict (another writer saved first) it waits (backoff with jitter), reloads and
-    /// runs the command again on the fresh state, as the [retry policy](Self::with_retry)
-    /// allows; the number of retries is reported in a `tracing` event.
-    ///
-    /// Returns the saved aggregate. A new id is [`Error::NotFound`]; see
-    /// [`create`](Self::create) and [`create_or_update`](Self::create_or_update).
-    pub async fn update<R, E>(
-        &self,
-        id: A::Id,
-        command: impl Fn(&A) -> Result<R, E>,
-    ) -> Result<AggregateRoot<A>, UpdateError<E>>
-    where
-        R: IntoEvents<A>,
-    {
-        self.run_sync(id, Existence::Stored, command).await
-    }
+/// How a repository kind loads the aggregate a command runs on, and saves it.
+pub(crate) trait CommandTarget<A: Aggregate> {
+    /// What is held for the whole command, its retries included (the aggregate's lock,
+    /// for the locking repository).
+    type Held;
 
-    /// [`update`](Self::update) with a command that awaits (a price lookup, a uniqueness
-    /// check): `repo.update_async(id, async |task| { ... }).await`. After a conflict the
-    /// command runs again on the fresh state.
-    pub async fn update_async<R, E>(
-        &self,
-        id: A::Id,
-        command: impl AsyncFn(&A) -> Result<R, E>,
-    ) -> Result<AggregateRoot<A>, UpdateError<E>>
-    where
-        R: IntoEvents<A>,
-    {
-        self.run(id, Existence::Stored, command).await
-    }
+    /// What a save needs to know about where the aggregate was loaded from (the cache
+    /// slot, for the caching repository).
+    type Origin;
 
-    /// Runs `command` on a new aggregate and saves it; fails with
-    /// [`Error::AlreadyExists`] when the id is stored already (also when another writer
-    /// creates it first).
-    pub async fn create<R, E>(
-        &self,
-        id: A::Id,
-        command: impl Fn(&A) -> Result<R, E>,
-    ) -> Result<AggregateRoot<A>, UpdateError<E>>
-    where
-        R: IntoEvents<A>,
-    {
-        self.run_sync(id, Existence::New, command).await
-    }
+    /// How conflicts are retried.
+    fn retry_policy(&self) -> RetryPolicy;
 
-    /// [`create`](Self::create) with a command that awaits.
-    pub async fn create_async<R, E>(
-        &self,
-        id: A::Id,
-        command: impl AsyncFn(&A) -> Result<R, E>,
-    ) -> Result<AggregateRoot<A>, UpdateError<E>>
-    where
-        R: IntoEvents<A>,
-    {
-        self.run(id, Existence::New, command).await
-    }
+    /// Takes what the command holds, before its first attempt.
+    fn hold(&self, id: &A::Id) -> impl Future<Output = Result<Self::Held>> + Send;
 
-    /// Runs `command` on the stored aggregate, or on a new one when the id has no
-    /// events, and saves it; conflicts are retried like [`update`](Self::update)'s.
-    pub async fn create_or_update<R, E>(
+    /// The stored aggregate; with `or_new`, a new one at version 0 when the id has none.
+    fn start(
         &self,
-        id: A::Id,
-        command: impl Fn(&A) -> Result<R, E>,
-    ) -> Result<AggregateRoot<A>, UpdateError<E>>
-    where
-        R: IntoEvents<A>,
-    {
-        self.run_sync(id, Existence::Any, command).await
-    }
+        id: &A::Id,
+        or_new: bool,
+    ) -> impl Future<Output = Result<(AggregateRoot<A>, Self::Origin)>> + Send;
 
-    /// [`create_or_update`](Self::create_or_update) with a command that awaits.
-    pub async fn create_or_update_async<R, E>(
+    /// Saves what the command decided.
+    fn save(
         &self,
-        id: A::Id,
-        command: impl AsyncFn(&A) -> Result<R, E>,
-    ) -> Result<AggregateRoot<A>, UpdateError<E>>
-    where
-        R: IntoEvents<A>,
-    {
-        self.run(id, Existence::Any, command).await
-    }
+        root: &mut AggregateRoot<A>,
+        origin: Self::Origin,
+    ) -> impl Future<Output = Result<()>> + Send;
+}
 
-    async fn run_sync<R, E>(
-        &self,
-        id: A::Id,
-        existence: Existence,
-        command: impl Fn(&A) -> Result<R, E>,
-    ) -> Result<AggregateRoot<A>, UpdateError<E>>
-    where
-        R: IntoEvents<A>,
-    {
-        let mut attempts = self.retry.start_jittered();
-        loop {
-            let mut root = self.start(&id, existence).await?;
-            root.execute(&command).map_err(UpdateError::Rejected)?;
-            if let Some(saved) = self.finish(root, &mut attempts).await? {
-                return Ok(saved);
-            }
+/// Runs `command` on the aggregate `existence` allows and saves what it decided; after a
+/// conflict, as the target's retry policy allows, on the reloaded aggregate.
+pub(crate) async fn run_sync<A, T, R, E>(
+    target: &T,
+    id: A::Id,
+    existence: Existence,
+    command: impl Fn(&A) -> std::result::Result<R, E>,
+) -> std::result::Result<AggregateRoot<A>, UpdateError<E>>
+where
+    A: Aggregate,
+    T: CommandTarget<A>,
+    R: IntoEvents<A>,
+{
+    let _held = target.hold(&id).await?;
+    let mut attempts = target.retry_policy().start_jittered();
+    loop {
+        let (mut root, origin) = begin(target, &id, existence).await?;
+        root.execute(&command).map_err(UpdateError::Rejected)?;
+        if let Some(saved) = finish(target, root, origin, &mut attempts).await? {
+            return Ok(saved);
         }
     }
+}
 
-    async fn run<R, E>(
-        &self,
-        id: A::Id,
-        existence: Existence,
-        command: impl AsyncFn(&A) -> Result<R, E>,
-    ) -> Result<AggregateRoot<A>, UpdateError<E>>
-    where
-        R: IntoEvents<A>,
-    {
-        let mut attempts = self.retry.start_jittered();
-        loop {
-            let mut root = self.start(&id, existence).await?;
-            let decided = command(root.state()).await.map_err(UpdateError::Rejected)?;
-            root.record(decided);
-            if let Some(saved) = self.finish(root, &mut attempts).await? {
-                return Ok(saved);
-            }
+/// [`run_sync`] with a command that awaits.
+pub(crate) async fn run<A, T, R, E>(
+    target: &T,
+    id: A::Id,
+    existence: Existence,
+    command: impl AsyncFn(&A) -> std::result::Result<R, E>,
+) -> std::result::Result<AggregateRoot<A>, UpdateError<E>>
+where
+    A: Aggregate,
+    T: CommandTarget<A>,
+    R: IntoEvents<A>,
+{
+    let _held = target.hold(&id).await?;
+    let mut attempts = target.retry_policy().start_jittered();
+    loop {
+        let (mut root, origin) = begin(target, &id, existence).await?;
+        let decided = command(root.state()).await.map_err(UpdateError::Rejected)?;
+        root.record(decided);
+        if let Some(saved) = finish(target, root, origin, &mut attempts).await? {
+            return Ok(saved);
         }
     }
+}
 
-    /// The aggregate a command runs on, as `existence` allows.
-    async fn start(&self, id: &A::Id, existence: Existence) -> Result<AggregateRoot<A>, Error> {
-        let root = match existence {
-            Existence::Stored => self.load(id.clone()).await?,
-            Existence::New | Existence::Any => self.load_or_create(id.clone()).await?,
+/// The aggregate an attempt runs on, as `existence` allows.
+async fn begin<A: Aggregate, T: CommandTarget<A>>(
+    target: &T,
+    id: &A::Id,
+    existence: Existence,
+) -> Result<(AggregateRoot<A>, T::Origin)> {
+    let (root, origin) = target.start(id, existence != Existence::Stored).await?;
+    if existence == Existence::New && root.version() > 0 {
+        let stream = root.stream();
+        return Err(Error::AlreadyExists {
+            aggregate_type: stream.aggregate_type,
+            aggregate_id: stream.aggregate_id,
+        });
+    }
+    Ok((root, origin))
+}
+
+/// Saves what the command decided: the saved aggregate, or `None` after a conflict that
+/// the policy retries (once its delay has passed). Retries are reported in a `tracing`
+/// event.
+async fn finish<A: Aggregate, T: CommandTarget<A>>(
+    target: &T,
+    mut root: AggregateRoot<A>,
+    origin: T::Origin,
+    attempts: &mut Attempts,
+) -> Result<Option<AggregateRoot<A>>> {
+    match target.save(&mut root, origin).await {
+        Ok(()) => {
+            if attempts.made() > 1 {
+                tracing::info!(
+                    stream = %root.stream_ref(),
+                    retries = attempts.made() - 1,
+                    "command saved after conflicts"
+                );
+            }
+            Ok(Some(root))
+        }
+        Err(error) => {
+            let conflict = error.is_conflict();
+            tracing::debug!(attempt = attempts.made(), error = %error, "saving the command failed");
+            if attempts.retry(conflict).await {
+                return Ok(None);
+            }
+            if conflict {
+                tracing::warn!(
+                    stream = %root.stream_ref(),
+                    attempts = attempts.made(),
+                    "command gave up after conflicts"
+                );
+            }
+            Err(error)
+        }
+    }
+}
+
+/// The command methods of a repository kind that implements [`CommandTarget`]: `update`,
+/// `create` and `create_or_update`, each also with a command that awaits.
+macro_rules! command_methods {
+    () => {
+        /// Loads the stored aggregate, runs `command` on its state and saves what it
+        /// decided. On a conflict (another writer saved first) it waits (backoff with
+        /// jitter), reloads and runs the command again on the fresh state, as the
+        /// [retry policy](crate::RetryPolicy) allows; the number of retries is reported in
+        /// a `tracing` event.
+        ///
+        /// Returns the saved aggregate. A new id is [`Error::NotFound`](crate::Error::NotFound);
+        /// see [`create`](Self::create) and [`create_or_update`](Self::create_or_update).
+        pub async fn update<R, E>(
+            &self,
+            id: A::Id,
+            command: impl Fn(&A) -> ::std::result::Result<R, E>,
+        ) -> ::std::result::Result<$crate::root::AggregateRoot<A>, $crate::repository::UpdateError<E>>
+        where
+            R: $crate::aggregate::IntoEvents<A>,
+        {
+            use $crate::repository::commands::{run_sync, Existence};
+            run_sync(self, id, Existence::Stored, command).await
+        }
+
+        /// [`update`](Self::update) with a command that awaits (a price lookup, a
+        /// uniqueness check): `repo.update_async(id, async |task| { ... }).await`. After a
+        /// conflict the command runs again on the fresh state.
+        pub async fn update_async<R, E>(
+            &self,
+            id: A::Id,
+            command: impl AsyncFn(&A) -> ::std::result::Result<R, E>,
+        ) -> ::std::result::Result<$crate::root::AggregateRoot<A>, $crate::repository::UpdateError<E>>
+        where
+            R: $crate::aggregate::IntoEvents<A>,
+        {
+            use $crate::repository::commands::{run, Existence};
+            run(self, id, Existence::Stored, command).await
+        }
+
+        /// Runs `command` on a new aggregate and saves it; fails with
+        /// [`Error::AlreadyExists`](crate::Error::AlreadyExists) when the id is stored
+        /// already (also when another writer creates it first).
+        pub async fn create<R, E>(
+            &self,
+            id: A::Id,
+            command: impl Fn(&A) -> ::std::result::Result<R, E>,
+        ) -> ::std::result::Result<$crate::root::AggregateRoot<A>, $crate::repository::UpdateError<E>>
+        where
+            R: $crate::aggregate::IntoEvents<A>,
+        {
+            use $crate::repository::commands::{run_sync, Existence};
+            run_sync(self, id, Existence::New, command).await
+        }
+
+        /// [`create`](Self::create) with a command that awaits.
+        pub async fn create_async<R, E>(
+            &self,
+            id: A::Id,
+            command: impl AsyncFn(&A) -> ::std::result::Result<R, E>,
+        ) -> ::std::result::Result<$crate::root::AggregateRoot<A>, $crate::repository::UpdateError<E>>
+        where
+            R: $crate::aggregate::IntoEvents<A>,
+        {
+            use $crate::repository::commands::{run, Existence};
+            run(self, id, Existence::New, command).await
+        }
+
+        /// Runs `command` on the stored aggregate, or on a new one when the id has none,
+        /// and saves it; conflicts are retried like [`update`](Self::update)'s.
+        pub async fn create_or_update<R, E>(
+            &self,
+            id: A::Id,
+            command: impl Fn(&A) -> ::std::result::Result<R, E>,
+        ) -> ::std::result::Result<$crate::root::AggregateRoot<A>, $crate::repository::UpdateError<E>>
+        where
+            R: $crate::aggregate::IntoEvents<A>,
+        {
+            use $crate::repository::commands::{run_sync, Existence};
+            run_sync(self, id, Existence::Any, command).await
+        }
+
+        /// [`create_or_update`](Self::create_or_update) with a command that awaits.
+        pub async fn create_or_update_async<R, E>(
+            &self,
+            id: A::Id,
+            command: impl AsyncFn(&A) -> ::std::result::Result<R, E>,
+        ) -> ::std::result::Result<$crate::root::AggregateRoot<A>, $crate::repository::UpdateError<E>>
+        where
+            R: $crate::aggregate::IntoEvents<A>,
+        {
+            use $crate::repository::commands::{run, Existence};
+            run(self, id, Existence::Any, command).await
+        }
+    };
+}
+
+pub(crate) use command_methods;
+
+impl<A: Aggregate, S: EventStore> CommandTarget<A> for Repository<A, S> {
+    type Held = ();
+    type Origin = ();
+
+    async fn hold(&self, _: &A::Id) -> Result<()> {
+        Ok(())
+    }
+
+    fn retry_policy(&self) -> RetryPolicy {
+        self.retry
+    }
+
+    async fn start(&self, id: &A::Id, or_new: bool) -> Result<(AggregateRoot<A>, ())> {
+        let root = if or_new {
+            self.load_or_create(id.clone()).await?
+        } else {
+            self.load(id.clone()).await?
         };
-        if existence == Existence::New && root.version() > 0 {
-            let stream = root.stream();
-            return Err(Error::AlreadyExists {
-                aggregate_type: stream.aggregate_type,
-                aggregate_id: stream.aggregate_id,
-            });
-        }
-        Ok(root)
+        Ok((root, ()))
     }
 
-    /// Saves what the command decided: the saved aggregate, or `None` after a conflict
-    /// that the policy retries (once its delay has passed).
-    async fn finish(
-        &self,
-        mut root: AggregateRoot<A>,
-        attempts: &mut Attempts,
-    ) -> Result<Option<AggregateRoot<A>>, Error> {
-        match self.save(&mut root).await {
-            Ok(()) => {
-                if attempts.made() > 1 {
-                    tracing::info!(
-                        stream = %root.stream(),
-                        retries = attempts.made() - 1,
-                        "command saved after conflicts"
-                    );
-                }
-                Ok(Some(root))
-            }
-            Err(error) => {
-                let conflict = error.is_conflict();
-                tracing::debug!(attempt = attempts.made(), error = %error, "saving the command failed");
-                if attempts.retry(conflict).await {
-                    return Ok(None);
-                }
-                if conflict {
-                    tracing::warn!(
-                        stream = %root.stream(),
-                        attempts = attempts.made(),
-                        "command gave up after conflicts"
-                    );
-                }
-                Err(error)
-            }
-        }
+    async fn save(&self, root: &mut AggregateRoot<A>, (): ()) -> Result<()> {
+        Repository::save(self, root).await
     }
+}
+
+impl<A: Aggregate, S: EventStore> Repository<A, S> {
+    command_methods!();
 }

@@ -1,8 +1,8 @@
 //! [`StateStoredRepository`]: the same aggregates, persisted as their current state
 //! instead of their events.
 
-use super::UpdateError;
-use crate::aggregate::{IntoEvents, id_text};
+use super::commands::CommandTarget;
+use crate::aggregate::id_text;
 use crate::codec::{Codec, PayloadRef};
 use crate::error::{Error, Result};
 use crate::event::EventContext;
@@ -243,79 +243,34 @@ impl<A: Snapshottable, T: StateStore> StateStoredRepository<A, T> {
         .instrument(span)
         .await
     }
+}
 
-    /// Loads the stored aggregate, runs `command`, saves; on a conflict reloads and runs
-    /// it again, as the [retry policy](Self::with_retry) allows. A new id is
-    /// [`Error::NotFound`].
-    pub async fn update<R, E>(
-        &self,
-        id: A::Id,
-        command: impl Fn(&A) -> Result<R, E>,
-    ) -> Result<AggregateRoot<A>, UpdateError<E>>
-    where
-        R: IntoEvents<A>,
-    {
-        self.run(id, Some(true), command).await
+impl<A: Snapshottable, T: StateStore> CommandTarget<A> for StateStoredRepository<A, T> {
+    type Held = ();
+    type Origin = ();
+
+    fn retry_policy(&self) -> RetryPolicy {
+        self.retry
     }
 
-    /// Runs `command` on a new aggregate and saves it; [`Error::AlreadyExists`] when a
-    /// state is stored already.
-    pub async fn create<R, E>(
-        &self,
-        id: A::Id,
-        command: impl Fn(&A) -> Result<R, E>,
-    ) -> Result<AggregateRoot<A>, UpdateError<E>>
-    where
-        R: IntoEvents<A>,
-    {
-        self.run(id, Some(false), command).await
+    async fn hold(&self, _: &A::Id) -> Result<()> {
+        Ok(())
     }
 
-    /// [`update`](Self::update), on a new aggregate when no state is stored.
-    pub async fn create_or_update<R, E>(
-        &self,
-        id: A::Id,
-        command: impl Fn(&A) -> Result<R, E>,
-    ) -> Result<AggregateRoot<A>, UpdateError<E>>
-    where
-        R: IntoEvents<A>,
-    {
-        self.run(id, None, command).await
+    async fn start(&self, id: &A::Id, or_new: bool) -> Result<(AggregateRoot<A>, ())> {
+        let root = if or_new {
+            self.load_or_create(id.clone()).await?
+        } else {
+            self.load(id.clone()).await?
+        };
+        Ok((root, ()))
     }
 
-    /// `stored`: `Some(true)` only a stored aggregate, `Some(false)` only a new one,
-    /// `None` either.
-    async fn run<R, E>(
-        &self,
-        id: A::Id,
-        stored: Option<bool>,
-        command: impl Fn(&A) -> Result<R, E>,
-    ) -> Result<AggregateRoot<A>, UpdateError<E>>
-    where
-        R: IntoEvents<A>,
-    {
-        let mut attempts = self.retry.start_jittered();
-        loop {
-            let mut root = match stored {
-                Some(true) => self.load(id.clone()).await?,
-                _ => self.load_or_create(id.clone()).await?,
-            };
-            if stored == Some(false) && root.version() > 0 {
-                let stream = root.stream();
-                return Err(UpdateError::Failed(Error::AlreadyExists {
-                    aggregate_type: stream.aggregate_type,
-                    aggregate_id: stream.aggregate_id,
-                }));
-            }
-            root.execute(&command).map_err(UpdateError::Rejected)?;
-            match self.save(&mut root).await {
-                Ok(()) => return Ok(root),
-                Err(error) => {
-                    if !attempts.retry(error.is_conflict()).await {
-                        return Err(error.into());
-                    }
-                }
-            }
-        }
+    async fn save(&self, root: &mut AggregateRoot<A>, (): ()) -> Result<()> {
+        StateStoredRepository::save(self, root).await
     }
+}
+
+impl<A: Snapshottable, T: StateStore> StateStoredRepository<A, T> {
+    super::commands::command_methods!();
 }

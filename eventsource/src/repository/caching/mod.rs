@@ -8,9 +8,11 @@ mod stats;
 pub use options::CacheOptions;
 pub use stats::CacheStats;
 
-use super::{Repository, UpdateError};
-use crate::aggregate::{Aggregate, IntoEvents, id_text};
+use super::Repository;
+use super::commands::{self, CommandTarget};
+use crate::aggregate::{Aggregate, id_text};
 use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
 use crate::root::AggregateRoot;
 use crate::store::EventStore;
 use quick_cache::sync::{EntryAction, EntryResult};
@@ -209,64 +211,6 @@ impl<A: Aggregate + Clone, S: EventStore> CachingRepository<A, S> {
         }
     }
 
-    /// Runs `command` on the aggregate (from the cache when it is there) and saves what
-    /// it decided; a conflict — a stale entry, or another writer — drops the entry, and
-    /// the command runs again on the aggregate reloaded from the store, as the
-    /// repository's [retry policy](Repository::with_retry) allows. A new id is
-    /// [`Error::NotFound`].
-    pub async fn update<R, E>(
-        &self,
-        id: A::Id,
-        command: impl Fn(&A) -> Result<R, E>,
-    ) -> Result<AggregateRoot<A>, UpdateError<E>>
-    where
-        R: IntoEvents<A>,
-    {
-        self.run(id, false, command).await
-    }
-
-    /// [`update`](Self::update), on a new aggregate when the id has no events.
-    pub async fn create_or_update<R, E>(
-        &self,
-        id: A::Id,
-        command: impl Fn(&A) -> Result<R, E>,
-    ) -> Result<AggregateRoot<A>, UpdateError<E>>
-    where
-        R: IntoEvents<A>,
-    {
-        self.run(id, true, command).await
-    }
-
-    async fn run<R, E>(
-        &self,
-        id: A::Id,
-        or_create: bool,
-        command: impl Fn(&A) -> Result<R, E>,
-    ) -> Result<AggregateRoot<A>, UpdateError<E>>
-    where
-        R: IntoEvents<A>,
-    {
-        let mut attempts = self.repository.retry.start_jittered();
-        let mut key = id_text(&id);
-        loop {
-            let (mut root, slot) = if or_create {
-                self.load_or_create_keyed(key, id.clone()).await?
-            } else {
-                self.load_keyed(key, id.clone()).await?
-            };
-            root.execute(&command).map_err(UpdateError::Rejected)?;
-            match self.save_from(&mut root, slot.as_ref()).await {
-                Ok(()) => return Ok(root),
-                Err(error) => {
-                    if !attempts.retry(error.is_conflict()).await {
-                        return Err(error.into());
-                    }
-                    key = root.stream_ref().aggregate_id.clone();
-                }
-            }
-        }
-    }
-
     /// Caches `root`, unless a newer version of it is cached already (two saves that
     /// finish together may reach the cache in either order). `slot` is where `root` was
     /// loaded from, when it came from the cache: without a weigher, that slot's entry is
@@ -312,4 +256,37 @@ impl<A: Aggregate + Clone, S: EventStore> CachingRepository<A, S> {
             }
         }
     }
+}
+
+/// Commands run on the cached aggregate when it is there; a conflict (a stale entry, or
+/// another writer) drops the entry, so the command runs again on the aggregate reloaded
+/// from the store.
+impl<A: Aggregate + Clone, S: EventStore> CommandTarget<A> for CachingRepository<A, S> {
+    type Held = ();
+    type Origin = Option<SlotRef<A>>;
+
+    async fn hold(&self, _: &A::Id) -> Result<()> {
+        Ok(())
+    }
+
+    fn retry_policy(&self) -> RetryPolicy {
+        self.repository.retry_policy()
+    }
+
+    async fn start(&self, id: &A::Id, or_new: bool) -> Result<(AggregateRoot<A>, Self::Origin)> {
+        let key = id_text(id);
+        if or_new {
+            self.load_or_create_keyed(key, id.clone()).await
+        } else {
+            self.load_keyed(key, id.clone()).await
+        }
+    }
+
+    async fn save(&self, root: &mut AggregateRoot<A>, slot: Self::Origin) -> Result<()> {
+        self.save_from(root, slot.as_ref()).await
+    }
+}
+
+impl<A: Aggregate + Clone, S: EventStore> CachingRepository<A, S> {
+    commands::command_methods!();
 }

@@ -18,7 +18,7 @@ pub(super) struct Entry<A> {
 /// A cache slot. Without a weigher, saves replace its entry in place, which costs a lock
 /// where a new cache entry would cost an insert; with one, every save makes a new slot,
 /// weighed once (the cache requires a slot's weight never to change).
-pub(super) struct Slot<A> {
+pub(crate) struct Slot<A> {
     pub(super) entry: Mutex<Entry<A>>,
     pub(super) weight: u64,
     /// When it was last loaded or saved, in nanoseconds since the cache was made (kept
@@ -26,7 +26,7 @@ pub(super) struct Slot<A> {
     pub(super) used: AtomicU64,
 }
 
-pub(super) type SlotRef<A> = Arc<Slot<A>>;
+pub(crate) type SlotRef<A> = Arc<Slot<A>>;
 
 impl<A> Slot<A> {
     pub(super) fn new(version: u64, state: A, weight: u64, used: u64) -> SlotRef<A> {

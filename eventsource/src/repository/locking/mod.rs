@@ -5,10 +5,12 @@ mod guard;
 
 pub use guard::Locked;
 
-use super::{Repository, UpdateError};
-use crate::aggregate::{Aggregate, IntoEvents, id_text};
+use super::Repository;
+use super::commands::{self, CommandTarget};
+use crate::aggregate::{Aggregate, id_text};
 use crate::error::{Error, Result};
 use crate::lock::{AggregateLocks, HeldLock, InProcessLocks};
+use crate::retry::RetryPolicy;
 use crate::root::AggregateRoot;
 use crate::store::EventStore;
 use crate::stream::StreamId;
@@ -148,71 +150,6 @@ impl<A: Aggregate, S: EventStore> LockingRepository<A, S> {
         Ok(Locked::new(&self.repository, root, locks))
     }
 
-    /// Locks the stored aggregate, runs `command` on it and saves what it decided, then
-    /// releases the lock. Returns the saved aggregate; a new id is [`Error::NotFound`].
-    ///
-    /// Under the lock no locking writer can conflict. A writer that bypasses the lock can:
-    /// then the aggregate is reloaded (the lock still held) and the command runs again, as
-    /// the repository's [retry policy](Repository::with_retry) allows.
-    pub async fn update<R, E>(
-        &self,
-        id: A::Id,
-        command: impl Fn(&A) -> Result<R, E>,
-    ) -> Result<AggregateRoot<A>, UpdateError<E>>
-    where
-        R: IntoEvents<A>,
-    {
-        self.run(id, false, command).await
-    }
-
-    /// [`update`](Self::update), on a new aggregate when the id has no events.
-    pub async fn create_or_update<R, E>(
-        &self,
-        id: A::Id,
-        command: impl Fn(&A) -> Result<R, E>,
-    ) -> Result<AggregateRoot<A>, UpdateError<E>>
-    where
-        R: IntoEvents<A>,
-    {
-        self.run(id, true, command).await
-    }
-
-    async fn run<R, E>(
-        &self,
-        id: A::Id,
-        or_create: bool,
-        command: impl Fn(&A) -> Result<R, E>,
-    ) -> Result<AggregateRoot<A>, UpdateError<E>>
-    where
-        R: IntoEvents<A>,
-    {
-        let _locks = self.acquire(&stream_of::<A>(&id)).await?;
-        let mut attempts = self.repository.retry.start_jittered();
-        loop {
-            let mut root = if or_create {
-                self.repository.load_or_create(id.clone()).await?
-            } else {
-                self.repository.load(id.clone()).await?
-            };
-            root.execute(&command).map_err(UpdateError::Rejected)?;
-            match self.repository.save(&mut root).await {
-                Ok(()) => return Ok(root),
-                Err(error) => {
-                    let conflict = error.is_conflict();
-                    if conflict {
-                        tracing::warn!(
-                            stream = %root.stream(),
-                            "a writer that bypasses the lock saved first; reloading under the lock"
-                        );
-                    }
-                    if !attempts.retry(conflict).await {
-                        return Err(error.into());
-                    }
-                }
-            }
-        }
-    }
-
     /// This process's lock, then the other processes' one, within one timeout.
     async fn acquire(&self, stream: &StreamId) -> Result<Locks> {
         let span = tracing::debug_span!("eventsource.lock", stream = %stream);
@@ -249,11 +186,53 @@ impl<A: Aggregate, S: EventStore> LockingRepository<A, S> {
 
 /// The locks of one aggregate, held; the other processes' one is released first (fields
 /// drop in order), the reverse of how they were taken.
-pub(super) struct Locks {
+pub(crate) struct Locks {
     _shared: Option<HeldLock>,
     _local: HeldLock,
 }
 
 fn stream_of<A: Aggregate>(id: &A::Id) -> StreamId {
     StreamId::new(A::TYPE, id_text(id))
+}
+
+/// Commands hold the aggregate's lock from the first load to the last save. Under it no
+/// locking writer can conflict; a writer that bypasses the lock can, and then the
+/// aggregate is reloaded (the lock still held) and the command runs again.
+impl<A: Aggregate, S: EventStore> CommandTarget<A> for LockingRepository<A, S> {
+    type Held = Locks;
+    type Origin = ();
+
+    fn retry_policy(&self) -> RetryPolicy {
+        self.repository.retry_policy()
+    }
+
+    async fn hold(&self, id: &A::Id) -> Result<Locks> {
+        self.acquire(&stream_of::<A>(id)).await
+    }
+
+    async fn start(&self, id: &A::Id, or_new: bool) -> Result<(AggregateRoot<A>, ())> {
+        let root = if or_new {
+            self.repository.load_or_create(id.clone()).await?
+        } else {
+            self.repository.load(id.clone()).await?
+        };
+        Ok((root, ()))
+    }
+
+    async fn save(&self, root: &mut AggregateRoot<A>, (): ()) -> Result<()> {
+        let saved = self.repository.save(root).await;
+        if let Err(error) = &saved
+            && error.is_conflict()
+        {
+            tracing::warn!(
+                stream = %root.stream_ref(),
+                "a writer that bypasses the lock saved first; reloading under the lock"
+            );
+        }
+        saved
+    }
+}
+
+impl<A: Aggregate, S: EventStore> LockingRepository<A, S> {
+    commands::command_methods!();
 }
