@@ -9,8 +9,8 @@ use eventsource::state::InMemoryStateStore;
 use eventsource::{CacheOptions, Error, StateStoredRepository, StreamId};
 use eventsource_tests::fixtures::{Account, Deposited};
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 fn deposit(amount: i64) -> impl Fn(&Account) -> Result<Deposited, Infallible> {

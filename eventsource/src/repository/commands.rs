@@ -72,10 +72,12 @@ where
     let _held = target.hold(&id).await?;
     let mut attempts = target.retry_policy().start_jittered();
     loop {
-        let (mut root, origin) = begin(target, &id, existence).await?;
+        let (mut root, origin) = target.start(&id, existence != Existence::Stored).await?;
+        existence.check(&root)?;
         root.execute(&command).map_err(UpdateError::Rejected)?;
-        if let Some(saved) = finish(target, root, origin, &mut attempts).await? {
-            return Ok(saved);
+        match target.save(&mut root, origin).await {
+            Ok(()) => return Ok(saved(root, &attempts)),
+            Err(error) => retry_or_give_up(error, &root, &mut attempts).await?,
         }
     }
 }
@@ -95,68 +97,63 @@ where
     let _held = target.hold(&id).await?;
     let mut attempts = target.retry_policy().start_jittered();
     loop {
-        let (mut root, origin) = begin(target, &id, existence).await?;
+        let (mut root, origin) = target.start(&id, existence != Existence::Stored).await?;
+        existence.check(&root)?;
         let decided = command(root.state()).await.map_err(UpdateError::Rejected)?;
         root.record(decided);
-        if let Some(saved) = finish(target, root, origin, &mut attempts).await? {
-            return Ok(saved);
+        match target.save(&mut root, origin).await {
+            Ok(()) => return Ok(saved(root, &attempts)),
+            Err(error) => retry_or_give_up(error, &root, &mut attempts).await?,
         }
     }
 }
 
-/// The aggregate an attempt runs on, as `existence` allows.
-async fn begin<A: Aggregate, T: CommandTarget<A>>(
-    target: &T,
-    id: &A::Id,
-    existence: Existence,
-) -> Result<(AggregateRoot<A>, T::Origin)> {
-    let (root, origin) = target.start(id, existence != Existence::Stored).await?;
-    if existence == Existence::New && root.version() > 0 {
-        let stream = root.stream();
-        return Err(Error::AlreadyExists {
-            aggregate_type: stream.aggregate_type,
-            aggregate_id: stream.aggregate_id,
-        });
+impl Existence {
+    /// Refuses a stored aggregate when only a new one is allowed.
+    fn check<A: Aggregate>(self, root: &AggregateRoot<A>) -> Result<()> {
+        if self == Existence::New && root.version() > 0 {
+            let stream = root.stream();
+            return Err(Error::AlreadyExists {
+                aggregate_type: stream.aggregate_type,
+                aggregate_id: stream.aggregate_id,
+            });
+        }
+        Ok(())
     }
-    Ok((root, origin))
 }
 
-/// Saves what the command decided: the saved aggregate, or `None` after a conflict that
-/// the policy retries (once its delay has passed). Retries are reported in a `tracing`
-/// event.
-async fn finish<A: Aggregate, T: CommandTarget<A>>(
-    target: &T,
-    mut root: AggregateRoot<A>,
-    origin: T::Origin,
+/// The saved aggregate, its retries reported in a `tracing` event.
+fn saved<A: Aggregate>(root: AggregateRoot<A>, attempts: &Attempts) -> AggregateRoot<A> {
+    if attempts.made() > 1 {
+        tracing::info!(
+            stream = %root.stream_ref(),
+            retries = attempts.made() - 1,
+            "command saved after conflicts"
+        );
+    }
+    root
+}
+
+/// After a failed save: waits out the backoff when the policy retries the failure (a
+/// conflict, while attempts are left), or gives `error` back.
+async fn retry_or_give_up<A: Aggregate>(
+    error: Error,
+    root: &AggregateRoot<A>,
     attempts: &mut Attempts,
-) -> Result<Option<AggregateRoot<A>>> {
-    match target.save(&mut root, origin).await {
-        Ok(()) => {
-            if attempts.made() > 1 {
-                tracing::info!(
-                    stream = %root.stream_ref(),
-                    retries = attempts.made() - 1,
-                    "command saved after conflicts"
-                );
-            }
-            Ok(Some(root))
-        }
-        Err(error) => {
-            let conflict = error.is_conflict();
-            tracing::debug!(attempt = attempts.made(), error = %error, "saving the command failed");
-            if attempts.retry(conflict).await {
-                return Ok(None);
-            }
-            if conflict {
-                tracing::warn!(
-                    stream = %root.stream_ref(),
-                    attempts = attempts.made(),
-                    "command gave up after conflicts"
-                );
-            }
-            Err(error)
-        }
+) -> Result<()> {
+    let conflict = error.is_conflict();
+    tracing::debug!(attempt = attempts.made(), error = %error, "saving the command failed");
+    if attempts.retry(conflict).await {
+        return Ok(());
     }
+    if conflict {
+        tracing::warn!(
+            stream = %root.stream_ref(),
+            attempts = attempts.made(),
+            "command gave up after conflicts"
+        );
+    }
+    Err(error)
 }
 
 /// The command methods of a repository kind that implements [`CommandTarget`]: `update`,

@@ -132,83 +132,20 @@ impl<A: Aggregate + Clone, S: EventStore> CachingRepository<A, S> {
     /// The cached state may be older than the store's; a save from it conflicts (see the
     /// type's docs). Errors as [`Repository::load`].
     pub async fn load(&self, id: A::Id) -> Result<AggregateRoot<A>> {
-        Ok(self.load_keyed(id_text(&id), id).await?.0)
-    }
-
-    /// The aggregate, and the cache slot it came from on a hit (a save from it then
-    /// updates that slot without looking it up again). `key` is the id as text; it
-    /// becomes the aggregate's stream id.
-    async fn load_keyed(
-        &self,
-        key: String,
-        id: A::Id,
-    ) -> Result<(AggregateRoot<A>, Option<SlotRef<A>>)> {
-        if let Some(slot) = self.shared.hit(&key) {
-            let (version, state) = {
-                let entry = slot.lock();
-                (entry.version, entry.state.clone())
-            };
-            let hits = Counters::count(&self.shared.counters.hits);
-            tracing::trace!(aggregate_type = A::TYPE, aggregate_id = %key, version, hits, "cache hit");
-            let root = AggregateRoot::from_state_named(id, key, version, state);
-            return Ok((root, Some(slot)));
-        }
-        let misses = Counters::count(&self.shared.counters.misses);
-        tracing::trace!(aggregate_type = A::TYPE, aggregate_id = %key, misses, "cache miss");
-        let root = self.repository.load(id).await?;
-        self.keep(&root, None);
-        Ok((root, None))
+        Ok(CommandTarget::start(self, &id, false).await?.0)
     }
 
     /// [`load`](Self::load), or a new aggregate at version 0 (not cached) when the id has
     /// no events.
     pub async fn load_or_create(&self, id: A::Id) -> Result<AggregateRoot<A>> {
-        Ok(self.load_or_create_keyed(id_text(&id), id).await?.0)
-    }
-
-    async fn load_or_create_keyed(
-        &self,
-        key: String,
-        id: A::Id,
-    ) -> Result<(AggregateRoot<A>, Option<SlotRef<A>>)> {
-        match self.load_keyed(key, id.clone()).await {
-            Err(Error::NotFound { .. }) => Ok((self.repository.create_new(id), None)),
-            other => other,
-        }
+        Ok(CommandTarget::start(self, &id, true).await?.0)
     }
 
     /// Saves like [`Repository::save`] and caches the saved aggregate. A conflict (the
     /// aggregate was stale) drops its entry and is returned; so is any other failure
     /// (whether the append committed is then unknown).
     pub async fn save(&self, root: &mut AggregateRoot<A>) -> Result<()> {
-        self.save_from(root, None).await
-    }
-
-    /// [`save`](Self::save) of an aggregate loaded from `slot`, when it came from the cache.
-    async fn save_from(
-        &self,
-        root: &mut AggregateRoot<A>,
-        slot: Option<&SlotRef<A>>,
-    ) -> Result<()> {
-        if !root.has_pending_events() {
-            return Ok(());
-        }
-        match self.repository.save(root).await {
-            Ok(()) => {
-                self.keep(root, slot);
-                Ok(())
-            }
-            Err(error) => {
-                self.shared
-                    .cache
-                    .remove(root.stream_ref().aggregate_id.as_str());
-                if error.is_conflict() {
-                    let stale_conflicts = Counters::count(&self.shared.counters.stale_conflicts);
-                    tracing::debug!(stream = %root.stream(), stale_conflicts, "stale aggregate: its cache entry is dropped");
-                }
-                Err(error)
-            }
-        }
+        CommandTarget::save(self, root, None).await
     }
 
     /// Caches `root`, unless a newer version of it is cached already (two saves that
@@ -273,17 +210,57 @@ impl<A: Aggregate + Clone, S: EventStore> CommandTarget<A> for CachingRepository
         self.repository.retry_policy()
     }
 
+    /// The aggregate, and the cache slot it came from on a hit (a save from it then
+    /// updates that slot without looking it up again); with `or_new`, a new aggregate at
+    /// version 0 (not cached) when the id has no events.
     async fn start(&self, id: &A::Id, or_new: bool) -> Result<(AggregateRoot<A>, Self::Origin)> {
         let key = id_text(id);
-        if or_new {
-            self.load_or_create_keyed(key, id.clone()).await
-        } else {
-            self.load_keyed(key, id.clone()).await
+        if let Some(slot) = self.shared.hit(&key) {
+            let (version, state) = {
+                let entry = slot.lock();
+                (entry.version, entry.state.clone())
+            };
+            let hits = Counters::count(&self.shared.counters.hits);
+            tracing::trace!(aggregate_type = A::TYPE, aggregate_id = %key, version, hits, "cache hit");
+            let root = AggregateRoot::from_state_named(id.clone(), key, version, state);
+            return Ok((root, Some(slot)));
+        }
+        let misses = Counters::count(&self.shared.counters.misses);
+        tracing::trace!(aggregate_type = A::TYPE, aggregate_id = %key, misses, "cache miss");
+        match self.repository.load(id.clone()).await {
+            Ok(root) => {
+                self.keep(&root, None);
+                Ok((root, None))
+            }
+            Err(Error::NotFound { .. }) if or_new => {
+                Ok((self.repository.create_new(id.clone()), None))
+            }
+            Err(error) => Err(error),
         }
     }
 
+    /// Saves like [`Repository::save`] and caches the saved aggregate; `slot` is where it
+    /// was loaded from, when it came from the cache.
     async fn save(&self, root: &mut AggregateRoot<A>, slot: Self::Origin) -> Result<()> {
-        self.save_from(root, slot.as_ref()).await
+        if !root.has_pending_events() {
+            return Ok(());
+        }
+        match self.repository.save(root).await {
+            Ok(()) => {
+                self.keep(root, slot.as_ref());
+                Ok(())
+            }
+            Err(error) => {
+                self.shared
+                    .cache
+                    .remove(root.stream_ref().aggregate_id.as_str());
+                if error.is_conflict() {
+                    let stale_conflicts = Counters::count(&self.shared.counters.stale_conflicts);
+                    tracing::debug!(stream = %root.stream(), stale_conflicts, "stale aggregate: its cache entry is dropped");
+                }
+                Err(error)
+            }
+        }
     }
 }
 
