@@ -157,7 +157,9 @@ async fn retry_or_give_up<A: Aggregate>(
 }
 
 /// The command methods of a repository kind that implements [`CommandTarget`]: `update`,
-/// `create` and `create_or_update`, each also with a command that awaits.
+/// `create` and `create_or_update`, each also with a command that awaits. `IntoEvents`,
+/// `AggregateRoot` and `UpdateError` are named as the invoking module imports them, so
+/// that an unmet bound reads as it is written.
 macro_rules! command_methods {
     () => {
         /// Loads the stored aggregate, runs `command` on its state and saves what it
@@ -172,11 +174,11 @@ macro_rules! command_methods {
             &self,
             id: A::Id,
             command: impl Fn(&A) -> ::std::result::Result<R, E>,
-        ) -> ::std::result::Result<$crate::root::AggregateRoot<A>, $crate::repository::UpdateError<E>>
+        ) -> ::std::result::Result<AggregateRoot<A>, UpdateError<E>>
         where
-            R: $crate::aggregate::IntoEvents<A>,
+            R: IntoEvents<A>,
         {
-            use $crate::repository::commands::{run_sync, Existence};
+            use $crate::repository::commands::{Existence, run_sync};
             run_sync(self, id, Existence::Stored, command).await
         }
 
@@ -187,11 +189,11 @@ macro_rules! command_methods {
             &self,
             id: A::Id,
             command: impl AsyncFn(&A) -> ::std::result::Result<R, E>,
-        ) -> ::std::result::Result<$crate::root::AggregateRoot<A>, $crate::repository::UpdateError<E>>
+        ) -> ::std::result::Result<AggregateRoot<A>, UpdateError<E>>
         where
-            R: $crate::aggregate::IntoEvents<A>,
+            R: IntoEvents<A>,
         {
-            use $crate::repository::commands::{run, Existence};
+            use $crate::repository::commands::{Existence, run};
             run(self, id, Existence::Stored, command).await
         }
 
@@ -202,11 +204,11 @@ macro_rules! command_methods {
             &self,
             id: A::Id,
             command: impl Fn(&A) -> ::std::result::Result<R, E>,
-        ) -> ::std::result::Result<$crate::root::AggregateRoot<A>, $crate::repository::UpdateError<E>>
+        ) -> ::std::result::Result<AggregateRoot<A>, UpdateError<E>>
         where
-            R: $crate::aggregate::IntoEvents<A>,
+            R: IntoEvents<A>,
         {
-            use $crate::repository::commands::{run_sync, Existence};
+            use $crate::repository::commands::{Existence, run_sync};
             run_sync(self, id, Existence::New, command).await
         }
 
@@ -215,11 +217,11 @@ macro_rules! command_methods {
             &self,
             id: A::Id,
             command: impl AsyncFn(&A) -> ::std::result::Result<R, E>,
-        ) -> ::std::result::Result<$crate::root::AggregateRoot<A>, $crate::repository::UpdateError<E>>
+        ) -> ::std::result::Result<AggregateRoot<A>, UpdateError<E>>
         where
-            R: $crate::aggregate::IntoEvents<A>,
+            R: IntoEvents<A>,
         {
-            use $crate::repository::commands::{run, Existence};
+            use $crate::repository::commands::{Existence, run};
             run(self, id, Existence::New, command).await
         }
 
@@ -229,11 +231,11 @@ macro_rules! command_methods {
             &self,
             id: A::Id,
             command: impl Fn(&A) -> ::std::result::Result<R, E>,
-        ) -> ::std::result::Result<$crate::root::AggregateRoot<A>, $crate::repository::UpdateError<E>>
+        ) -> ::std::result::Result<AggregateRoot<A>, UpdateError<E>>
         where
-            R: $crate::aggregate::IntoEvents<A>,
+            R: IntoEvents<A>,
         {
-            use $crate::repository::commands::{run_sync, Existence};
+            use $crate::repository::commands::{Existence, run_sync};
             run_sync(self, id, Existence::Any, command).await
         }
 
@@ -242,11 +244,11 @@ macro_rules! command_methods {
             &self,
             id: A::Id,
             command: impl AsyncFn(&A) -> ::std::result::Result<R, E>,
-        ) -> ::std::result::Result<$crate::root::AggregateRoot<A>, $crate::repository::UpdateError<E>>
+        ) -> ::std::result::Result<AggregateRoot<A>, UpdateError<E>>
         where
-            R: $crate::aggregate::IntoEvents<A>,
+            R: IntoEvents<A>,
         {
-            use $crate::repository::commands::{run, Existence};
+            use $crate::repository::commands::{Existence, run};
             run(self, id, Existence::Any, command).await
         }
     };

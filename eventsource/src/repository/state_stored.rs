@@ -1,8 +1,9 @@
 //! [`StateStoredRepository`]: the same aggregates, persisted as their current state
 //! instead of their events.
 
+use super::UpdateError;
 use super::commands::CommandTarget;
-use crate::aggregate::id_text;
+use crate::aggregate::{IntoEvents, id_text};
 use crate::codec::{Codec, PayloadRef};
 use crate::error::{Error, Result};
 use crate::event::EventContext;

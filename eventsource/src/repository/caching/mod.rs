@@ -9,8 +9,9 @@ pub use options::CacheOptions;
 pub use stats::CacheStats;
 
 use super::Repository;
+use super::UpdateError;
 use super::commands::{self, CommandTarget};
-use crate::aggregate::{Aggregate, id_text};
+use crate::aggregate::{Aggregate, IntoEvents, id_text};
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
 use crate::root::AggregateRoot;

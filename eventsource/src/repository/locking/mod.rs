@@ -6,8 +6,9 @@ mod guard;
 pub use guard::Locked;
 
 use super::Repository;
+use super::UpdateError;
 use super::commands::{self, CommandTarget};
-use crate::aggregate::{Aggregate, id_text};
+use crate::aggregate::{Aggregate, IntoEvents, id_text};
 use crate::error::{Error, Result};
 use crate::lock::{AggregateLocks, HeldLock, InProcessLocks};
 use crate::retry::RetryPolicy;
