@@ -32,8 +32,8 @@ pub(crate) trait CommandTarget<A: Aggregate> {
     type Held;
 
     /// What a save needs to know about where the aggregate was loaded from (the cache
-    /// slot, for the caching repository).
-    type Origin;
+    /// slot, for the caching repository); the default for a new aggregate.
+    type Origin: Default;
 
     /// How conflicts are retried.
     fn retry_policy(&self) -> RetryPolicy;
@@ -41,11 +41,10 @@ pub(crate) trait CommandTarget<A: Aggregate> {
     /// Takes what the command holds, before its first attempt.
     fn hold(&self, id: &A::Id) -> impl Future<Output = Result<Self::Held>> + Send;
 
-    /// The stored aggregate; with `or_new`, a new one at version 0 when the id has none.
-    fn start(
+    /// The stored aggregate: [`Error::NotFound`] when the id has none.
+    fn load(
         &self,
         id: &A::Id,
-        or_new: bool,
     ) -> impl Future<Output = Result<(AggregateRoot<A>, Self::Origin)>> + Send;
 
     /// Saves what the command decided.
@@ -72,8 +71,7 @@ where
     let _held = target.hold(&id).await?;
     let mut attempts = target.retry_policy().start_jittered();
     loop {
-        let (mut root, origin) = target.start(&id, existence != Existence::Stored).await?;
-        existence.check(&root)?;
+        let (mut root, origin) = existence.start(target.load(&id).await, &id)?;
         root.execute(&command).map_err(UpdateError::Rejected)?;
         match target.save(&mut root, origin).await {
             Ok(()) => return Ok(saved(root, &attempts)),
@@ -82,7 +80,9 @@ where
     }
 }
 
-/// [`run_sync`] with a command that awaits.
+/// [`run_sync`] with a command that awaits. (The two loops are not one with the plain
+/// closure wrapped in an async closure: that future is then not `Send` when the closure
+/// borrows, a limit of rustc's checking of higher-ranked lifetimes.)
 pub(crate) async fn run<A, T, R, E>(
     target: &T,
     id: A::Id,
@@ -97,8 +97,7 @@ where
     let _held = target.hold(&id).await?;
     let mut attempts = target.retry_policy().start_jittered();
     loop {
-        let (mut root, origin) = target.start(&id, existence != Existence::Stored).await?;
-        existence.check(&root)?;
+        let (mut root, origin) = existence.start(target.load(&id).await, &id)?;
         let decided = command(root.state()).await.map_err(UpdateError::Rejected)?;
         root.record(decided);
         match target.save(&mut root, origin).await {
@@ -109,16 +108,28 @@ where
 }
 
 impl Existence {
-    /// Refuses a stored aggregate when only a new one is allowed.
-    fn check<A: Aggregate>(self, root: &AggregateRoot<A>) -> Result<()> {
-        if self == Existence::New && root.version() > 0 {
-            let stream = root.stream();
-            return Err(Error::AlreadyExists {
-                aggregate_type: stream.aggregate_type,
-                aggregate_id: stream.aggregate_id,
-            });
+    /// The aggregate a command runs on, from what a load found: a new one when the id has
+    /// none (unless only a stored one is allowed); a stored one refused when only a new
+    /// one is.
+    #[inline(always)]
+    fn start<A: Aggregate, O: Default>(
+        self,
+        loaded: Result<(AggregateRoot<A>, O)>,
+        id: &A::Id,
+    ) -> Result<(AggregateRoot<A>, O)> {
+        match loaded {
+            Err(Error::NotFound { .. }) if self != Existence::Stored => {
+                Ok((AggregateRoot::new(id.clone()), O::default()))
+            }
+            Ok((root, _)) if self == Existence::New && root.version() > 0 => {
+                let stream = root.stream();
+                Err(Error::AlreadyExists {
+                    aggregate_type: stream.aggregate_type,
+                    aggregate_id: stream.aggregate_id,
+                })
+            }
+            other => other,
         }
-        Ok(())
     }
 }
 
@@ -162,15 +173,45 @@ async fn retry_or_give_up<A: Aggregate>(
 /// that an unmet bound reads as it is written.
 macro_rules! command_methods {
     () => {
-        /// Loads the stored aggregate, runs `command` on its state and saves what it
-        /// decided. On a conflict (another writer saved first) it waits (backoff with
-        /// jitter), reloads and runs the command again on the fresh state, as the
-        /// [retry policy](crate::RetryPolicy) allows; the number of retries is reported in
-        /// a `tracing` event.
-        ///
-        /// Returns the saved aggregate. A new id is [`Error::NotFound`](crate::Error::NotFound);
-        /// see [`create`](Self::create) and [`create_or_update`](Self::create_or_update).
-        pub async fn update<R, E>(
+        $crate::repository::commands::command_methods! {
+            /// Loads the stored aggregate, runs `command` on its state and saves what it
+            /// decided. On a conflict (another writer saved first) it waits (backoff with
+            /// jitter), reloads and runs the command again on the fresh state, as the
+            /// [retry policy](crate::RetryPolicy) allows; the number of retries is reported
+            /// in a `tracing` event.
+            ///
+            /// Returns the saved aggregate. A new id is
+            /// [`Error::NotFound`](crate::Error::NotFound); see [`create`](Self::create) and
+            /// [`create_or_update`](Self::create_or_update).
+            update,
+            /// [`update`](Self::update) with a command that awaits (a price lookup, a
+            /// uniqueness check): `repo.update_async(id, async |task| { ... }).await`. After
+            /// a conflict the command runs again on the fresh state.
+            update_async,
+            Stored
+        }
+        $crate::repository::commands::command_methods! {
+            /// Runs `command` on a new aggregate and saves it; fails with
+            /// [`Error::AlreadyExists`](crate::Error::AlreadyExists) when the id is stored
+            /// already (also when another writer creates it first).
+            create,
+            /// [`create`](Self::create) with a command that awaits.
+            create_async,
+            New
+        }
+        $crate::repository::commands::command_methods! {
+            /// Runs `command` on the stored aggregate, or on a new one when the id has none,
+            /// and saves it; conflicts are retried like [`update`](Self::update)'s.
+            create_or_update,
+            /// [`create_or_update`](Self::create_or_update) with a command that awaits.
+            create_or_update_async,
+            Any
+        }
+    };
+    // One pair: the form that takes a closure, and the form whose command awaits.
+    ($(#[$plain_doc:meta])* $plain:ident, $(#[$awaiting_doc:meta])* $awaiting:ident, $existence:ident) => {
+        $(#[$plain_doc])*
+        pub async fn $plain<R, E>(
             &self,
             id: A::Id,
             command: impl Fn(&A) -> ::std::result::Result<R, E>,
@@ -178,14 +219,12 @@ macro_rules! command_methods {
         where
             R: IntoEvents<A>,
         {
-            use $crate::repository::commands::{Existence, run_sync};
-            run_sync(self, id, Existence::Stored, command).await
+            use $crate::repository::commands::{run_sync, Existence};
+            run_sync(self, id, Existence::$existence, command).await
         }
 
-        /// [`update`](Self::update) with a command that awaits (a price lookup, a
-        /// uniqueness check): `repo.update_async(id, async |task| { ... }).await`. After a
-        /// conflict the command runs again on the fresh state.
-        pub async fn update_async<R, E>(
+        $(#[$awaiting_doc])*
+        pub async fn $awaiting<R, E>(
             &self,
             id: A::Id,
             command: impl AsyncFn(&A) -> ::std::result::Result<R, E>,
@@ -193,63 +232,8 @@ macro_rules! command_methods {
         where
             R: IntoEvents<A>,
         {
-            use $crate::repository::commands::{Existence, run};
-            run(self, id, Existence::Stored, command).await
-        }
-
-        /// Runs `command` on a new aggregate and saves it; fails with
-        /// [`Error::AlreadyExists`](crate::Error::AlreadyExists) when the id is stored
-        /// already (also when another writer creates it first).
-        pub async fn create<R, E>(
-            &self,
-            id: A::Id,
-            command: impl Fn(&A) -> ::std::result::Result<R, E>,
-        ) -> ::std::result::Result<AggregateRoot<A>, UpdateError<E>>
-        where
-            R: IntoEvents<A>,
-        {
-            use $crate::repository::commands::{Existence, run_sync};
-            run_sync(self, id, Existence::New, command).await
-        }
-
-        /// [`create`](Self::create) with a command that awaits.
-        pub async fn create_async<R, E>(
-            &self,
-            id: A::Id,
-            command: impl AsyncFn(&A) -> ::std::result::Result<R, E>,
-        ) -> ::std::result::Result<AggregateRoot<A>, UpdateError<E>>
-        where
-            R: IntoEvents<A>,
-        {
-            use $crate::repository::commands::{Existence, run};
-            run(self, id, Existence::New, command).await
-        }
-
-        /// Runs `command` on the stored aggregate, or on a new one when the id has none,
-        /// and saves it; conflicts are retried like [`update`](Self::update)'s.
-        pub async fn create_or_update<R, E>(
-            &self,
-            id: A::Id,
-            command: impl Fn(&A) -> ::std::result::Result<R, E>,
-        ) -> ::std::result::Result<AggregateRoot<A>, UpdateError<E>>
-        where
-            R: IntoEvents<A>,
-        {
-            use $crate::repository::commands::{Existence, run_sync};
-            run_sync(self, id, Existence::Any, command).await
-        }
-
-        /// [`create_or_update`](Self::create_or_update) with a command that awaits.
-        pub async fn create_or_update_async<R, E>(
-            &self,
-            id: A::Id,
-            command: impl AsyncFn(&A) -> ::std::result::Result<R, E>,
-        ) -> ::std::result::Result<AggregateRoot<A>, UpdateError<E>>
-        where
-            R: IntoEvents<A>,
-        {
-            use $crate::repository::commands::{Existence, run};
-            run(self, id, Existence::Any, command).await
+            use $crate::repository::commands::{run, Existence};
+            run(self, id, Existence::$existence, command).await
         }
     };
 }
@@ -268,13 +252,8 @@ impl<A: Aggregate, S: EventStore> CommandTarget<A> for Repository<A, S> {
         self.retry
     }
 
-    async fn start(&self, id: &A::Id, or_new: bool) -> Result<(AggregateRoot<A>, ())> {
-        let root = if or_new {
-            self.load_or_create(id.clone()).await?
-        } else {
-            self.load(id.clone()).await?
-        };
-        Ok((root, ()))
+    async fn load(&self, id: &A::Id) -> Result<(AggregateRoot<A>, ())> {
+        Ok((Repository::load(self, id.clone()).await?, ()))
     }
 
     async fn save(&self, root: &mut AggregateRoot<A>, (): ()) -> Result<()> {

@@ -258,13 +258,8 @@ impl<A: Snapshottable, T: StateStore> CommandTarget<A> for StateStoredRepository
         Ok(())
     }
 
-    async fn start(&self, id: &A::Id, or_new: bool) -> Result<(AggregateRoot<A>, ())> {
-        let root = if or_new {
-            self.load_or_create(id.clone()).await?
-        } else {
-            self.load(id.clone()).await?
-        };
-        Ok((root, ()))
+    async fn load(&self, id: &A::Id) -> Result<(AggregateRoot<A>, ())> {
+        Ok((StateStoredRepository::load(self, id.clone()).await?, ()))
     }
 
     async fn save(&self, root: &mut AggregateRoot<A>, (): ()) -> Result<()> {

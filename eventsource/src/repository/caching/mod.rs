@@ -133,13 +133,16 @@ impl<A: Aggregate + Clone, S: EventStore> CachingRepository<A, S> {
     /// The cached state may be older than the store's; a save from it conflicts (see the
     /// type's docs). Errors as [`Repository::load`].
     pub async fn load(&self, id: A::Id) -> Result<AggregateRoot<A>> {
-        Ok(CommandTarget::start(self, &id, false).await?.0)
+        Ok(CommandTarget::load(self, &id).await?.0)
     }
 
     /// [`load`](Self::load), or a new aggregate at version 0 (not cached) when the id has
     /// no events.
     pub async fn load_or_create(&self, id: A::Id) -> Result<AggregateRoot<A>> {
-        Ok(CommandTarget::start(self, &id, true).await?.0)
+        match CommandTarget::load(self, &id).await {
+            Err(Error::NotFound { .. }) => Ok(self.repository.create_new(id)),
+            other => Ok(other?.0),
+        }
     }
 
     /// Saves like [`Repository::save`] and caches the saved aggregate. A conflict (the
@@ -212,9 +215,8 @@ impl<A: Aggregate + Clone, S: EventStore> CommandTarget<A> for CachingRepository
     }
 
     /// The aggregate, and the cache slot it came from on a hit (a save from it then
-    /// updates that slot without looking it up again); with `or_new`, a new aggregate at
-    /// version 0 (not cached) when the id has no events.
-    async fn start(&self, id: &A::Id, or_new: bool) -> Result<(AggregateRoot<A>, Self::Origin)> {
+    /// updates that slot without looking it up again).
+    async fn load(&self, id: &A::Id) -> Result<(AggregateRoot<A>, Self::Origin)> {
         let key = id_text(id);
         if let Some(slot) = self.shared.hit(&key) {
             let (version, state) = {
@@ -228,16 +230,9 @@ impl<A: Aggregate + Clone, S: EventStore> CommandTarget<A> for CachingRepository
         }
         let misses = Counters::count(&self.shared.counters.misses);
         tracing::trace!(aggregate_type = A::TYPE, aggregate_id = %key, misses, "cache miss");
-        match self.repository.load(id.clone()).await {
-            Ok(root) => {
-                self.keep(&root, None);
-                Ok((root, None))
-            }
-            Err(Error::NotFound { .. }) if or_new => {
-                Ok((self.repository.create_new(id.clone()), None))
-            }
-            Err(error) => Err(error),
-        }
+        let root = self.repository.load(id.clone()).await?;
+        self.keep(&root, None);
+        Ok((root, None))
     }
 
     /// Saves like [`Repository::save`] and caches the saved aggregate; `slot` is where it

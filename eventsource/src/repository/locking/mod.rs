@@ -211,13 +211,8 @@ impl<A: Aggregate, S: EventStore> CommandTarget<A> for LockingRepository<A, S> {
         self.acquire(&stream_of::<A>(id)).await
     }
 
-    async fn start(&self, id: &A::Id, or_new: bool) -> Result<(AggregateRoot<A>, ())> {
-        let root = if or_new {
-            self.repository.load_or_create(id.clone()).await?
-        } else {
-            self.repository.load(id.clone()).await?
-        };
-        Ok((root, ()))
+    async fn load(&self, id: &A::Id) -> Result<(AggregateRoot<A>, ())> {
+        Ok((self.repository.load(id.clone()).await?, ()))
     }
 
     async fn save(&self, root: &mut AggregateRoot<A>, (): ()) -> Result<()> {
