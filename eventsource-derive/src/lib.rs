@@ -7,6 +7,8 @@ mod aggregate;
 mod apply;
 mod ctxt;
 mod event;
+mod event_checks;
+mod link;
 mod names;
 mod projection;
 mod serde_mirror;

@@ -3,6 +3,7 @@
 pub const AGGREGATE: &str = "aggregate";
 pub const NAME: &str = "name";
 pub const VERSION: &str = "version";
+/// No longer a key of `#[aggregate(...)]`: named in the error that says so.
 pub const EVENTS: &str = "events";
 pub const ID: &str = "id";
 pub const EVENT_ENUM: &str = "event_enum";
@@ -32,10 +33,10 @@ pub const EVENT_KEYS: &[&str] = &[
     CRATE,
 ];
 /// Keys of `#[aggregate(...)]`.
-pub const AGGREGATE_KEYS: &[&str] = &[NAME, ID, EVENTS, EVENT_ENUM, SNAPSHOT, CRATE];
+pub const AGGREGATE_KEYS: &[&str] = &[NAME, ID, SNAPSHOT, CRATE];
 /// Keys of `snapshot(...)` inside `#[aggregate(...)]`.
 pub const SNAPSHOT_KEYS: &[&str] = &[VERSION, WITH];
 /// Keys of `#[projection(...)]`.
 pub const PROJECTION_KEYS: &[&str] = &[NAME, SQLITE, POSTGRES, CLEAR, CRATE];
 /// Keys of `#[apply(...)]`.
-pub const APPLY_KEYS: &[&str] = &[CRATE];
+pub const APPLY_KEYS: &[&str] = &[EVENT_ENUM, CRATE];

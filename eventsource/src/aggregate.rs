@@ -1,6 +1,7 @@
 //! The [`Aggregate`] trait `#[derive(Aggregate)]` implements, and the traits that connect
 //! an aggregate to its events.
 
+use crate::applied::{EventOf, ListedEvent};
 use crate::codec::EventSet;
 use std::any::Any;
 use std::fmt::{Debug, Display};
@@ -8,9 +9,11 @@ use uuid::Uuid;
 
 /// An aggregate's state and how events change it.
 ///
-/// Derive it: `#[derive(Aggregate)]` with `#[aggregate(events(...))]` generates the event
-/// enum ([`Self::Event`]), the stored names and the apply dispatch to the `#[apply]`
-/// handlers. The state starts as [`Default`] and changes only by applying events.
+/// Derive it, and write its handlers in one `#[apply]` block: `#[derive(Aggregate)]` gives
+/// what belongs to the struct (its stored name, id type and snapshot schema), and the
+/// `#[apply]` handlers are its events: the block generates the event enum
+/// ([`Self::Event`]), the stored names and the apply dispatch. The state starts as
+/// [`Default`] and changes only by applying events.
 pub trait Aggregate: Default + Send + Sync + 'static {
     /// The aggregate's id type (`Uuid` unless `#[aggregate(id = ...)]` says otherwise).
     type Id: AggregateId;
@@ -45,24 +48,12 @@ pub(crate) fn id_text<I: AggregateId>(id: &I) -> String {
     }
 }
 
-/// The handler of event `E` on an aggregate: what `#[apply]` generates for each
-/// `fn(&mut self, &E)` of its `impl` block.
-#[diagnostic::on_unimplemented(
-    message = "event `{E}` has no #[apply] handler on `{Self}`",
-    label = "`{E}` is listed here but never applied",
-    note = "add a handler `fn(&mut self, event: &{E})` to an `#[apply] impl {Self}` block"
-)]
-pub trait ApplyEvent<E>: ListsEvent<E> {
-    /// Applies `event` to the state.
-    fn apply_event(&mut self, event: &E);
-}
-
-/// What a command may return: one listed event, the event enum, several of them
+/// What a command may return: one event the aggregate's `#[apply]` block handles, the event enum, several of them
 /// (`Vec`, `Option`, arrays, tuples) or nothing (`()`).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not something a command of `{A}` can return",
     label = "not an event `{A}` emits",
-    note = "a command returns events listed in `#[aggregate(events(...))]` of `{A}` (one, or several in a `Vec`, `Option`, array or tuple), the event enum, or `()`; a retired event is read but never emitted"
+    note = "a command returns events that the `#[apply]` block of `{A}` handles (one, or several in a `Vec`, `Option`, array or tuple), the event enum, or `()`; a retired event is read but never emitted"
 )]
 pub trait IntoEvents<A: Aggregate> {
     /// Appends the events to `out`, in order.
@@ -155,20 +146,24 @@ tuple_into_events!(T1, T2, T3, T4);
 tuple_into_events!(T1, T2, T3, T4, T5);
 tuple_into_events!(T1, T2, T3, T4, T5, T6);
 
-/// Implemented by `#[derive(Aggregate)]` for each listed event: the bound that makes a
-/// handler for an unlisted event an error at the handler.
-#[doc(hidden)]
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` does not list event `{E}`, but has an #[apply] handler for it",
-    label = "not in `#[aggregate(events(...))]` of `{Self}`",
-    note = "add `{E}` to `#[aggregate(events(...))]`, or remove the handler"
-)]
-pub trait ListsEvent<E> {}
+/// One event: the aggregate's event enum wraps it when the `#[apply]` block handles it.
+impl<A: Aggregate, E: ListedEvent> IntoEvents<A> for E
+where
+    A::Event: EventOf<A, E>,
+{
+    fn into_events(self, out: &mut Vec<A::Event>) {
+        out.push(<A::Event as EventOf<A, E>>::wrap(self));
+    }
+
+    fn each_event(self, each: &mut dyn FnMut(A::Event)) {
+        each(<A::Event as EventOf<A, E>>::wrap(self));
+    }
+}
 
 /// An event a command may return: every `#[event]` type except a retired one
 /// (`#[event(retired)]`), which is read from stored streams but never emitted. The
-/// aggregate derive's `IntoEvents` impls require it, so a command returning a retired
-/// event does not compile. A hand-written [`DomainEvent`](crate::DomainEvent) implements
+/// `#[apply]` block's conversions into the event enum require it, so a command returning
+/// a retired event does not compile. A hand-written [`DomainEvent`](crate::DomainEvent) implements
 /// it too, unless the event is retired.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is a retired event: it is read from stored streams but never emitted",

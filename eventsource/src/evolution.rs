@@ -31,7 +31,7 @@
 //! }
 //!
 //! # #[derive(Aggregate, Default)]
-//! # #[aggregate(events(TaskCompleted))]
+//! #
 //! # pub struct Task { done: bool }
 //! # #[apply] impl Task { fn completed(&mut self, _: &TaskCompleted) { self.done = true; } }
 //! let old_row = r#"{"by":"ann","note":"finally"}"#;
@@ -78,7 +78,7 @@
 //! }
 //!
 //! # #[derive(Aggregate, Default)]
-//! # #[aggregate(events(TaskCompleted))]
+//! #
 //! # pub struct Task { done: bool }
 //! # #[apply] impl Task { fn completed(&mut self, _: &TaskCompleted) { self.done = true; } }
 //! let v1 = format!(r#"{{"completed_by":"{}"}}"#, Uuid::nil());
@@ -93,8 +93,8 @@
 //! `N − 1`, or an `upcast_json` function); no two shapes claim one version; every listed
 //! shape is stored under the event's name (or an alias), is older than the event, and its
 //! `upcast_to` links lead to the event through newer versions, each with its conversion.
-//! An older shape is never written and never listed itself: an aggregate's `events(...)` or
-//! a projection's handler names the current event, which reads the older rows.
+//! An older shape is never written and never handled itself: an aggregate's or a
+//! projection's handler names the current event, which reads the older rows.
 //!
 //! A stored version newer than the code knows fails with
 //! [`DecodeError::NewerSchemaVersion`](crate::DecodeError::NewerSchemaVersion), inside an
@@ -151,7 +151,7 @@
 //! # Retiring an event
 //!
 //! An event the domain no longer produces is still in old streams. `#[event(retired)]`
-//! keeps it readable (listed in `events(...)`, applied by its handler) and never written:
+//! keeps it readable (applied by its `#[apply]` handler) and never written:
 //! a command returning it does not compile, and a save holding it (through the event
 //! enum's variant) fails with [`Error::RetiredEvent`](crate::Error::RetiredEvent), writing
 //! nothing.
@@ -163,7 +163,6 @@
 //! pub struct TaskArchived;
 //!
 //! #[derive(Aggregate, Default)]
-//! #[aggregate(events(TaskArchived))]
 //! pub struct Task { archived: bool }
 //! #[apply] impl Task { fn archived(&mut self, _: &TaskArchived) { self.archived = true; } }
 //!

@@ -10,6 +10,7 @@ extern crate self as eventsource;
 // repository; subscription; testing and testkit (over all of them). `__private` (private.rs)
 // is what the macros' expansions name.
 mod aggregate;
+mod applied;
 mod bus;
 mod codec;
 mod error;
@@ -33,7 +34,7 @@ pub mod testing;
 pub mod testkit;
 mod time;
 
-pub use aggregate::{Aggregate, AggregateId, ApplyEvent, Emittable, IntoEvents};
+pub use aggregate::{Aggregate, AggregateId, Emittable, IntoEvents};
 pub use bus::{Envelope, InMemoryEventBus};
 pub use codec::{
     Codec, EventSet, JsonEvent, OlderPayload, Payload, PayloadRef, StoredPayload, decode_event,
@@ -61,22 +62,22 @@ pub use store::sqlite::{SqliteEventStore, SqliteSnapshotStore};
 pub use store::{EventStore, ExpectedVersion, InMemoryEventStore, RecordedEvent, StreamId};
 pub use subscription::Projection;
 
-/// Derives [`Aggregate`] for a struct or enum holding an aggregate's state.
+/// Derives [`Aggregate`] for a struct or enum holding an aggregate's state, with the
+/// handlers of its one `#[apply]` block (see [`apply`](macro@apply)): the handlers are the
+/// aggregate's events.
 ///
 /// ```text
 /// #[derive(Aggregate, Default)]
-/// #[aggregate(
+/// #[aggregate(// optional: every key has a default
 ///     name = "Task",                 // stored aggregate type; default: the type's name
 ///     id = Uuid,                     // id type; default: Uuid
-///     events(TaskCreated, TaskDone), // required, at least one
-///     event_enum = TaskEvent,        // generated enum's name; default: <Type>Event
 ///     snapshot(version = 1),         // opt in to snapshots; see below
 ///     crate = "es",                  // the crate's path; see "A renamed dependency" below
 /// )]
 /// ```
 ///
-/// It generates the event enum, `From` each listed event into it, the stored-name
-/// decoding, and the apply dispatch to the `#[apply]` handlers, with compile-time checks.
+/// A struct that derives `Aggregate` without an `#[apply]` block in its module is a
+/// compile error at the derive, which says what to add.
 ///
 /// `snapshot(version = N)` implements [`Snapshottable`]: the aggregate itself is stored,
 /// so it derives `Serialize` and `Deserialize`. `snapshot(version = N, with = T)` stores
@@ -89,7 +90,7 @@ pub use subscription::Projection;
 /// # #[event] pub struct Tagged { pub tag: String }
 ///
 /// #[derive(Aggregate, Default)]
-/// #[aggregate(events(Tagged), snapshot(version = 2, with = TagsSnapshot))]
+/// #[aggregate(snapshot(version = 2, with = TagsSnapshot))]
 /// pub struct Tags { tags: Vec<String>, last: Option<String> }
 /// # #[apply] impl Tags { fn tagged(&mut self, e: &Tagged) { self.tags.push(e.tag.clone()); self.last = Some(e.tag.clone()); } }
 ///
@@ -112,7 +113,7 @@ pub use subscription::Projection;
 ///
 /// The expansions name this crate `::eventsource`. Under another name
 /// (`es = { package = "eventsource", ... }` in `Cargo.toml`), give every macro its path
-/// as a string, as serde's `crate` attribute takes it: `#[aggregate(crate = "es", ...)]`,
+/// as a string, as serde's `crate` attribute takes it: `#[aggregate(crate = "es")]`,
 /// `#[event(crate = "es")]`, `#[apply(crate = "es")]`, `#[projection(crate = "es")]`. A
 /// plain name is an extern crate (`::es`); a path starting with `crate::`, `self::` or
 /// `super::` reaches a re-export in your crate. The prelude's `Serialize` and
@@ -143,12 +144,44 @@ pub use eventsource_derive::Aggregate;
 /// See [`evolution`] for what each does.
 pub use eventsource_derive::event;
 
-/// Turns each function of an inherent `impl` block into the handler of the event it
-/// borrows: `fn name(&mut self, event: &E)`. Every function in the block must have that
-/// signature; put helpers in another `impl` block.
+/// The handlers of an aggregate, and so its events: each function of the inherent `impl`
+/// block is the handler of the event it borrows, `fn name(&mut self, event: &E)`. Every
+/// function in the block must have that signature; put helpers in another `impl` block.
 ///
-/// Its only argument is `#[apply(crate = "es")]`, for a renamed dependency (see
-/// [`Aggregate`](macro@Aggregate)).
+/// The block is the one list of the aggregate's events. It generates the event enum
+/// (`pub enum TaskEvent`, one variant per handled event, named by the event type), the
+/// stored names and their decoding (aliases and older versions included), the apply
+/// dispatch, and what a command may return: exactly the handled events, except a retired
+/// one (`#[event(retired)]`), which is read from stored streams but never emitted.
+///
+/// ```
+/// use eventsource::prelude::*;
+/// # #[event] pub struct TaskCreated { pub title: String }
+/// # #[event] pub struct TaskCompleted;
+///
+/// #[derive(Aggregate, Default)]
+/// pub struct Task { title: String, done: bool }
+///
+/// #[apply]
+/// impl Task {
+///     fn created(&mut self, event: &TaskCreated) { self.title = event.title.clone(); }
+///     fn completed(&mut self, _: &TaskCompleted) { self.done = true; }
+/// }
+///
+/// let event: TaskEvent = TaskCompleted.into();
+/// assert!(matches!(event, TaskEvent::TaskCompleted(_)));
+/// ```
+///
+/// One block per aggregate, in the module of the struct. The enum is `pub` whatever the
+/// struct's visibility: it is the aggregate's [`Aggregate::Event`], which must be at least
+/// as visible as the aggregate, and the block cannot see the struct's visibility.
+///
+/// ```text
+/// #[apply(
+///     event_enum = TaskEvent,  // the generated enum's name; default: <Type>Event
+///     crate = "es",            // the crate's path, for a renamed dependency (see `Aggregate`)
+/// )]
+/// ```
 pub use eventsource_derive::apply;
 
 /// Implements [`Projection`] for the type of an inherent `impl` block whose functions are

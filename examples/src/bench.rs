@@ -42,7 +42,7 @@ pub struct Withdrawn {
 }
 
 #[derive(Aggregate, Debug, Default)]
-#[aggregate(name = "Account", events(Deposited, Withdrawn))]
+#[aggregate(name = "Account")]
 pub struct Account {
     pub balance: i64,
     pub movements: u64,

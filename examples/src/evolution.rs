@@ -87,7 +87,7 @@ impl From<TaskCompletedV2> for TaskCompleted {
 
 /// A task with every completion it went through (reopening is left out).
 #[derive(Aggregate, Debug, Default)]
-#[aggregate(name = "Task", events(TaskCreated, TaskCompleted))]
+#[aggregate(name = "Task")]
 pub struct Task {
     /// Its title.
     pub title: String,

@@ -48,7 +48,7 @@ pub struct Task {
 }
 
 #[derive(Aggregate, Debug, Default)]
-#[aggregate(name = "Board", events(TaskAdded, TaskCompleted))]
+#[aggregate(name = "Board")]
 pub struct Board {
     pub tasks: Vec<Task>,
 }

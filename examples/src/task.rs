@@ -57,7 +57,7 @@ impl fmt::Display for Status {
 
 /// A to-do item.
 #[derive(Aggregate, Debug, Default)]
-#[aggregate(name = "Task", events(TaskCreated, TaskAssigned, TaskCompleted))]
+#[aggregate(name = "Task")]
 pub struct Task {
     /// Its title.
     pub title: String,

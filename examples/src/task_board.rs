@@ -48,7 +48,7 @@ pub struct TaskCompleted {
 }
 
 #[derive(Aggregate, Debug, Default)]
-#[aggregate(name = "Task", events(TaskCreated, TaskAssigned, TaskCompleted))]
+#[aggregate(name = "Task")]
 pub struct Task {
     pub title: String,
     pub assigned_to: Option<Uuid>,

@@ -25,7 +25,7 @@ pub struct Deposited {
 }
 
 #[derive(Aggregate, Debug, Default)]
-#[aggregate(name = "Account", events(Deposited))]
+#[aggregate(name = "Account")]
 pub struct Account {
     pub balance: u64,
     pub movements: u64,

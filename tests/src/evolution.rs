@@ -82,11 +82,7 @@ pub struct TaskArchived;
 /// A completed task's state, as far as the suite checks it.
 #[derive(Aggregate, Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "eventsource::serde")]
-#[aggregate(
-    name = "EvolvingTask",
-    events(TaskCompleted, TaskRetitled, TaskArchived),
-    snapshot(version = 1)
-)]
+#[aggregate(name = "EvolvingTask", snapshot(version = 1))]
 pub struct EvolvingTask {
     /// Every completion, `(by, minutes)`, in order.
     pub completions: Vec<(String, u32)>,
@@ -144,7 +140,7 @@ fn author_from_metadata(event: &mut JsonEvent<'_>) -> Result<(), BoxError> {
 
 /// A notebook, loaded with its events' metadata (its note has a JSON upcaster).
 #[derive(Aggregate, Debug, Default, Clone, PartialEq)]
-#[aggregate(name = "Notebook", events(NoteWritten))]
+#[aggregate(name = "Notebook")]
 pub struct Notebook {
     /// `(author, text)` of every note.
     pub notes: Vec<(String, String)>,

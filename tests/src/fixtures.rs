@@ -29,7 +29,7 @@ pub struct Shipped {
 
 /// An order, with a second stored aggregate type.
 #[derive(Aggregate, Debug, Default, Clone, PartialEq)]
-#[aggregate(name = "Order", events(ItemAdded, OrderPlaced, Shipped))]
+#[aggregate(name = "Order")]
 pub struct Order {
     /// Number of items.
     pub items: u32,

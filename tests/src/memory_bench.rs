@@ -45,7 +45,7 @@ pub struct Withdrawn {
 
 /// A bank account of two event types.
 #[derive(Aggregate, Debug, Default, Clone, PartialEq)]
-#[aggregate(name = "Account", events(Deposited, Withdrawn))]
+#[aggregate(name = "Account")]
 pub struct Account {
     /// Balance in cents.
     pub balance: i64,

@@ -51,7 +51,7 @@ impl From<AddedV1> for Added {
 }
 
 #[derive(Aggregate, Debug, Default, PartialEq)]
-#[aggregate(name = "Counter", events(Added))]
+#[aggregate(name = "Counter")]
 pub struct Counter {
     pub cents: u64,
     pub local: u64,
@@ -69,7 +69,7 @@ impl Counter {
 
 /// Another aggregate type reading the same streams, with its own event enum.
 #[derive(Aggregate, Debug, Default, PartialEq)]
-#[aggregate(name = "Counter", events(Added))]
+#[aggregate(name = "Counter")]
 pub struct CounterView {
     pub cents: u64,
     pub events: u64,

@@ -395,7 +395,7 @@ pub struct Noted {
 
 /// Keeps the last two notes.
 #[derive(Aggregate, Debug, Default, Serialize, Deserialize)]
-#[aggregate(name = "Notebook", events(Noted), snapshot(version = 1))]
+#[aggregate(name = "Notebook", snapshot(version = 1))]
 pub struct Notebook {
     recent: Recent<String>,
 }

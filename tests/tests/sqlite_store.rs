@@ -724,7 +724,6 @@ mod panics {
 
     /// An aggregate whose handler panics: a bug in user code.
     #[derive(Aggregate, Debug, Default)]
-    #[aggregate(events(Fuse))]
     pub struct Fragile;
 
     #[apply]

@@ -72,9 +72,7 @@ pub enum PriorityChanged {
 #[derive(Aggregate, Debug, Default)]
 #[aggregate(
     name = "Task",
-    id = String,
-    events(TaskCreated, TaskCompleted, PriorityChanged, TaskArchived),
-    event_enum = TaskChange
+    id = String
 )]
 pub struct Task {
     title: String,
@@ -82,7 +80,7 @@ pub struct Task {
     urgent: bool,
 }
 
-#[apply]
+#[apply(event_enum = TaskChange)]
 impl Task {
     fn created(&mut self, event: &TaskCreated) {
         self.title.clone_from(&event.title);

@@ -1,11 +1,11 @@
 //! Parsing `#[aggregate(...)]` into an [`AggregateDef`].
 
-use super::{AggregateDef, ListedEvent};
+use super::AggregateDef;
 use crate::ctxt::{Ctxt, SeenKeys, parse_crate, parse_name, value};
 use crate::snapshot::{self, SnapshotDef};
 use crate::symbol::{AGGREGATE, AGGREGATE_KEYS, CRATE, EVENT_ENUM, EVENTS, ID, NAME, SNAPSHOT};
 use proc_macro2::TokenStream;
-use quote::{ToTokens, format_ident, quote};
+use quote::{ToTokens, quote};
 
 pub(super) fn parse<'a>(input: &'a syn::DeriveInput, cx: &mut Ctxt) -> Option<AggregateDef<'a>> {
     if let syn::Data::Union(u) = &input.data {
@@ -21,24 +21,10 @@ pub(super) fn parse<'a>(input: &'a syn::DeriveInput, cx: &mut Ctxt) -> Option<Ag
             "#[derive(Aggregate)] does not support generic aggregates",
         );
     }
-    let attrs: Vec<_> = input
-        .attrs
-        .iter()
-        .filter(|a| a.path().is_ident(AGGREGATE))
-        .collect();
-    if attrs.is_empty() {
-        cx.error_spanned(
-            &input.ident,
-            format!(
-                "#[derive(Aggregate)] needs an `#[aggregate(events(...))]` attribute listing the events of `{}`",
-                input.ident
-            ),
-        );
-        return None;
-    }
+    // `#[aggregate(...)]` is optional: every key has a default.
     let mut args = AggregateArgs::default();
     let mut seen = SeenKeys::new(AGGREGATE, AGGREGATE_KEYS);
-    for attr in &attrs {
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident(AGGREGATE)) {
         let result = attr.parse_nested_meta(|meta| {
             let result = parse_entry(&meta, &mut args, &mut seen);
             cx.recover(meta.input, result)
@@ -50,42 +36,13 @@ pub(super) fn parse<'a>(input: &'a syn::DeriveInput, cx: &mut Ctxt) -> Option<Ag
     let AggregateArgs {
         name,
         id,
-        event_enum,
-        events,
         snapshot,
         krate,
     } = args;
-    let events = match events {
-        None => {
-            if !cx.has_errors() {
-                cx.error_spanned(
-                    attrs[0],
-                    "missing `events(...)`: list the events of the aggregate, as in `#[aggregate(events(TaskCreated, TaskCompleted))]`",
-                );
-            }
-            Vec::new()
-        }
-        Some((key, list)) if list.is_empty() => {
-            cx.error_spanned(
-                key,
-                "`events()` is empty: an aggregate needs at least one event",
-            );
-            Vec::new()
-        }
-        Some((_, list)) => list
-            .into_iter()
-            .filter_map(|path| {
-                let variant = path.segments.last()?.ident.clone();
-                Some(ListedEvent { path, variant })
-            })
-            .collect(),
-    };
     Some(AggregateDef {
         input,
         name: name.unwrap_or_else(|| input.ident.to_string()),
         id: id.unwrap_or_else(|| quote!(::eventsource::__private::Uuid)),
-        event_enum: event_enum.unwrap_or_else(|| format_ident!("{}Event", input.ident)),
-        events,
         snapshot,
         krate,
     })
@@ -96,19 +53,28 @@ pub(super) fn parse<'a>(input: &'a syn::DeriveInput, cx: &mut Ctxt) -> Option<Ag
 struct AggregateArgs {
     name: Option<String>,
     id: Option<TokenStream>,
-    event_enum: Option<syn::Ident>,
-    /// The `events` key and the listed paths.
-    events: Option<(syn::Path, Vec<syn::Path>)>,
     snapshot: Option<SnapshotDef>,
     krate: Option<syn::Path>,
 }
 
-/// One `key = value` (or `events(...)`) of `#[aggregate(...)]`.
+/// One `key = value` (or `snapshot(...)`) of `#[aggregate(...)]`.
 fn parse_entry(
     meta: &syn::meta::ParseNestedMeta,
     args: &mut AggregateArgs,
     seen: &mut SeenKeys,
 ) -> syn::Result<()> {
+    if meta.path.is_ident(EVENTS) {
+        return Err(syn::Error::new_spanned(
+            &meta.path,
+            "an aggregate's events are the handlers of its `#[apply]` block: remove `events(...)`",
+        ));
+    }
+    if meta.path.is_ident(EVENT_ENUM) {
+        return Err(syn::Error::new_spanned(
+            &meta.path,
+            "the event enum is declared by the `#[apply]` block: write `#[apply(event_enum = ...)]` instead",
+        ));
+    }
     match seen.check(&meta.path)?.as_str() {
         NAME => args.name = Some(parse_name(meta)?.value()),
         ID => {
@@ -116,35 +82,6 @@ fn parse_entry(
                 syn::Error::new(error.span(), "expected the id type, as in `id = Uuid`")
             })?;
             args.id = Some(ty.into_token_stream());
-        }
-        EVENT_ENUM => {
-            let input = value(meta, "event_enum = TaskEvent")?;
-            let expr: syn::Expr = input.parse()?;
-            match &expr {
-                syn::Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some() => {
-                    args.event_enum = p.path.get_ident().cloned();
-                }
-                _ => {
-                    return Err(syn::Error::new_spanned(
-                        expr,
-                        "expected the name of the generated enum, as in `event_enum = TaskEvent`",
-                    ));
-                }
-            }
-        }
-        EVENTS => {
-            if !meta.input.peek(syn::token::Paren) {
-                return Err(syn::Error::new_spanned(
-                    &meta.path,
-                    "`events` takes a list in parentheses, as in `events(TaskCreated, TaskCompleted)`",
-                ));
-            }
-            let content;
-            syn::parenthesized!(content in meta.input);
-            let list = syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated(
-                &content,
-            )?;
-            args.events = Some((meta.path.clone(), list.into_iter().collect()));
         }
         SNAPSHOT => args.snapshot = Some(snapshot::parse(meta)?),
         CRATE => args.krate = Some(parse_crate(meta)?),

@@ -1,8 +1,9 @@
 //! The tokens `#[projection]` generates besides the block.
 
 use super::{Handler, Mode, ProjectionDef};
+use crate::event_checks::{self, HandledEvent, type_text};
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 /// `impl Projection` (or, in a mode, `SqliteProjection` or `PostgresProjection`): `NAME`,
@@ -55,30 +56,8 @@ pub(super) fn generate(def: &ProjectionDef) -> TokenStream {
             postgres_impl(def, event_types, handle, clear)
         }
     };
-    let checks = duplicate_name_checks(def);
-    let shapes = older_shape_checks(def);
-    quote!(#projection #checks #shapes)
-}
-
-/// A `const` assertion per handler: its event is not an older shape (`upcast_to`), whose
-/// rows the current event reads.
-fn older_shape_checks(def: &ProjectionDef) -> TokenStream {
-    let checks = def.handlers.iter().map(|handler| {
-        let event = handler.event;
-        let message = format!(
-            "`{}` (handler `{}`) is an older shape of an event (`upcast_to`): handle the current event, which reads its rows",
-            event.to_token_stream().to_string().replace(' ', ""),
-            handler.method
-        );
-        quote_spanned! {event.span()=>
-            const _: () = {
-                if <#event as ::eventsource::__private::ProjectedEvent>::OLDER_SHAPE {
-                    ::core::panic!(#message);
-                }
-            };
-        }
-    });
-    quote!(#( #checks )*)
+    let checks = name_checks(def);
+    quote!(#projection #checks)
 }
 
 /// `impl Projection for` the block's type, with `EVENT_TYPES = event_types` and
@@ -287,46 +266,30 @@ fn call(h: &Handler) -> TokenStream {
     }
 }
 
-/// A `const` assertion per handler after the first: no earlier handler's event has its
-/// stored name, since `handle` would give every such event to the earlier one. Each fails at
-/// the later event type of its pair.
-fn duplicate_name_checks(def: &ProjectionDef) -> TokenStream {
-    let self_ty = def
-        .block
-        .self_ty
-        .to_token_stream()
-        .to_string()
-        .replace(' ', "");
-    let text = |ty: &syn::Type| ty.to_token_stream().to_string().replace(' ', "");
-    let consts = def.handlers.iter().enumerate().skip(1).map(|(i, later)| {
-        let checks = def.handlers[..i].iter().map(|earlier| {
-            let (a, b) = (earlier.event, later.event);
-            let message = format!(
-                "events `{}` (handler `{}`) and `{}` (handler `{}`) of projection `{self_ty}` have the same stored name, so `{}` would never run; give one of them a distinct #[event(name = \"...\")]",
-                text(a),
-                earlier.method,
-                text(b),
-                later.method,
-                later.method,
-            );
-            quote_spanned! {b.span()=>
-                if ::eventsource::__private::names_overlap(
-                    <#a as ::eventsource::__private::ProjectedEvent>::EVENT_TYPE,
-                    <#a as ::eventsource::__private::ProjectedEvent>::ALIASES,
-                    <#b as ::eventsource::__private::ProjectedEvent>::EVENT_TYPE,
-                    <#b as ::eventsource::__private::ProjectedEvent>::ALIASES,
-                ) {
-                    ::core::panic!(#message);
-                }
-            }
-        });
-        quote_spanned! {later.event.span()=>
-            const _: () = {
-                #( #checks )*
-            };
-        }
+/// The stored-name checks of the handlers' events (see [`event_checks`]).
+fn name_checks(def: &ProjectionDef) -> TokenStream {
+    let handlers: Vec<_> = def
+        .handlers
+        .iter()
+        .map(|h| HandledEvent {
+            method: h.method,
+            event: h.event,
+        })
+        .collect();
+    let events = quote!(::eventsource::__private::ProjectedEvent);
+    let self_ty = type_text(&def.block.self_ty);
+    let duplicates = event_checks::duplicate_names(&handlers, &events, |earlier, later| {
+        format!(
+            "events `{}` (handler `{}`) and `{}` (handler `{}`) of projection `{self_ty}` have the same stored name, so `{}` would never run; give one of them a distinct #[event(name = \"...\")]",
+            type_text(earlier.event),
+            earlier.method,
+            type_text(later.event),
+            later.method,
+            later.method,
+        )
     });
-    quote!(#( #consts )*)
+    let shapes = event_checks::older_shapes(&handlers, &events);
+    quote!(#duplicates #shapes)
 }
 
 /// When errors were reported: the mode's trait for the type, handling nothing, so that the

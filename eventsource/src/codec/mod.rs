@@ -23,11 +23,11 @@ use crate::error::{CodecError, DecodeError, UpcastError};
 use crate::event::DomainEvent;
 use std::fmt::Debug;
 
-/// The set of events of one aggregate: the enum `#[derive(Aggregate)]` generates, with one
-/// variant per listed event. It knows each event's stored name and schema version, and
+/// The set of events of one aggregate: the enum its `#[apply]` block generates, with one
+/// variant per handled event. It knows each event's stored name and schema version, and
 /// decodes a stored payload by its name.
 pub trait EventSet: Debug + Clone + PartialEq + Send + Sync + Sized + 'static {
-    /// Every stored type name the set reads, in list order: each listed event's name
+    /// Every stored type name the set reads, in handler order: each event's name
     /// followed by its [aliases](DomainEvent::ALIASES). Subscriptions filter the feed by
     /// these names.
     const EVENT_TYPES: &'static [&'static str];

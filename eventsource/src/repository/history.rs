@@ -25,7 +25,7 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
     /// # use eventsource::prelude::*;
     /// # #[event] pub struct Deposited { pub amount: i64 }
     /// # #[derive(Aggregate, Default)]
-    /// # #[aggregate(events(Deposited))]
+    /// #
     /// # pub struct Account { balance: i64 }
     /// # #[apply] impl Account { fn deposited(&mut self, e: &Deposited) { self.balance += e.amount; } }
     /// # async fn demo() -> eventsource::Result<()> {

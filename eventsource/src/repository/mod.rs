@@ -30,7 +30,7 @@ use std::sync::Arc;
 /// # use eventsource::prelude::*;
 /// # #[event] pub struct Opened { pub owner: String }
 /// # #[derive(Aggregate, Default)]
-/// # #[aggregate(events(Opened))]
+/// #
 /// # pub struct Account { owner: String }
 /// # #[apply] impl Account { fn opened(&mut self, e: &Opened) { self.owner = e.owner.clone(); } }
 /// # async fn demo() -> eventsource::Result<()> {
@@ -112,7 +112,7 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
     /// # use eventsource::prelude::*;
     /// # #[event] pub struct Opened { pub owner: String }
     /// # #[derive(Aggregate, Default)]
-    /// # #[aggregate(events(Opened))]
+    /// #
     /// # pub struct Account { owner: String }
     /// # #[apply] impl Account { fn opened(&mut self, e: &Opened) { self.owner = e.owner.clone(); } }
     /// use eventsource::Codec;
@@ -174,7 +174,7 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
     /// # use eventsource::prelude::*;
     /// # #[event] pub struct Deposited { pub amount: i64 }
     /// #[derive(Aggregate, Default, Serialize, Deserialize)]
-    /// #[aggregate(events(Deposited), snapshot(version = 1))]
+    /// #[aggregate(snapshot(version = 1))]
     /// pub struct Account { balance: i64 }
     /// # #[apply] impl Account { fn deposited(&mut self, e: &Deposited) { self.balance += e.amount; } }
     ///
@@ -188,7 +188,7 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
     /// # use eventsource::prelude::*;
     /// # #[event] pub struct Opened;
     /// # #[derive(Aggregate, Default)]
-    /// # #[aggregate(events(Opened))]
+    /// #
     /// # pub struct Account;
     /// # #[apply] impl Account { fn opened(&mut self, _: &Opened) {} }
     /// let repo = Repository::<Account, _>::new(InMemoryEventStore::new())

@@ -47,7 +47,7 @@ use tracing::Instrument;
 /// # use eventsource::StateStoredRepository;
 /// #[event] pub struct Deposited { pub amount: i64 }
 /// #[derive(Aggregate, Default, Serialize, Deserialize)]
-/// #[aggregate(events(Deposited), snapshot(version = 1))]
+/// #[aggregate(snapshot(version = 1))]
 /// pub struct Account { balance: i64 }
 /// # #[apply] impl Account { fn deposited(&mut self, e: &Deposited) { self.balance += e.amount; } }
 /// # async fn demo() -> eventsource::Result<()> {
@@ -68,7 +68,7 @@ use tracing::Instrument;
 /// # use eventsource::state::InMemoryStateStore;
 /// # #[event] pub struct Opened;
 /// # #[derive(Aggregate, Default)]
-/// # #[aggregate(events(Opened))]
+/// #
 /// # pub struct Account;
 /// # #[apply] impl Account { fn opened(&mut self, _: &Opened) {} }
 /// let repo = eventsource::StateStoredRepository::<Account, _>::new(InMemoryStateStore::new());

@@ -43,7 +43,7 @@ impl InMemoryStateStore {
     /// # use eventsource::StateStoredRepository;
     /// # #[event] pub struct Deposited { pub amount: i64 }
     /// # #[derive(Aggregate, Default, Serialize, Deserialize)]
-    /// # #[aggregate(events(Deposited), snapshot(version = 1))]
+    /// # #[aggregate(snapshot(version = 1))]
     /// # pub struct Account { balance: i64 }
     /// # #[apply] impl Account { fn deposited(&mut self, e: &Deposited) { self.balance += e.amount; } }
     /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {

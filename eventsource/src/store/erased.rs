@@ -34,7 +34,7 @@ pub type ErasedDecodedApply =
 /// use eventsource::prelude::*;
 /// use eventsource::store::DynEventStore;
 /// # #[event] pub struct Opened;
-/// # #[derive(Aggregate, Default)] #[aggregate(events(Opened))] pub struct Account;
+/// # #[derive(Aggregate, Default)] pub struct Account;
 /// # #[apply] impl Account { fn opened(&mut self, _: &Opened) {} }
 ///
 /// # async fn run() -> eventsource::Result<()> {

@@ -24,7 +24,7 @@ use tokio::task::JoinHandle;
 /// use eventsource::prelude::*;
 /// use eventsource::subscription::{SubscriptionOptions, SubscriptionRunner};
 /// # #[event] pub struct Deposited { pub cents: u64 }
-/// # #[derive(Aggregate, Default)] #[aggregate(events(Deposited))]
+/// # #[derive(Aggregate, Default)]
 /// # pub struct Account { balance: u64 }
 /// # #[apply] impl Account { fn deposited(&mut self, e: &Deposited) { self.balance += e.cents; } }
 ///

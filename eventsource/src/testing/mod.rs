@@ -16,7 +16,7 @@
 //! pub struct TaskCompleted { pub by: Uuid }
 //!
 //! #[derive(Aggregate, Debug, Default)]
-//! #[aggregate(name = "Task", events(TaskCreated, TaskCompleted))]
+//! #[aggregate(name = "Task")]
 //! pub struct Task { pub title: String, pub done: bool }
 //!
 //! #[apply]
@@ -65,7 +65,7 @@
 //! # use eventsource::testing::given;
 //! # #[event] pub struct Priced { pub cents: u64 }
 //! # #[derive(Aggregate, Debug, Default)]
-//! # #[aggregate(events(Priced))]
+//! #
 //! # pub struct Item { cents: u64 }
 //! # #[apply] impl Item { fn priced(&mut self, e: &Priced) { self.cents = e.cents; } }
 //! async fn price_lookup() -> u64 { 250 }
@@ -88,7 +88,7 @@
 //! # use eventsource::EventContext;
 //! # #[event] pub struct Priced { pub cents: u64 }
 //! # #[derive(Aggregate, Debug, Default)]
-//! # #[aggregate(events(Priced))]
+//! #
 //! # pub struct Item { cents: u64 }
 //! # #[apply] impl Item { fn priced(&mut self, e: &Priced) { self.cents = e.cents; } }
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {

@@ -30,7 +30,7 @@ pub struct TaskCompleted {
 
 /// A to-do item.
 #[derive(Aggregate, Debug, Default, Clone, PartialEq)]
-#[aggregate(name = "Task", events(TaskCreated, TaskAssigned, TaskCompleted))]
+#[aggregate(name = "Task")]
 pub struct Task {
     /// Title.
     pub title: String,
@@ -136,7 +136,7 @@ pub struct Withdrawn {
 /// A bank account that takes snapshots of its whole state.
 #[derive(Aggregate, Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "eventsource::serde")]
-#[aggregate(name = "Account", events(Deposited, Withdrawn), snapshot(version = 1))]
+#[aggregate(name = "Account", snapshot(version = 1))]
 pub struct Account {
     /// Balance in cents.
     pub balance: i64,

@@ -41,7 +41,6 @@ pub struct TaskCompleted;
 #[aggregate(
     crate = "es",
     id = String,
-    events(TaskCreated, TaskCompleted),
     snapshot(version = 1)
 )]
 pub struct Task {

@@ -49,7 +49,7 @@ use std::sync::atomic::Ordering;
 /// # use std::convert::Infallible;
 /// # #[event] pub struct Deposited { pub amount: i64 }
 /// # #[derive(Aggregate, Default, Clone)]
-/// # #[aggregate(events(Deposited))]
+/// #
 /// # pub struct Account { balance: i64 }
 /// # #[apply] impl Account { fn deposited(&mut self, e: &Deposited) { self.balance += e.amount; } }
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {

@@ -38,7 +38,7 @@ pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 /// # use eventsource::prelude::*;
 /// # #[event] pub struct Deposited { pub amount: i64 }
 /// # #[derive(Aggregate, Default)]
-/// # #[aggregate(events(Deposited))]
+/// #
 /// # pub struct Account { balance: i64 }
 /// # #[apply] impl Account { fn deposited(&mut self, e: &Deposited) { self.balance += e.amount; } }
 /// # async fn demo() -> eventsource::Result<()> {

@@ -9,7 +9,6 @@
 //! pub struct Deposited { pub cents: u64 }
 //!
 //! #[derive(Aggregate, Debug, Default)]
-//! #[aggregate(events(Deposited))]
 //! pub struct Account { pub balance: u64 }
 //!
 //! #[apply]

@@ -58,7 +58,7 @@ pub async fn a_full_cycle_continues_correctly_after_loading_from_a_snapshot<E, S
 /// snapshot schema version.
 #[derive(Aggregate, Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "eventsource::serde")]
-#[aggregate(name = "Account", events(Deposited, Withdrawn), snapshot(version = 2))]
+#[aggregate(name = "Account", snapshot(version = 2))]
 struct AccountV2 {
     balance: i64,
     movements: u64,
@@ -119,7 +119,7 @@ where
 
 /// Keeps every amount; its snapshot keeps only the amounts, the total is recomputed.
 #[derive(Aggregate, Debug, Default, Clone, PartialEq)]
-#[aggregate(name = "Tally", events(Deposited), snapshot(version = 1, with = TallySnapshot))]
+#[aggregate(name = "Tally", snapshot(version = 1, with = TallySnapshot))]
 struct Tally {
     amounts: Vec<i64>,
     total: i64,

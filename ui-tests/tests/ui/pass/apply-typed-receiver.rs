@@ -8,7 +8,6 @@ pub struct Renamed {
 }
 
 #[derive(Aggregate, Default)]
-#[aggregate(events(Renamed))]
 pub struct Profile {
     name: String,
 }

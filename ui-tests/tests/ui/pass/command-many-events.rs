@@ -16,7 +16,6 @@ pub struct DiscountApplied {
 }
 
 #[derive(Aggregate, Debug, Default)]
-#[aggregate(events(ItemAdded, CartCheckedOut, DiscountApplied))]
 pub struct Cart {
     pub items: Vec<String>,
     pub discount: u8,

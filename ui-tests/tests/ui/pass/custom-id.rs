@@ -14,13 +14,13 @@ pub struct Deposited {
 }
 
 #[derive(Aggregate, Debug, Default)]
-#[aggregate(name = "BankAccount", id = String, events(Opened, Deposited), event_enum = AccountChange)]
+#[aggregate(name = "BankAccount", id = String)]
 pub struct Account {
     pub owner: String,
     pub balance: u64,
 }
 
-#[apply]
+#[apply(event_enum = AccountChange)]
 impl Account {
     fn opened(&mut self, event: &Opened) {
         self.owner = event.owner.clone();

@@ -21,7 +21,6 @@ fn switched_v1(event: &mut eventsource::JsonEvent<'_>) -> Result<(), eventsource
 pub struct Installed;
 
 #[derive(Aggregate, Debug, Default)]
-#[aggregate(events(Installed, Switched))]
 pub struct Light {
     pub installed: bool,
     pub level: u8,

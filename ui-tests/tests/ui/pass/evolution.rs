@@ -65,7 +65,6 @@ fn titled_v1(event: &mut eventsource::JsonEvent<'_>) -> Result<(), eventsource::
 }
 
 #[derive(Aggregate, Default)]
-#[aggregate(events(TaskFinished, TaskArchived, TaskTitled))]
 pub struct Task {
     pub done: bool,
     pub archived: bool,

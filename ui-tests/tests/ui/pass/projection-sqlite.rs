@@ -19,7 +19,7 @@ pub struct TaskCompleted;
 pub struct TaskArchived;
 
 #[derive(Aggregate, Default)]
-#[aggregate(name = "Task", events(TaskCreated, TaskCompleted, TaskArchived))]
+#[aggregate(name = "Task")]
 pub struct Task;
 
 #[apply]

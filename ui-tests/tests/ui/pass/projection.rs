@@ -18,7 +18,7 @@ pub struct TaskCompleted;
 pub struct TaskArchived;
 
 #[derive(Aggregate, Default)]
-#[aggregate(name = "Task", events(TaskCreated, TaskCompleted, TaskArchived))]
+#[aggregate(name = "Task")]
 pub struct Task;
 
 #[apply]
@@ -39,7 +39,7 @@ pub struct Withdrawn {
 }
 
 #[derive(Aggregate, Default)]
-#[aggregate(name = "Account", events(Deposited, Withdrawn))]
+#[aggregate(name = "Account")]
 pub struct Account;
 
 #[apply]

@@ -67,9 +67,7 @@ mod shadowed {
     #[derive(Aggregate, ::core::default::Default)]
     #[aggregate(
         name = "Task",
-        id = ::std::string::String,
-        events(TaskCreated, StatusChanged, TaskArchived),
-        event_enum = TaskEvent
+        id = ::std::string::String
     )]
     pub struct Task {
         pub title: ::std::string::String,
@@ -77,7 +75,7 @@ mod shadowed {
         pub archived: bool,
     }
 
-    #[apply]
+    #[apply(event_enum = TaskEvent)]
     impl Task {
         fn created(&mut self, event: &TaskCreated) {
             self.title = ::core::clone::Clone::clone(&event.title);

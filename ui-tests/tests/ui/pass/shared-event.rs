@@ -11,14 +11,12 @@ pub struct Renamed {
 pub struct Archived;
 
 #[derive(Aggregate, Debug, Default)]
-#[aggregate(events(Renamed, Archived))]
 pub struct Project {
     pub name: String,
     pub archived: bool,
 }
 
 #[derive(Aggregate, Debug, Default)]
-#[aggregate(events(Renamed))]
 pub struct Board {
     pub name: String,
     pub renames: u32,

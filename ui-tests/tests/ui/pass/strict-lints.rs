@@ -40,7 +40,7 @@ pub mod domain {
 
     /// A task.
     #[derive(Aggregate, Debug, Default)]
-    #[aggregate(name = "Task", events(TaskCreated, TaskStatus, TaskArchived))]
+    #[aggregate(name = "Task")]
     pub struct Task {
         /// Its title.
         pub title: String,

@@ -7,7 +7,6 @@ pub struct TaskCreated;
 pub struct TaskArchived;
 
 #[derive(Aggregate, Default)]
-#[aggregate(events(TaskCreated, TaskArchived))]
 pub struct Task {
     pub archived: bool,
 }

@@ -5,7 +5,7 @@ pub struct TaskCreated;
 
 // `crate` takes the path as a string, as serde's attribute does.
 #[derive(Aggregate, Default)]
-#[aggregate(crate = eventsource, events(TaskCreated))]
+#[aggregate(crate = eventsource)]
 pub struct Task {
     pub created: bool,
 }

@@ -4,8 +4,8 @@ use eventsource::prelude::*;
 pub struct TaskCreated;
 
 #[derive(Aggregate, Default)]
-#[aggregate(events(TaskCreated))]
-#[aggregate(events(TaskCreated))]
+#[aggregate(name = "Task")]
+#[aggregate(name = "Todo")]
 pub struct Task {
     pub created: bool,
 }

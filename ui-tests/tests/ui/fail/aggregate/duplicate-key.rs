@@ -4,7 +4,7 @@ use eventsource::prelude::*;
 pub struct TaskCreated;
 
 #[derive(Aggregate, Default)]
-#[aggregate(name = "Task", name = "Todo", events(TaskCreated))]
+#[aggregate(name = "Task", name = "Todo")]
 pub struct Task {
     pub created: bool,
 }

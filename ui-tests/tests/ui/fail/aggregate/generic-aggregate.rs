@@ -4,7 +4,6 @@ use eventsource::prelude::*;
 pub struct TaskCreated;
 
 #[derive(Aggregate, Default)]
-#[aggregate(events(TaskCreated))]
 pub struct Task<T> {
     pub tag: T,
 }

@@ -4,7 +4,7 @@ use eventsource::prelude::*;
 pub struct TaskCreated;
 
 #[derive(Aggregate, Default)]
-#[aggregate(id = "String", events(TaskCreated))]
+#[aggregate(id = "String")]
 pub struct Task {
     pub created: bool,
 }

@@ -8,7 +8,7 @@ pub struct TaskId(u64);
 pub struct TaskCreated;
 
 #[derive(Aggregate, Default)]
-#[aggregate(id = TaskId, events(TaskCreated))]
+#[aggregate(id = TaskId)]
 pub struct Task {
     pub created: bool,
 }

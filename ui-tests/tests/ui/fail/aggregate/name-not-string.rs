@@ -4,7 +4,7 @@ use eventsource::prelude::*;
 pub struct TaskCreated;
 
 #[derive(Aggregate, Default)]
-#[aggregate(name = Task, events(TaskCreated))]
+#[aggregate(name = Task)]
 pub struct Task {
     pub created: bool,
 }

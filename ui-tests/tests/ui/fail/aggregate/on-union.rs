@@ -4,7 +4,6 @@ use eventsource::prelude::*;
 pub struct TaskCreated;
 
 #[derive(Aggregate)]
-#[aggregate(events(TaskCreated))]
 pub union Task {
     pub id: u64,
 }

@@ -6,7 +6,7 @@ use eventsource::prelude::*;
 pub struct TaskCreated;
 
 #[derive(Aggregate, Default)]
-#[aggregate(nmae = "Task", id, event_enum = "TaskEvents", events(TaskCreated))]
+#[aggregate(nmae = "Task", id, event_enum = TaskEvents)]
 pub struct Task {
     pub created: bool,
 }

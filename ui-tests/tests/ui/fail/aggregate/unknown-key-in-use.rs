@@ -11,7 +11,7 @@ pub struct TaskCreated {
 pub struct TaskCompleted;
 
 #[derive(Aggregate, Default)]
-#[aggregate(nmae = "Task", events(TaskCreated, TaskCompleted))]
+#[aggregate(nmae = "Task")]
 pub struct Task {
     pub done: bool,
 }

@@ -4,7 +4,7 @@ use eventsource::prelude::*;
 pub struct TaskCreated;
 
 #[derive(Aggregate, Default)]
-#[aggregate(nmae = "Task", events(TaskCreated))]
+#[aggregate(nmae = "Task")]
 pub struct Task {
     pub created: bool,
 }

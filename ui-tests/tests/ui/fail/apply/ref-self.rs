@@ -6,7 +6,6 @@ pub struct TaskCreated {
 }
 
 #[derive(Aggregate, Default)]
-#[aggregate(events(TaskCreated))]
 pub struct Task {
     pub title: String,
 }
@@ -14,7 +13,7 @@ pub struct Task {
 #[apply]
 impl Task {
     fn created(&self, event: &TaskCreated) {
-        let _ = &event.title;
+        self.title = event.title.clone();
     }
 }
 

@@ -6,7 +6,6 @@ pub struct TaskCreated {
 }
 
 #[derive(Aggregate, Default)]
-#[aggregate(events(TaskCreated))]
 pub struct Task {
     pub title: String,
 }

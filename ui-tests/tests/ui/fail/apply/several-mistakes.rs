@@ -12,7 +12,6 @@ pub struct TaskRenamed {
 }
 
 #[derive(Aggregate, Default)]
-#[aggregate(events(TaskCreated, TaskRenamed))]
 pub struct Task {
     pub title: String,
 }

@@ -1,5 +1,5 @@
-// A mistake in an event's `#[event]` is reported once: the aggregate that lists the event
-// and its handler add nothing.
+// A mistake in an event's `#[event]` is reported once: the aggregate that handles the event
+// adds nothing.
 use eventsource::prelude::*;
 
 #[event(version = 0)]
@@ -17,7 +17,6 @@ pub struct TaskRenamed {
 }
 
 #[derive(Aggregate, Default)]
-#[aggregate(events(TaskCreated, TaskCompleted, TaskRenamed))]
 pub struct Task {
     pub title: String,
     pub done: bool,

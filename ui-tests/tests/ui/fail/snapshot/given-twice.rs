@@ -7,7 +7,7 @@ pub struct Deposited {
 
 #[derive(Aggregate, Default, Serialize, Deserialize)]
 #[serde(crate = "eventsource::serde")]
-#[aggregate(events(Deposited), snapshot(version = 1), snapshot(version = 2))]
+#[aggregate(snapshot(version = 1), snapshot(version = 2))]
 pub struct Account {
     pub balance: i64,
 }

@@ -7,7 +7,7 @@ pub struct Deposited {
 
 #[derive(Aggregate, Default, Serialize, Deserialize)]
 #[serde(crate = "eventsource::serde")]
-#[aggregate(events(Deposited), snapshot())]
+#[aggregate(snapshot())]
 pub struct Account {
     pub balance: i64,
 }

@@ -6,7 +6,7 @@ pub struct Deposited {
 }
 
 #[derive(Aggregate, Default)]
-#[aggregate(events(Deposited), snapshot(version = 1))]
+#[aggregate(snapshot(version = 1))]
 pub struct Account {
     pub balance: i64,
 }

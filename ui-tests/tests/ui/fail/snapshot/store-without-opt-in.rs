@@ -6,7 +6,6 @@ pub struct Deposited {
 }
 
 #[derive(Aggregate, Default)]
-#[aggregate(events(Deposited))]
 pub struct Account {
     pub balance: i64,
 }

@@ -7,7 +7,7 @@ pub struct Deposited {
 
 #[derive(Aggregate, Default, Serialize, Deserialize)]
 #[serde(crate = "eventsource::serde")]
-#[aggregate(events(Deposited), snapshot(version = 1, with = Account))]
+#[aggregate(snapshot(version = 1, with = Account))]
 pub struct Account {
     pub balance: i64,
 }

@@ -6,7 +6,7 @@ pub struct Deposited {
 }
 
 #[derive(Aggregate, Default)]
-#[aggregate(events(Deposited), snapshot(version = 1, with = AccountSnapshot))]
+#[aggregate(snapshot(version = 1, with = AccountSnapshot))]
 pub struct Account {
     pub balance: i64,
 }

@@ -1,0 +1,258 @@
+//! Parsing `#[apply(...)]` and the block's handlers.
+
+use super::{Args, Handler};
+use crate::ctxt::{Ctxt, SeenKeys, parse_crate, value};
+use crate::symbol::{APPLY_KEYS, CRATE, EVENT_ENUM};
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
+use std::collections::BTreeSet;
+
+const SIGNATURE: &str = "expected `fn name(&mut self, event: &EventType)`";
+
+/// `#[apply(...)]`: `event_enum = Name` and `crate = "..."`.
+pub(super) fn parse_args(args: TokenStream, cx: &mut Ctxt) -> Args {
+    let mut parsed = Args {
+        event_enum: None,
+        krate: None,
+    };
+    let mut seen = SeenKeys::new("apply", APPLY_KEYS);
+    let parser = syn::meta::parser(|meta| {
+        let result = seen.check(&meta.path).and_then(|key| {
+            match key.as_str() {
+                CRATE => parsed.krate = Some(parse_crate(&meta)?),
+                EVENT_ENUM => parsed.event_enum = Some(parse_event_enum(&meta)?),
+                _ => unreachable!("SeenKeys admits only APPLY_KEYS"),
+            }
+            Ok(())
+        });
+        cx.recover(meta.input, result)
+    });
+    if let Err(error) = syn::parse::Parser::parse2(parser, args) {
+        cx.push(error);
+    }
+    parsed
+}
+
+/// `event_enum = TaskEvent`: a plain name.
+fn parse_event_enum(meta: &syn::meta::ParseNestedMeta) -> syn::Result<syn::Ident> {
+    let expr: syn::Expr = value(meta, "event_enum = TaskEvent")?.parse()?;
+    match &expr {
+        syn::Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some() => {
+            Ok(p.path.get_ident().cloned().expect("checked: one ident"))
+        }
+        _ => Err(syn::Error::new_spanned(
+            expr,
+            "expected the name of the generated enum, as in `event_enum = TaskEvent`",
+        )),
+    }
+}
+
+/// The block itself: inherent, not generic.
+pub(super) fn check_block(block: &syn::ItemImpl, cx: &mut Ctxt) {
+    if let Some((_, path, _)) = &block.trait_ {
+        cx.error_spanned(
+            path,
+            "#[apply] applies to an inherent `impl` block, not to a trait implementation",
+        );
+    }
+    if !block.generics.params.is_empty() {
+        cx.error_spanned(
+            &block.generics,
+            "#[apply] does not support generic `impl` blocks",
+        );
+    }
+}
+
+/// The aggregate's name, the last segment of the self type, when that is a plain path
+/// (anything else is reported, unless the block is reported already).
+pub(super) fn aggregate_name(self_ty: &syn::Type, cx: &mut Ctxt) -> Option<syn::Ident> {
+    let name = match self_ty {
+        syn::Type::Path(p) if p.qself.is_none() => p
+            .path
+            .segments
+            .last()
+            .filter(|last| last.arguments.is_none())
+            .map(|last| last.ident.clone()),
+        _ => None,
+    };
+    if name.is_none() && !cx.has_errors() {
+        cx.error_spanned(
+            self_ty,
+            "#[apply] applies to an `impl` block of an aggregate named by its path, as in `#[apply] impl Task { ... }`",
+        );
+    }
+    name
+}
+
+/// The block's handlers, each function's signature checked. A handler that takes `&self`
+/// or `self` is handed back taking `&mut self`, the receiver its body was written for, so
+/// that the signature's error is the only one.
+pub(super) fn handlers(block: &mut syn::ItemImpl, cx: &mut Ctxt) -> Vec<Handler> {
+    let mut handlers = Vec::new();
+    for item in &mut block.items {
+        let syn::ImplItem::Fn(f) = item else { continue };
+        if let Some(handler) = check_handler(&f.sig, cx) {
+            handlers.push(handler);
+        }
+        if let Some(syn::FnArg::Receiver(r)) = f.sig.inputs.first_mut() {
+            let by_ref_mut = matches!(&*r.ty, syn::Type::Reference(t) if t.mutability.is_some());
+            if !by_ref_mut && r.colon_token.is_none() {
+                let span = r.self_token.span;
+                *r = syn::parse_quote_spanned!(span=> &mut self);
+            }
+        }
+    }
+    handlers
+}
+
+/// The block's generic parameters that its self type uses. A (wrongly) generic block is
+/// already reported; its stub impls keep only these, so as not to add "unconstrained type
+/// parameter" or "type annotations needed" errors to that report.
+pub(super) fn constrained_generics(generics: &syn::Generics, self_ty: &syn::Type) -> syn::Generics {
+    fn idents(tokens: TokenStream, out: &mut BTreeSet<String>) {
+        for tt in tokens {
+            match tt {
+                TokenTree::Ident(i) => {
+                    out.insert(i.to_string());
+                }
+                TokenTree::Group(g) => idents(g.stream(), out),
+                _ => {}
+            }
+        }
+    }
+    let mut used = BTreeSet::new();
+    idents(self_ty.to_token_stream(), &mut used);
+    let mut kept = generics.clone();
+    kept.params = generics
+        .params
+        .iter()
+        .filter(|param| {
+            let ident = match param {
+                syn::GenericParam::Lifetime(l) => &l.lifetime.ident,
+                syn::GenericParam::Type(t) => &t.ident,
+                syn::GenericParam::Const(c) => &c.ident,
+            };
+            used.contains(&ident.to_string())
+        })
+        .cloned()
+        .collect();
+    if kept.params.len() != generics.params.len() {
+        kept.where_clause = None;
+    }
+    kept
+}
+
+/// Checks one function's signature, reporting what is wrong. Returns the handler when its
+/// event type can be told, even with a wrong signature (for the checks across handlers).
+fn check_handler(sig: &syn::Signature, cx: &mut Ctxt) -> Option<Handler> {
+    let fail = |cx: &mut Ctxt, tokens: &dyn ToTokens, message: String| {
+        cx.error_spanned(tokens, message);
+    };
+    if let Some(asyncness) = &sig.asyncness {
+        fail(
+            cx,
+            asyncness,
+            format!("an #[apply] handler cannot be async; {SIGNATURE}"),
+        );
+    }
+    if !sig.generics.params.is_empty() {
+        fail(
+            cx,
+            &sig.generics,
+            format!("an #[apply] handler cannot be generic; {SIGNATURE}"),
+        );
+    }
+    let mut inputs = sig.inputs.iter();
+    match inputs.next() {
+        // `&mut self` and `self: &mut Self` alike: syn gives both the type `&mut Self`.
+        Some(syn::FnArg::Receiver(r)) if matches!(&*r.ty, syn::Type::Reference(t) if t.mutability.is_some()) =>
+            {}
+        Some(syn::FnArg::Receiver(r)) => fail(
+            cx,
+            r,
+            format!(
+                "an #[apply] handler changes the aggregate, so it takes `&mut self`; {SIGNATURE}"
+            ),
+        ),
+        _ => fail(
+            cx,
+            &sig.ident,
+            format!(
+                "`{}` has no `&mut self` receiver; {SIGNATURE}; helper functions belong in another `impl` block",
+                sig.ident
+            ),
+        ),
+    }
+    let event = match sig
+        .inputs
+        .iter()
+        .find(|a| matches!(a, syn::FnArg::Typed(_)))
+    {
+        Some(syn::FnArg::Typed(arg)) => match &*arg.ty {
+            syn::Type::Reference(r) if r.mutability.is_none() => Some(&*r.elem),
+            syn::Type::Reference(r) => {
+                fail(
+                    cx,
+                    r,
+                    format!(
+                        "the event is only read: borrow it as `&{}`; {SIGNATURE}",
+                        r.elem.to_token_stream()
+                    ),
+                );
+                Some(&*r.elem)
+            }
+            other => {
+                fail(
+                    cx,
+                    other,
+                    format!(
+                        "the handler borrows the event: write `&{}`; {SIGNATURE}",
+                        other.to_token_stream()
+                    ),
+                );
+                Some(other)
+            }
+        },
+        _ => {
+            fail(
+                cx,
+                &sig.ident,
+                format!("`{}` takes no event; {SIGNATURE}", sig.ident),
+            );
+            None
+        }
+    };
+    let typed: Vec<_> = sig
+        .inputs
+        .iter()
+        .filter(|a| matches!(a, syn::FnArg::Typed(_)))
+        .collect();
+    for extra in typed.iter().skip(1) {
+        fail(
+            cx,
+            extra,
+            format!("an #[apply] handler takes exactly one event argument; {SIGNATURE}"),
+        );
+    }
+    drop(inputs);
+    if let syn::ReturnType::Type(_, ty) = &sig.output {
+        let unit = matches!(&**ty, syn::Type::Tuple(t) if t.elems.is_empty());
+        if !unit {
+            fail(
+                cx,
+                ty,
+                format!(
+                    "an #[apply] handler returns nothing: applying an event cannot fail, so decide in the command instead; {SIGNATURE}"
+                ),
+            );
+        }
+    }
+    event.map(|event| Handler {
+        method: sig.ident.clone(),
+        event: event.clone(),
+        path: match event {
+            syn::Type::Path(p) if p.qself.is_none() => Some(p.path.clone()),
+            _ => None,
+        },
+    })
+}
