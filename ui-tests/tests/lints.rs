@@ -347,8 +347,8 @@ fn the_macros_expand_without_warnings_and_work() {
             "TaskCreated",
             "TaskCompleted",
             "TaskDone",
-            "PriorityChanged",
-            "TaskArchived"
+            "TaskArchived",
+            "PriorityChanged"
         ]
     );
 }

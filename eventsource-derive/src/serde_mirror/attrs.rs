@@ -1,6 +1,6 @@
 //! The serde attributes of the item, its variants and fields that the bounds depend on.
 
-use super::bounds::{implicitly_borrowed, lifetimes};
+use super::types::{implicitly_borrowed, lifetimes};
 use syn::punctuated::Punctuated;
 use syn::{
     Attribute, Data, DeriveInput, Expr, Field, Ident, Lifetime, LitStr, Meta, Token, WherePredicate,

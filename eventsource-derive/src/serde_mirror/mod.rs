@@ -22,6 +22,7 @@
 mod attrs;
 mod bounds;
 mod self_type;
+mod types;
 
 use crate::ctxt::crate_path;
 use attrs::{Attrs, FieldAttrs};

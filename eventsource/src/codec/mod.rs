@@ -15,9 +15,9 @@ pub(crate) mod names;
 mod stored;
 pub(crate) mod upcast;
 
+pub use crate::event::{JsonEvent, OlderPayload};
 pub use format::{Codec, Payload, PayloadRef};
 pub use stored::StoredPayload;
-pub use upcast::{JsonEvent, OlderPayload};
 
 use crate::error::{CodecError, DecodeError, UpcastError};
 use crate::event::DomainEvent;

@@ -1,6 +1,8 @@
 //! The in-memory event store: for tests, examples and single-process programs that need
 //! no durability.
 
+mod subscriptions;
+
 use super::EventStore;
 use super::backend::{self, BatchIdentity, classify_batch};
 use super::decoded::DecodedCell;
@@ -8,7 +10,6 @@ use super::feed_page::FeedPage;
 use super::record::{AppendOutcome, EventRef, NewEvent, RecordedEvent};
 use super::record_ref::RecordRef;
 use super::signal::{AppendNotifier, AppendSignal};
-use super::subscriptions::InMemorySubscriptionState;
 use crate::codec::Codec;
 use crate::error::Result;
 use crate::event::EventMetadata;
@@ -17,6 +18,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
+use subscriptions::InMemorySubscriptionState;
 use uuid::Uuid;
 
 /// An event store kept in memory. Cloning it gives another handle to the same events.
