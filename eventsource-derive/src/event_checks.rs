@@ -8,7 +8,7 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 /// One handler, as the checks see it.
-pub struct HandledEvent<'a> {
+pub struct CheckedHandler<'a> {
     pub method: &'a syn::Ident,
     pub event: &'a syn::Type,
 }
@@ -24,9 +24,9 @@ pub fn type_text(ty: &syn::Type) -> String {
 /// `events` is the trait (a `__private` one with `EVENT_TYPE` and `ALIASES`) the checks
 /// read the names through.
 pub fn duplicate_names(
-    handlers: &[HandledEvent],
+    handlers: &[CheckedHandler],
     events: &TokenStream,
-    message: impl Fn(&HandledEvent, &HandledEvent) -> String,
+    message: impl Fn(&CheckedHandler, &CheckedHandler) -> String,
 ) -> TokenStream {
     let consts = handlers.iter().enumerate().skip(1).map(|(i, later)| {
         let checks = handlers[..i].iter().map(|earlier| {
@@ -54,7 +54,7 @@ pub fn duplicate_names(
 
 /// A `const` assertion per handler: its event is not an older shape (`upcast_to`), whose
 /// rows the current event reads.
-pub fn older_shapes(handlers: &[HandledEvent], events: &TokenStream) -> TokenStream {
+pub fn older_shapes(handlers: &[CheckedHandler], events: &TokenStream) -> TokenStream {
     let checks = handlers.iter().map(|handler| {
         let event = handler.event;
         let message = format!(

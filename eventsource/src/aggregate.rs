@@ -1,7 +1,7 @@
 //! The [`Aggregate`] trait `#[derive(Aggregate)]` implements, and the traits that connect
 //! an aggregate to its events.
 
-use crate::applied::{EventOf, ListedEvent};
+use crate::applied::{EventOf, HandledEvent};
 use crate::codec::EventSet;
 use std::any::Any;
 use std::fmt::{Debug, Display};
@@ -147,7 +147,7 @@ tuple_into_events!(T1, T2, T3, T4, T5);
 tuple_into_events!(T1, T2, T3, T4, T5, T6);
 
 /// One event: the aggregate's event enum wraps it when the `#[apply]` block handles it.
-impl<A: Aggregate, E: ListedEvent> IntoEvents<A> for E
+impl<A: Aggregate, E: HandledEvent> IntoEvents<A> for E
 where
     A::Event: EventOf<A, E>,
 {

@@ -111,7 +111,7 @@ impl<A, E> EventOf<A, E> for NoApplyBlock {
     label = "not an `#[event]` type",
     note = "mark `{Self}` with `#[event]`, or implement `eventsource::DomainEvent` for it"
 )]
-pub trait ListedEvent: Sized {
+pub trait HandledEvent: Sized {
     /// [`DomainEvent::EVENT_TYPE`](crate::event::DomainEvent::EVENT_TYPE).
     const EVENT_TYPE: &'static str;
     /// [`DomainEvent::SCHEMA_VERSION`](crate::event::DomainEvent::SCHEMA_VERSION).
@@ -145,7 +145,7 @@ pub trait ListedEvent: Sized {
     fn decode_event(stored: StoredPayload<'_>) -> Result<Self, DecodeError>;
 }
 
-impl<E: crate::event::DomainEvent> ListedEvent for E {
+impl<E: crate::event::DomainEvent> HandledEvent for E {
     const EVENT_TYPE: &'static str = E::EVENT_TYPE;
     const SCHEMA_VERSION: u32 = E::SCHEMA_VERSION;
     const ALIASES: &'static [&'static str] = E::ALIASES;

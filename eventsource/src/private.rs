@@ -1,7 +1,7 @@
 //! What the macros' expansions name, as `::eventsource::__private::...`. Not a public API:
 //! it changes with the macros.
 
-pub use crate::applied::{Applied, Dispatch, EventOf, ListedEvent, NoApplyBlock, assert_applied};
+pub use crate::applied::{Applied, Dispatch, EventOf, HandledEvent, NoApplyBlock, assert_applied};
 pub use crate::codec::names::{
     flatten_names, is_read_as, names_len, names_overlap, reads_name, str_eq,
 };

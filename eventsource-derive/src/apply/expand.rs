@@ -4,17 +4,17 @@
 
 use super::{ApplyDef, Handler};
 use crate::ctxt::path_text;
-use crate::event_checks::{self, HandledEvent, type_text};
+use crate::event_checks::{self, CheckedHandler, type_text};
 use crate::{link, names};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use std::collections::BTreeSet;
 use syn::spanned::Spanned;
 
-/// Every use of a handled event's traits goes through `ListedEvent`: a type that is not an
+/// Every use of a handled event's traits goes through `HandledEvent`: a type that is not an
 /// `#[event]` is then reported once, at the handler's event type.
 fn listed_event(path: &syn::Path) -> TokenStream {
-    quote!(<#path as ::eventsource::__private::ListedEvent>)
+    quote!(<#path as ::eventsource::__private::HandledEvent>)
 }
 
 pub(super) fn generate(def: &ApplyDef) -> TokenStream {
@@ -204,12 +204,12 @@ fn name_checks(def: &ApplyDef) -> TokenStream {
     let handlers: Vec<_> = def
         .handlers
         .iter()
-        .map(|h| HandledEvent {
+        .map(|h| CheckedHandler {
             method: &h.method,
             event: &h.event,
         })
         .collect();
-    let events = quote!(::eventsource::__private::ListedEvent);
+    let events = quote!(::eventsource::__private::HandledEvent);
     let aggregate = &def.aggregate;
     let duplicates = event_checks::duplicate_names(&handlers, &events, |earlier, later| {
         format!(

@@ -145,38 +145,28 @@ pub(super) fn constrained_generics(generics: &syn::Generics, self_ty: &syn::Type
 /// Checks one function's signature, reporting what is wrong. Returns the handler when its
 /// event type can be told, even with a wrong signature (for the checks across handlers).
 fn check_handler(sig: &syn::Signature, cx: &mut Ctxt) -> Option<Handler> {
-    let fail = |cx: &mut Ctxt, tokens: &dyn ToTokens, message: String| {
-        cx.error_spanned(tokens, message);
-    };
     if let Some(asyncness) = &sig.asyncness {
-        fail(
-            cx,
+        cx.error_spanned(
             asyncness,
             format!("an #[apply] handler cannot be async; {SIGNATURE}"),
         );
     }
     if !sig.generics.params.is_empty() {
-        fail(
-            cx,
+        cx.error_spanned(
             &sig.generics,
             format!("an #[apply] handler cannot be generic; {SIGNATURE}"),
         );
     }
-    let mut inputs = sig.inputs.iter();
-    match inputs.next() {
+    match sig.inputs.first() {
         // `&mut self` and `self: &mut Self` alike: syn gives both the type `&mut Self`.
         Some(syn::FnArg::Receiver(r)) if matches!(&*r.ty, syn::Type::Reference(t) if t.mutability.is_some()) =>
             {}
-        Some(syn::FnArg::Receiver(r)) => fail(
-            cx,
-            r,
+        Some(syn::FnArg::Receiver(r)) => cx.error_spanned(r,
             format!(
                 "an #[apply] handler changes the aggregate, so it takes `&mut self`; {SIGNATURE}"
             ),
         ),
-        _ => fail(
-            cx,
-            &sig.ident,
+        _ => cx.error_spanned(&sig.ident,
             format!(
                 "`{}` has no `&mut self` receiver; {SIGNATURE}; helper functions belong in another `impl` block",
                 sig.ident
@@ -191,8 +181,7 @@ fn check_handler(sig: &syn::Signature, cx: &mut Ctxt) -> Option<Handler> {
         Some(syn::FnArg::Typed(arg)) => match &*arg.ty {
             syn::Type::Reference(r) if r.mutability.is_none() => Some(&*r.elem),
             syn::Type::Reference(r) => {
-                fail(
-                    cx,
+                cx.error_spanned(
                     r,
                     format!(
                         "the event is only read: borrow it as `&{}`; {SIGNATURE}",
@@ -202,8 +191,7 @@ fn check_handler(sig: &syn::Signature, cx: &mut Ctxt) -> Option<Handler> {
                 Some(&*r.elem)
             }
             other => {
-                fail(
-                    cx,
+                cx.error_spanned(
                     other,
                     format!(
                         "the handler borrows the event: write `&{}`; {SIGNATURE}",
@@ -214,8 +202,7 @@ fn check_handler(sig: &syn::Signature, cx: &mut Ctxt) -> Option<Handler> {
             }
         },
         _ => {
-            fail(
-                cx,
+            cx.error_spanned(
                 &sig.ident,
                 format!("`{}` takes no event; {SIGNATURE}", sig.ident),
             );
@@ -228,19 +215,15 @@ fn check_handler(sig: &syn::Signature, cx: &mut Ctxt) -> Option<Handler> {
         .filter(|a| matches!(a, syn::FnArg::Typed(_)))
         .collect();
     for extra in typed.iter().skip(1) {
-        fail(
-            cx,
+        cx.error_spanned(
             extra,
             format!("an #[apply] handler takes exactly one event argument; {SIGNATURE}"),
         );
     }
-    drop(inputs);
     if let syn::ReturnType::Type(_, ty) = &sig.output {
         let unit = matches!(&**ty, syn::Type::Tuple(t) if t.elems.is_empty());
         if !unit {
-            fail(
-                cx,
-                ty,
+            cx.error_spanned(ty,
                 format!(
                     "an #[apply] handler returns nothing: applying an event cannot fail, so decide in the command instead; {SIGNATURE}"
                 ),

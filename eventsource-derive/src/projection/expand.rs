@@ -1,7 +1,7 @@
 //! The tokens `#[projection]` generates besides the block.
 
 use super::{Handler, Mode, ProjectionDef};
-use crate::event_checks::{self, HandledEvent, type_text};
+use crate::event_checks::{self, CheckedHandler, type_text};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -271,7 +271,7 @@ fn name_checks(def: &ProjectionDef) -> TokenStream {
     let handlers: Vec<_> = def
         .handlers
         .iter()
-        .map(|h| HandledEvent {
+        .map(|h| CheckedHandler {
             method: h.method,
             event: h.event,
         })
