@@ -109,7 +109,7 @@ pub fn expand(def: &SnapshotDef, aggregate: &syn::Ident) -> TokenStream {
     let doc = format!(" Snapshot schema version {version}.");
     quote! {
         #[automatically_derived]
-        impl ::eventsource::Snapshottable for #aggregate {
+        impl ::eventsource::__private::Snapshottable for #aggregate {
             #[doc = #doc]
             const SNAPSHOT_VERSION: u32 = #version;
             type Snapshot = #stored;
@@ -121,7 +121,7 @@ pub fn expand(def: &SnapshotDef, aggregate: &syn::Ident) -> TokenStream {
                 #private::serialize_snapshot::<Self, __S>(#to_stored, serializer)
             }
 
-            fn from_snapshot(snapshot: <Self as ::eventsource::Snapshottable>::Snapshot) -> Self {
+            fn from_snapshot(snapshot: <Self as ::eventsource::__private::Snapshottable>::Snapshot) -> Self {
                 #restore
             }
         }

@@ -2,8 +2,9 @@
 //! between the struct, whose derive knows its name and id, and the block, whose handlers
 //! are its events. Named by the expansions only, through `__private`.
 
-use crate::codec::{EventSet, StoredPayload};
+use crate::codec::StoredPayload;
 use crate::error::DecodeError;
+use crate::event::EventSet;
 use std::convert::Infallible;
 use std::fmt;
 
@@ -104,7 +105,7 @@ impl<A, E> EventOf<A, E> for NoApplyBlock {
 
 /// Everything the expansion of `#[apply]` needs of a handled event, behind one bound. A
 /// handled type that is not an event is then reported once, as not implementing
-/// [`DomainEvent`](crate::event::DomainEvent), rather than once for each trait the
+/// [`DomainEvent`](crate::DomainEvent), rather than once for each trait the
 /// expansion uses (`Debug`, `Clone`, `PartialEq`, `Serialize`, ...).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an event",
@@ -112,21 +113,21 @@ impl<A, E> EventOf<A, E> for NoApplyBlock {
     note = "mark `{Self}` with `#[event]`, or implement `eventsource::DomainEvent` for it"
 )]
 pub trait HandledEvent: Sized {
-    /// [`DomainEvent::EVENT_TYPE`](crate::event::DomainEvent::EVENT_TYPE).
+    /// [`DomainEvent::EVENT_TYPE`](crate::DomainEvent::EVENT_TYPE).
     const EVENT_TYPE: &'static str;
-    /// [`DomainEvent::SCHEMA_VERSION`](crate::event::DomainEvent::SCHEMA_VERSION).
+    /// [`DomainEvent::SCHEMA_VERSION`](crate::DomainEvent::SCHEMA_VERSION).
     const SCHEMA_VERSION: u32;
-    /// [`DomainEvent::ALIASES`](crate::event::DomainEvent::ALIASES).
+    /// [`DomainEvent::ALIASES`](crate::DomainEvent::ALIASES).
     const ALIASES: &'static [&'static str];
-    /// [`DomainEvent::RETIRED`](crate::event::DomainEvent::RETIRED).
+    /// [`DomainEvent::RETIRED`](crate::DomainEvent::RETIRED).
     const RETIRED: bool;
-    /// [`DomainEvent::UPCASTS_JSON`](crate::event::DomainEvent::UPCASTS_JSON).
+    /// [`DomainEvent::UPCASTS_JSON`](crate::DomainEvent::UPCASTS_JSON).
     const UPCASTS_JSON: bool;
-    /// [`DomainEvent::OLDER_SHAPE`](crate::event::DomainEvent::OLDER_SHAPE).
+    /// [`DomainEvent::OLDER_SHAPE`](crate::DomainEvent::OLDER_SHAPE).
     const OLDER_SHAPE: bool;
     /// True when `event_type` is the event's stored name or one of its aliases.
     fn reads(event_type: &str) -> bool {
-        crate::codec::names::is_read_as(event_type, Self::EVENT_TYPE, Self::ALIASES)
+        crate::event::names::is_read_as(event_type, Self::EVENT_TYPE, Self::ALIASES)
     }
     /// The event as `Debug`.
     fn as_debug(&self) -> &dyn ::core::fmt::Debug;
@@ -141,7 +142,7 @@ pub trait HandledEvent: Sized {
         &self,
         codec: crate::codec::Codec,
     ) -> Result<crate::codec::Payload, crate::error::CodecError>;
-    /// [`decode_stored`](crate::codec::decode_stored).
+    /// [`decode_stored`](crate::evolution::decode_stored).
     fn decode_event(stored: StoredPayload<'_>) -> Result<Self, DecodeError>;
 }
 
@@ -177,6 +178,6 @@ impl<E: crate::event::DomainEvent> HandledEvent for E {
     }
 
     fn decode_event(stored: StoredPayload<'_>) -> Result<Self, DecodeError> {
-        crate::codec::decode_stored(stored)
+        crate::event::decode_stored(stored)
     }
 }

@@ -1,17 +1,19 @@
-//! [`InMemoryEventBus`]: an in-process [`EventPublisher`] that hands saved events to
-//! subscribed handlers, fire and forget.
+//! Publishing after the commit: the [`EventPublisher`] a repository hands saved events to,
+//! and [`InMemoryEventBus`], an in-process one that hands them to subscribed handlers,
+//! fire and forget, each typed event in an [`Envelope`].
 
-use crate::codec::names::is_read_as;
-use crate::codec::{StoredPayload, decode_stored};
+use crate::codec::StoredPayload;
 use crate::error::BoxError;
+use crate::event::decode_stored;
+use crate::event::names::is_read_as;
 use crate::event::{DomainEvent, EventMetadata};
 use crate::future::BoxFuture;
-use crate::publish::EventPublisher;
 use crate::store::RecordedEvent;
 use crate::stream::StreamId;
 use std::future::Future;
 use std::sync::{Arc, RwLock};
 
+pub use crate::publish::EventPublisher;
 /// A typed event with what was stored about it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Envelope<E> {

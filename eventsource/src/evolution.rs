@@ -6,7 +6,7 @@
 //! today's type. Decoding goes the same way wherever it happens: on
 //! [`Repository::load`](crate::Repository::load), after a snapshot, in a
 //! [`Projection`](crate::Projection) fed by a subscription, on the
-//! [`InMemoryEventBus`](crate::InMemoryEventBus).
+//! [`InMemoryEventBus`](crate::bus::InMemoryEventBus).
 //!
 //! # Changes that need nothing
 //!
@@ -19,7 +19,7 @@
 //!
 //! ```
 //! use eventsource::prelude::*;
-//! use eventsource::EventSet;
+//! use eventsource::aggregate::EventSet;
 //!
 //! #[event]
 //! pub struct TaskCompleted {
@@ -48,13 +48,13 @@
 //! current type says its version and lists the shapes of the older ones; each older shape
 //! is a plain type with the fields of its version, marked with the version it was and the
 //! type it becomes (`upcast_to`), converted by `From` (or `TryFrom`, when the conversion
-//! can fail: its error fails the load with [`DecodeError::Upcast`](crate::DecodeError::Upcast)).
+//! can fail: its error fails the load with [`DecodeError::Upcast`](crate::error::DecodeError::Upcast)).
 //! A version 1 row is read as the version 1 shape and converted up, one `upcast_to` link
 //! at a time; current rows are read directly.
 //!
 //! ```
 //! use eventsource::prelude::*;
-//! use eventsource::EventSet;
+//! use eventsource::aggregate::EventSet;
 //!
 //! #[event(name = "TaskCompleted", version = 1, upcast_to = TaskCompletedV2)]
 //! pub struct TaskCompletedV1 { pub completed_by: Uuid }
@@ -97,7 +97,7 @@
 //! projection's handler names the current event, which reads the older rows.
 //!
 //! A stored version newer than the code knows fails with
-//! [`DecodeError::NewerSchemaVersion`](crate::DecodeError::NewerSchemaVersion), inside an
+//! [`DecodeError::NewerSchemaVersion`](crate::error::DecodeError::NewerSchemaVersion), inside an
 //! [`Error::Decode`](crate::Error::Decode) that names the stream, the version and the
 //! event type.
 //!
@@ -108,11 +108,11 @@
 //! at hand, and sets the schema version it produced. It runs before the typed chain, so
 //! both can be used together: what it leaves at an older version goes through
 //! `upcast_from(...)`. Its error fails the load with
-//! [`DecodeError::JsonUpcast`](crate::DecodeError::JsonUpcast).
+//! [`DecodeError::JsonUpcast`](crate::error::DecodeError::JsonUpcast).
 //!
 //! ```
 //! use eventsource::prelude::*;
-//! use eventsource::{BoxError, JsonEvent};
+//! use eventsource::{error::BoxError, evolution::JsonEvent};
 //!
 //! /// Version 1 kept the author in the metadata, as `extra["user"]`.
 //! #[event(version = 2, upcast_json = author_from_metadata)]
@@ -127,15 +127,15 @@
 //! ```
 //!
 //! An aggregate with such an event is loaded from whole stored records (with their
-//! metadata) rather than from payloads only; [`EventSet::decode`](crate::EventSet::decode),
+//! metadata) rather than from payloads only; [`EventSet::decode`](crate::aggregate::EventSet::decode),
 //! which has no metadata, fails on its older rows with
-//! [`DecodeError::MetadataUnavailable`](crate::DecodeError::MetadataUnavailable).
+//! [`DecodeError::MetadataUnavailable`](crate::error::DecodeError::MetadataUnavailable).
 //!
 //! # Renaming an event
 //!
 //! `aliases(...)` lists the names an event was stored under before: those rows are read
 //! as the event, new ones are written under its name, and every list of names a
-//! subscription filters by ([`EventSet::EVENT_TYPES`](crate::EventSet::EVENT_TYPES),
+//! subscription filters by ([`EventSet::EVENT_TYPES`](crate::aggregate::EventSet::EVENT_TYPES),
 //! [`Projection::EVENT_TYPES`](crate::Projection::EVENT_TYPES)) holds the aliases too.
 //!
 //! ```
@@ -186,3 +186,5 @@
 //! `msgpack` feature). Each stored row records its codec and is read by it, so the rules
 //! above hold for every row: a MessagePack row of an older version goes through the
 //! typed chain by its codec, and a JSON upcaster sees it as a JSON value.
+
+pub use crate::event::{JsonEvent, OlderPayload, decode_event, decode_stored};

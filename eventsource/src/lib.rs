@@ -9,11 +9,11 @@ extern crate self as eventsource;
 // the backends); aggregate, root; snapshot (the repository side); publish, bus;
 // repository; subscription; testing and testkit (over all of them). `__private` (private.rs)
 // is what the macros' expansions name.
-mod aggregate;
+pub mod aggregate;
 mod applied;
-mod bus;
-mod codec;
-mod error;
+pub mod bus;
+pub mod codec;
+pub mod error;
 mod event;
 pub mod evolution;
 mod future;
@@ -21,7 +21,7 @@ mod hash;
 mod id;
 pub mod lock;
 mod publish;
-mod repository;
+pub mod repository;
 mod retry;
 mod root;
 pub mod snapshot;
@@ -34,33 +34,29 @@ pub mod testing;
 pub mod testkit;
 mod time;
 
-pub use aggregate::{Aggregate, AggregateId, Emittable, IntoEvents};
-pub use bus::{Envelope, InMemoryEventBus};
-pub use codec::{
-    Codec, EventSet, JsonEvent, OlderPayload, Payload, PayloadRef, StoredPayload, decode_event,
-    decode_stored,
-};
-pub use error::{
-    BoxError, CodecError, ConfigKind, DecodeError, Error, Result, SchemaKind, UpcastError,
-};
+// The root: what a program names. Everything else is in one public module above, at one
+// path each (see "Where things are" in the crate docs).
+pub use aggregate::into_events::IntoEvents;
+pub use aggregate::traits::Aggregate;
+pub use codec::format::Codec;
+pub use error::failure::{Error, Result};
 pub use event::{DomainEvent, EventContext, EventMetadata};
 pub use future::BoxFuture;
-pub use publish::EventPublisher;
-pub use repository::caching::{CacheOptions, CacheStats, CachingRepository};
-pub use repository::locking::{DEFAULT_LOCK_TIMEOUT, Locked, LockingRepository};
+pub use repository::caching::CachingRepository;
+pub use repository::event_sourced::{Repository, UpdateError};
+pub use repository::locking::LockingRepository;
 pub use repository::state_stored::StateStoredRepository;
-pub use repository::{Repository, UpdateError};
 pub use retry::RetryPolicy;
-pub use root::{AggregateRoot, PendingEvent};
-pub use snapshot::{
-    InMemorySnapshotStore, Snapshot, SnapshotMode, SnapshotPolicy, SnapshotStore, Snapshottable,
-};
+pub use root::AggregateRoot;
+pub use store::contract::EventStore;
+pub use store::memory::InMemoryEventStore;
 #[cfg(feature = "postgres")]
-pub use store::postgres::{PostgresConfig, PostgresEventStore, PostgresSnapshotStore};
+pub use store::postgres::store::PostgresEventStore;
+pub use store::record::RecordedEvent;
 #[cfg(feature = "sqlite")]
-pub use store::sqlite::{SqliteEventStore, SqliteSnapshotStore};
-pub use store::{EventStore, ExpectedVersion, InMemoryEventStore, RecordedEvent, StreamId};
-pub use subscription::Projection;
+pub use store::sqlite::store::SqliteEventStore;
+pub use stream::{ExpectedVersion, StreamId};
+pub use subscription::projection::Projection;
 
 /// Derives [`Aggregate`] for a struct or enum holding an aggregate's state, with the
 /// handlers of its one `#[apply]` block (see [`apply`](macro@apply)): the handlers are the
@@ -79,7 +75,7 @@ pub use subscription::Projection;
 /// A struct that derives `Aggregate` without an `#[apply]` block in its module is a
 /// compile error at the derive, which says what to add.
 ///
-/// `snapshot(version = N)` implements [`Snapshottable`]: the aggregate itself is stored,
+/// `snapshot(version = N)` implements [`Snapshottable`](snapshot::Snapshottable): the aggregate itself is stored,
 /// so it derives `Serialize` and `Deserialize`. `snapshot(version = N, with = T)` stores
 /// `T` instead, a compact form of the state, through `From<&Task> for T` and
 /// `From<T> for Task`, which you write. Raise `N` whenever the stored form changes: older
@@ -189,7 +185,7 @@ pub use eventsource_derive::apply;
 ///
 /// ```
 /// use eventsource::prelude::*;
-/// use eventsource::subscription::EventEnvelope;
+/// use eventsource::RecordedEvent;
 /// # #[event] pub struct TaskCreated { pub title: String }
 /// # #[event] pub struct TaskCompleted;
 /// # #[event] pub struct TaskArchived;
@@ -199,10 +195,10 @@ pub use eventsource_derive::apply;
 ///
 /// #[projection(name = "task_board")]
 /// impl TaskBoard {
-///     fn created(&mut self, event: &TaskCreated, envelope: &EventEnvelope) {
+///     fn created(&mut self, event: &TaskCreated, record: &RecordedEvent) {
 ///         self.open += 1;
 ///         self.titles.push(event.title.clone());
-///         self.last_position = envelope.position;
+///         self.last_position = record.position;
 ///     }
 ///
 ///     async fn completed(&mut self, _: &TaskCompleted) -> Result<(), std::io::Error> {
@@ -216,10 +212,10 @@ pub use eventsource_derive::apply;
 /// ```
 ///
 /// - Each function of the block is a handler: `fn name(&mut self, event: &E)` or
-///   `fn name(&mut self, event: &E, envelope: &EventEnvelope)`, plain or `async`,
+///   `fn name(&mut self, event: &E, record: &RecordedEvent)`, plain or `async`,
 ///   returning nothing, `()` or `Result<(), Err>` for any `Err` that converts into
-///   [`BoxError`]. `E` is an [`#[event]`](macro@event) type of any aggregate; the
-///   [`EventEnvelope`](subscription::EventEnvelope) is the stored record (stream, version,
+///   [`BoxError`](error::BoxError). `E` is an [`#[event]`](macro@event) type of any aggregate; the
+///   [`RecordedEvent`] is the stored record (stream, version,
 ///   position, metadata). Put helper functions in another `impl` block.
 /// - `handle` runs the handler whose event's stored name is the record's event type, after
 ///   decoding the payload; an event without a handler is passed over, its payload not
@@ -231,7 +227,7 @@ pub use eventsource_derive::apply;
 ///   [`Projection::EVENT_TYPES`] lists the handlers' events in block order.
 ///
 /// Checked at compile time, each reported at the token at fault: every handler has one of
-/// the signatures above (`&mut self`, the event and the envelope borrowed, no type
+/// the signatures above (`&mut self`, the event and the record borrowed, no type
 /// parameters, no further parameters); its event is an `#[event]` type and its return type
 /// one of the above; no two handlers are for the same event, or for events with the same
 /// stored name; the block has at least one handler, is inherent and not generic; the
@@ -243,8 +239,8 @@ pub use eventsource_derive::apply;
 /// [`SqliteProjection`](subscription::SqliteProjection) instead: the read model is in the
 /// SQLite database of the event store, and each handler writes it inside the transaction
 /// that also moves the checkpoint, so an event takes effect exactly once. Handlers are
-/// `fn name(&mut self, event: &E, envelope: &EventEnvelope, tx: &Transaction<'_>)`, with
-/// [`store::sqlite::rusqlite`]'s `Transaction`, the envelope and the
+/// `fn name(&mut self, event: &E, record: &RecordedEvent, tx: &Transaction<'_>)`, with
+/// [`store::sqlite::rusqlite`]'s `Transaction`, the record and the
 /// transaction both required, returning an outcome as above; they run on the database's
 /// thread, so they cannot be `async`. `clear = method` names a method of the type, in
 /// another `impl` block, `fn(&mut self, tx: &Transaction<'_>)` returning an outcome, that
@@ -253,7 +249,7 @@ pub use eventsource_derive::apply;
 /// ```rust
 /// use eventsource::prelude::*;
 /// use eventsource::store::sqlite::rusqlite::{self, Transaction};
-/// use eventsource::subscription::EventEnvelope;
+/// use eventsource::RecordedEvent;
 /// # #[event] pub struct TaskCreated { pub title: String }
 ///
 /// pub struct TaskTitles;
@@ -263,12 +259,12 @@ pub use eventsource_derive::apply;
 ///     fn created(
 ///         &mut self,
 ///         event: &TaskCreated,
-///         envelope: &EventEnvelope,
+///         record: &RecordedEvent,
 ///         tx: &Transaction<'_>,
 ///     ) -> Result<(), rusqlite::Error> {
 ///         tx.execute(
 ///             "INSERT INTO task_titles (id, title) VALUES (?1, ?2)",
-///             (&envelope.stream.aggregate_id, &event.title),
+///             (&record.stream.aggregate_id, &event.title),
 ///         )?;
 ///         Ok(())
 ///     }
@@ -298,12 +294,12 @@ pub use eventsource_derive::apply;
 ///     async fn created(
 ///         &mut self,
 ///         event: &TaskCreated,
-///         envelope: &EventEnvelope,
+///         record: &RecordedEvent,
 ///         tx: &Transaction<'_>,
 ///     ) -> Result<(), tokio_postgres::Error> {
 ///         tx.execute(
 ///             "INSERT INTO task_titles (id, title) VALUES ($1, $2)",
-///             &[&envelope.stream.aggregate_id, &event.title],
+///             &[&record.stream.aggregate_id, &event.title],
 ///         )
 ///         .await?;
 ///         Ok(())

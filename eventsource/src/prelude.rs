@@ -2,11 +2,12 @@
 
 #[cfg(feature = "sqlite")]
 pub use crate::SqliteEventStore;
+pub use crate::bus::InMemoryEventBus;
+pub use crate::snapshot::{InMemorySnapshotStore, SnapshotMode, SnapshotPolicy};
 pub use crate::{
     Aggregate, AggregateRoot, CachingRepository, DomainEvent, EventContext, EventStore,
-    ExpectedVersion, InMemoryEventBus, InMemoryEventStore, InMemorySnapshotStore,
-    LockingRepository, Projection, Repository, SnapshotMode, SnapshotPolicy, UpdateError, apply,
-    event, projection,
+    ExpectedVersion, InMemoryEventStore, LockingRepository, Projection, Repository, UpdateError,
+    apply, event, projection,
 };
 /// Derives serde's `Deserialize` through this crate: no serde dependency and no
 /// `#[serde(crate = ...)]` attribute needed. `#[serde(...)]` attributes mean what they

@@ -1,12 +1,16 @@
 //! What the macros' expansions name, as `::eventsource::__private::...`. Not a public API:
 //! it changes with the macros.
 
+pub use crate::aggregate::{Emittable, EventSet};
 pub use crate::applied::{Applied, Dispatch, EventOf, HandledEvent, NoApplyBlock, assert_applied};
-pub use crate::codec::names::{
+pub use crate::codec::{Payload, StoredPayload};
+pub use crate::error::{BoxError, CodecError, DecodeError};
+pub use crate::event::names::{
     flatten_names, is_read_as, names_len, names_overlap, reads_name, str_eq,
 };
-pub use crate::codec::upcast::{Link, LinkTo, OlderShape, UpcastChain, UpcastsTo, upcast_step};
-pub use crate::codec::{OlderPayload, StoredPayload, decode_stored};
+pub use crate::event::upcast::{Link, LinkTo, OlderShape, UpcastChain, UpcastsTo, upcast_step};
+pub use crate::event::{JsonEvent, OlderPayload, decode_stored};
+pub use crate::snapshot::Snapshottable;
 pub use crate::snapshot::state::{SnapshotForm, SnapshotState, serialize_snapshot};
 pub use serde;
 pub use serde_json;
@@ -19,11 +23,11 @@ pub use uuid::Uuid;
     note = "mark `{Self}` with `#[event]`, or implement `eventsource::DomainEvent` for it"
 )]
 pub trait ProjectedEvent: Sized {
-    /// [`DomainEvent::EVENT_TYPE`](crate::event::DomainEvent::EVENT_TYPE).
+    /// [`DomainEvent::EVENT_TYPE`](crate::DomainEvent::EVENT_TYPE).
     const EVENT_TYPE: &'static str;
-    /// [`DomainEvent::ALIASES`](crate::event::DomainEvent::ALIASES).
+    /// [`DomainEvent::ALIASES`](crate::DomainEvent::ALIASES).
     const ALIASES: &'static [&'static str];
-    /// [`DomainEvent::OLDER_SHAPE`](crate::event::DomainEvent::OLDER_SHAPE).
+    /// [`DomainEvent::OLDER_SHAPE`](crate::DomainEvent::OLDER_SHAPE).
     const OLDER_SHAPE: bool;
     /// True when `event_type` is the event's stored name or one of its aliases.
     fn reads(event_type: &str) -> bool {

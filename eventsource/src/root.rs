@@ -1,22 +1,14 @@
 //! [`AggregateRoot`]: an aggregate's id, version, state and the events not yet saved.
 
-use crate::aggregate::{Aggregate, IntoEvents, id_text};
-use crate::codec::{Codec, EventSet, StoredPayload};
+use crate::aggregate::{Aggregate, IntoEvents, PendingEvent, id_text};
+use crate::codec::{Codec, StoredPayload};
 use crate::error::DecodeError;
 use crate::error::{Error, Result};
+use crate::event::EventSet;
 use crate::event::{EventContext, EventMetadata};
 use crate::store::{DecodedCell, EventRef, NewEvent};
 use crate::stream::StreamId;
 use std::ops::Deref;
-
-/// An event recorded on an aggregate and not saved yet.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PendingEvent<E> {
-    /// The event.
-    pub event: E,
-    /// Its metadata, fixed when it was recorded (so a retried save keeps its event ids).
-    pub metadata: EventMetadata,
-}
 
 /// One aggregate instance: its id, its version, its state and its pending events.
 ///

@@ -138,7 +138,7 @@ fn postgres_table(quick: bool, cores: usize, how: &str) -> eventsource::Result<(
 #[cfg(not(feature = "postgres"))]
 fn postgres_table(_: bool, _: usize, _: &str) -> eventsource::Result<()> {
     Err(eventsource::Error::config(
-        eventsource::ConfigKind::Other,
+        eventsource::error::ConfigKind::Other,
         "the PostgreSQL benchmarks need the `postgres` feature: \
          cargo run --release -p eventsource-examples --features postgres --bin bench -- --store postgres",
     ))

@@ -10,7 +10,7 @@
 
 use eventsource::prelude::*;
 use eventsource::store::NewEvent;
-use eventsource::{Codec, EventMetadata, EventSet, StoredPayload};
+use eventsource::{Codec, EventMetadata, aggregate::EventSet, codec::StoredPayload};
 use eventsource_tests::evolution::{EVOLVING_TASK, EvolvingTask, TaskCompleted, stream_of};
 use eventsource_tests::sqlite::TempSqliteStore;
 use std::hint::black_box;

@@ -17,7 +17,7 @@
 
 use eventsource::prelude::*;
 use eventsource::store::NewEvent;
-use eventsource::{CacheOptions, EventMetadata, StreamId};
+use eventsource::{EventMetadata, StreamId, repository::CacheOptions};
 use eventsource_tests::fixtures::{Account, Deposited, deposits};
 use eventsource_tests::locking::{Contended, deposit_optimistically, deposit_under_locks};
 use eventsource_tests::sqlite::TempSqliteStore;

@@ -9,7 +9,7 @@
 //! history. `cargo bench -p eventsource-tests --bench snapshots` measures the same
 //! workload under criterion.
 
-use eventsource::{InMemoryEventStore, InMemorySnapshotStore};
+use eventsource::{InMemoryEventStore, snapshot::InMemorySnapshotStore};
 use eventsource_tests::snapshot_bench::{SIZES, report};
 use eventsource_tests::sqlite::TempSqliteStore;
 use std::time::Duration;

@@ -12,7 +12,7 @@
 //! sides alternate within one run, so a busy machine slows both alike; each figure is the
 //! median of the runs.
 
-use eventsource::EventSet;
+use eventsource::aggregate::EventSet;
 use eventsource::prelude::*;
 use eventsource::store::NewEvent;
 use eventsource_tests::evolution::{EVOLVING_TASK, EvolvingTask, TaskCompletedV1, row, stream_of};

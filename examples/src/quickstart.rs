@@ -172,7 +172,7 @@ async fn main() -> eventsource::Result<()> {
 
 impl Board {
     fn decode_event(record: &eventsource::RecordedEvent) -> eventsource::Result<BoardEvent> {
-        use eventsource::EventSet;
+        use eventsource::aggregate::EventSet;
         BoardEvent::decode_stored(record.into()).map_err(|source| eventsource::Error::Decode {
             stream: record.stream.clone(),
             version: record.version,

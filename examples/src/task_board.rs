@@ -15,7 +15,10 @@
 use eventsource::prelude::*;
 use eventsource::store::SubscriptionStore;
 use eventsource::store::sqlite::rusqlite::{self, Connection, Transaction};
-use eventsource::subscription::{EventEnvelope, SubscriptionOptions, SubscriptionRunner};
+use eventsource::{
+    RecordedEvent,
+    subscription::{SubscriptionOptions, SubscriptionRunner},
+};
 use std::path::PathBuf;
 
 const DEFAULT_DATABASE: &str = "eventsource-task-board.db";
@@ -111,7 +114,7 @@ impl TaskBoard {
     fn created(
         &mut self,
         _: &TaskCreated,
-        envelope: &EventEnvelope,
+        envelope: &RecordedEvent,
         tx: &Transaction<'_>,
     ) -> rusqlite::Result<()> {
         tx.execute(
@@ -124,7 +127,7 @@ impl TaskBoard {
     fn assigned(
         &mut self,
         e: &TaskAssigned,
-        envelope: &EventEnvelope,
+        envelope: &RecordedEvent,
         tx: &Transaction<'_>,
     ) -> rusqlite::Result<()> {
         let task = &envelope.stream.aggregate_id;
@@ -147,7 +150,7 @@ impl TaskBoard {
     fn completed(
         &mut self,
         _: &TaskCompleted,
-        envelope: &EventEnvelope,
+        envelope: &RecordedEvent,
         tx: &Transaction<'_>,
     ) -> rusqlite::Result<()> {
         let task = &envelope.stream.aggregate_id;

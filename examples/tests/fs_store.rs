@@ -1,8 +1,8 @@
 //! The file-system store on the whole published conformance kit, then what only files
 //! can show: reopening, torn and damaged writes, the directory lock.
 
-use eventsource::store::{FeedItem, StreamId};
-use eventsource::{Error, EventStore, ExpectedVersion, SnapshotStore};
+use eventsource::{Error, EventStore, ExpectedVersion, snapshot::SnapshotStore};
+use eventsource::{StreamId, store::FeedItem};
 use eventsource_examples::fs_store::{FsError, FsEventStore};
 use eventsource_tests::fixtures::{raw_events, task_stream};
 use eventsource_tests::guarded::Guarded;
@@ -256,7 +256,7 @@ async fn one_open_store_per_directory() {
 async fn snapshots_survive_a_reopen_and_a_damaged_one_is_a_typed_error() {
     let dir = tempfile::tempdir().unwrap();
     let stream = task_stream();
-    let snapshot = eventsource::Snapshot::new(
+    let snapshot = eventsource::snapshot::Snapshot::new(
         stream.clone(),
         3,
         1,

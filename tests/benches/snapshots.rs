@@ -4,7 +4,7 @@
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use eventsource::prelude::*;
-use eventsource::{InMemorySnapshotStore, SnapshotStore};
+use eventsource::snapshot::{InMemorySnapshotStore, SnapshotStore};
 use eventsource_tests::fixtures::Account;
 use eventsource_tests::snapshot_bench::{SIZES, seed, snapshotting};
 use eventsource_tests::sqlite::TempSqliteStore;

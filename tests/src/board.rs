@@ -4,10 +4,10 @@
 //! a test that finds every position once and nothing parked has seen exactly-once.
 
 use crate::fixtures::TaskAssigned;
-use eventsource::BoxError;
+use eventsource::RecordedEvent;
+use eventsource::error::BoxError;
 use eventsource::prelude::*;
 use eventsource::store::sqlite::rusqlite::{self, Transaction};
-use eventsource::subscription::EventEnvelope;
 use std::time::Duration;
 
 /// The SQL that makes the `board` table (SQLite and PostgreSQL alike).
@@ -28,7 +28,7 @@ impl SqliteBoard {
     fn assigned(
         &mut self,
         _: &TaskAssigned,
-        envelope: &EventEnvelope,
+        envelope: &RecordedEvent,
         tx: &Transaction<'_>,
     ) -> Result<(), BoxError> {
         if self.fail_at == Some(envelope.position) {
@@ -70,7 +70,7 @@ impl PostgresBoard {
     async fn assigned(
         &mut self,
         _: &TaskAssigned,
-        envelope: &EventEnvelope,
+        envelope: &RecordedEvent,
         tx: &eventsource::store::postgres::tokio_postgres::Transaction<'_>,
     ) -> Result<(), BoxError> {
         if self.fail_at == Some(envelope.position) {

@@ -8,8 +8,12 @@ use crate::evolution::{
     EVOLVING_TASK, EvolvingTask, Notebook, TaskCompleted, completions_read, row, stream_of,
 };
 use eventsource::prelude::*;
-use eventsource::store::{EventStore, FeedItem, NewEvent, SnapshotStore};
-use eventsource::{Codec, EventMetadata, Payload};
+use eventsource::{Codec, EventMetadata, codec::Payload};
+use eventsource::{
+    EventStore,
+    snapshot::SnapshotStore,
+    store::{FeedItem, NewEvent},
+};
 
 /// Generates one `#[tokio::test]` per case for a store factory (`async { Option<S> }`,
 /// `None` when the backend is unavailable).

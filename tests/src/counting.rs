@@ -1,10 +1,10 @@
 //! A store that counts its reads, to prove what a cache saves.
 
-use eventsource::store::{
-    AppendOutcome, AppendSignal, EventRef, ExpectedVersion, FeedPage, NewEvent, RecordedEvent,
-    StreamId,
-};
 use eventsource::{EventStore, Result};
+use eventsource::{
+    ExpectedVersion, RecordedEvent, StreamId,
+    store::{AppendOutcome, AppendSignal, EventRef, FeedPage, NewEvent},
+};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 

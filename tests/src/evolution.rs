@@ -4,8 +4,8 @@
 //! value from the stored metadata (a JSON upcaster).
 
 use eventsource::prelude::*;
-use eventsource::store::{NewEvent, StreamId};
-use eventsource::{BoxError, EventMetadata, JsonEvent};
+use eventsource::{EventMetadata, error::BoxError, evolution::JsonEvent};
+use eventsource::{StreamId, store::NewEvent};
 
 /// The aggregate type the suite's streams belong to.
 pub const EVOLVING_TASK: &str = "EvolvingTask";

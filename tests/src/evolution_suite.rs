@@ -9,9 +9,12 @@ use crate::evolution::{
     completions_of_every_version, completions_read, row, stream_of,
 };
 use eventsource::prelude::*;
-use eventsource::store::{EventStore, SnapshotStore, SubscriptionStore};
-use eventsource::subscription::{EventEnvelope, SubscriptionOptions, SubscriptionRunner};
-use eventsource::{DecodeError, Error, EventMetadata, EventSet, StreamId};
+use eventsource::{Error, EventMetadata, StreamId, aggregate::EventSet, error::DecodeError};
+use eventsource::{EventStore, snapshot::SnapshotStore, store::SubscriptionStore};
+use eventsource::{
+    RecordedEvent,
+    subscription::{SubscriptionOptions, SubscriptionRunner},
+};
 use std::time::Duration;
 
 /// Generates one `#[tokio::test]` per case for a store factory (`async { Option<S> }`,
@@ -277,7 +280,7 @@ impl Journal {
         self.completions.push((event.by.clone(), event.minutes));
     }
 
-    fn retitled(&mut self, event: &TaskRetitled, _: &EventEnvelope) {
+    fn retitled(&mut self, event: &TaskRetitled, _: &RecordedEvent) {
         self.titles.push(event.title.clone());
     }
 

@@ -1,11 +1,17 @@
 //! A store held together with what must outlive it: a temporary directory, a test schema.
 
-use eventsource::store::{
-    AppendOutcome, AppendSignal, EventRef, ExpectedVersion, FeedPage, NewEvent, ParkedEvent,
-    RecordedEvent, StreamId, SubscriptionClaim, SubscriptionStore,
-};
 use eventsource::subscription::{BatchFailure, TransactionalStore};
-use eventsource::{BoxFuture, EventStore, Result, Snapshot, SnapshotStore};
+use eventsource::{
+    BoxFuture, EventStore, Result,
+    snapshot::{Snapshot, SnapshotStore},
+};
+use eventsource::{
+    ExpectedVersion, RecordedEvent, StreamId,
+    store::{
+        AppendOutcome, AppendSignal, EventRef, FeedPage, NewEvent, ParkedEvent, SubscriptionClaim,
+        SubscriptionStore,
+    },
+};
 use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;

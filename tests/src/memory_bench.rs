@@ -14,10 +14,11 @@
 //! - dispatch: the derive's `EventSet::decode` and `Aggregate::apply` against a
 //!   hand-written `match` on the stored name ([`hand_decode`], [`hand_apply`]).
 
-use eventsource::EventSet;
+use eventsource::aggregate::EventSet;
 use eventsource::prelude::*;
-use eventsource::store::{
-    AppendOutcome, AppendSignal, EventRef, FeedPage, NewEvent, RecordedEvent, StreamId,
+use eventsource::{
+    RecordedEvent, StreamId,
+    store::{AppendOutcome, AppendSignal, EventRef, FeedPage, NewEvent},
 };
 use std::collections::HashMap;
 use std::convert::Infallible;

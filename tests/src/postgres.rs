@@ -7,8 +7,11 @@
 
 use crate::guarded::Guarded;
 use eventsource::store::postgres::tokio_postgres::{self, NoTls};
-use eventsource::store::postgres::{FeedWakeups, PostgresConfig, PostgresEventStore};
-use eventsource::{PostgresSnapshotStore, Result};
+use eventsource::{
+    PostgresEventStore,
+    store::postgres::{FeedWakeups, PostgresConfig},
+};
+use eventsource::{Result, store::postgres::PostgresSnapshotStore};
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

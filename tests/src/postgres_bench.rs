@@ -53,8 +53,8 @@
 
 use crate::fixtures::{Task, TaskAssigned, TaskCreated};
 use crate::postgres::{PgTestStore, admin, pg_store};
+use eventsource::PostgresEventStore;
 use eventsource::prelude::*;
-use eventsource::store::postgres::PostgresEventStore;
 use eventsource::store::postgres::tokio_postgres::{Client, Statement};
 use std::time::{Duration, Instant, SystemTime};
 

@@ -7,8 +7,8 @@
 //! one per backend (see [`report`]).
 
 use crate::fixtures::{Account, Deposited, deposits};
-use eventsource::SnapshotStore;
 use eventsource::prelude::*;
+use eventsource::snapshot::SnapshotStore;
 use std::fmt::Write;
 use std::hint::black_box;
 use std::time::{Duration, Instant};

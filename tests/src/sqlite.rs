@@ -2,7 +2,10 @@
 
 use crate::guarded::Guarded;
 use eventsource::Result;
-use eventsource::store::sqlite::{SqliteConfig, SqliteEventStore, SqliteSnapshotStore};
+use eventsource::{
+    SqliteEventStore,
+    store::sqlite::{SqliteConfig, SqliteSnapshotStore},
+};
 use std::sync::Arc;
 use tempfile::TempDir;
 

@@ -19,11 +19,14 @@
 
 use eventsource::prelude::*;
 use eventsource::store::sqlite::rusqlite::{Connection, Row};
-use eventsource::store::{NewEvent, StreamId, SubscriptionStore};
 use eventsource::subscription::{
     CheckpointEvery, StartFrom, SubscriptionOptions, SubscriptionRunner,
 };
 use eventsource::{EventMetadata, InMemoryEventStore};
+use eventsource::{
+    StreamId,
+    store::{NewEvent, SubscriptionStore},
+};
 use std::fmt::Write;
 use std::num::NonZeroUsize;
 use std::path::Path;
@@ -645,7 +648,7 @@ pub async fn phases<S: Store>(
         });
         let started = Instant::now();
         let mut counter = Counter::default();
-        let mut reused: Option<eventsource::store::RecordedEvent> = None;
+        let mut reused: Option<eventsource::RecordedEvent> = None;
         let (mut after, mut since) = (0, 0);
         loop {
             let entries = store.read_feed(after, batch_size).await.expect("read_feed");

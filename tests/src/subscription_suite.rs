@@ -8,12 +8,15 @@
 
 use crate::fixtures::{Deposited, feed_positions, raw, raw_events, task_stream};
 use eventsource::prelude::*;
-use eventsource::store::{EventStore, StreamId, SubscriptionStore};
-use eventsource::subscription::{
-    CheckpointEvery, EventEnvelope, OnFailure, StartFrom, SubscriptionHandle, SubscriptionOptions,
-    SubscriptionRunner, SubscriptionState, SubscriptionStatus, replay_parked,
-};
 use eventsource::{Error, RetryPolicy};
+use eventsource::{EventStore, StreamId, store::SubscriptionStore};
+use eventsource::{
+    RecordedEvent,
+    subscription::{
+        CheckpointEvery, OnFailure, StartFrom, SubscriptionHandle, SubscriptionOptions,
+        SubscriptionRunner, SubscriptionState, SubscriptionStatus, replay_parked,
+    },
+};
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -102,7 +105,7 @@ impl Recorder {
         self
     }
 
-    async fn record(&mut self, envelope: &EventEnvelope) -> Result<(), String> {
+    async fn record(&mut self, envelope: &RecordedEvent) -> Result<(), String> {
         if let Some((at, gate)) = &self.gate
             && *at == envelope.position
         {
@@ -128,12 +131,12 @@ impl Recorder {
     async fn assigned(
         &mut self,
         _: &crate::fixtures::TaskAssigned,
-        envelope: &EventEnvelope,
+        envelope: &RecordedEvent,
     ) -> Result<(), String> {
         self.record(envelope).await
     }
 
-    async fn deposited(&mut self, _: &Deposited, envelope: &EventEnvelope) -> Result<(), String> {
+    async fn deposited(&mut self, _: &Deposited, envelope: &RecordedEvent) -> Result<(), String> {
         self.record(envelope).await
     }
 }

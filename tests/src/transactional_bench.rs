@@ -7,11 +7,12 @@
 //! times it until it has handled the first `events` events (it is stopped there).
 
 use crate::subscription_bench::Ticked;
-use eventsource::BoxError;
+use eventsource::error::BoxError;
 use eventsource::prelude::*;
 use eventsource::store::sqlite::rusqlite::Transaction;
-use eventsource::subscription::{
-    EventEnvelope, StartFrom, SubscriptionOptions, SubscriptionRunner, TransactionalStore,
+use eventsource::{
+    RecordedEvent,
+    subscription::{StartFrom, SubscriptionOptions, SubscriptionRunner, TransactionalStore},
 };
 use std::time::{Duration, Instant};
 
@@ -31,7 +32,7 @@ impl SqliteTicks {
     fn ticked(
         &mut self,
         event: &Ticked,
-        envelope: &EventEnvelope,
+        envelope: &RecordedEvent,
         tx: &Transaction<'_>,
     ) -> Result<(), BoxError> {
         tx.prepare_cached("INSERT INTO bench_ticks (position, n) VALUES (?1, ?2)")?
@@ -63,7 +64,7 @@ impl PostgresTicks {
     async fn ticked(
         &mut self,
         event: &Ticked,
-        envelope: &EventEnvelope,
+        envelope: &RecordedEvent,
         tx: &eventsource::store::postgres::tokio_postgres::Transaction<'_>,
     ) -> Result<(), BoxError> {
         let position = i64::try_from(envelope.position)?;

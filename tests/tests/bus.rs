@@ -3,7 +3,7 @@
 
 use eventsource::prelude::*;
 use eventsource::store::NewEvent;
-use eventsource::{BoxError, Envelope, RecordedEvent};
+use eventsource::{RecordedEvent, bus::Envelope, error::BoxError};
 use eventsource_tests::fixtures::{Task, TaskAssigned, TaskCompleted, TaskCreated};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -156,7 +156,7 @@ async fn subscriber_count_counts_handlers() {
 /// name, and an older schema version through the typed chain.
 #[tokio::test]
 async fn typed_handlers_receive_old_names_and_older_versions_upcast() {
-    use eventsource::{EventMetadata, EventPublisher, StreamId};
+    use eventsource::{EventMetadata, StreamId, bus::EventPublisher};
     use eventsource_tests::evolution::{TaskCompleted as Completed, TaskRetitled};
 
     let bus = InMemoryEventBus::new();

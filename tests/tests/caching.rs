@@ -4,7 +4,7 @@
 //! every store; capacity, weight and time-to-idle bound the cache.
 
 use eventsource::prelude::*;
-use eventsource::{CacheOptions, CachingRepository, RetryPolicy};
+use eventsource::{CachingRepository, RetryPolicy, repository::CacheOptions};
 use eventsource_tests::counting::Counting;
 use eventsource_tests::fixtures::{Account, Deposited};
 use eventsource_tests::sqlite::TempSqliteStore;

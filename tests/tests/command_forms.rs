@@ -6,7 +6,7 @@
 use eventsource::lock::AggregateLocks;
 use eventsource::prelude::*;
 use eventsource::state::InMemoryStateStore;
-use eventsource::{CacheOptions, Error, StateStoredRepository, StreamId};
+use eventsource::{Error, StateStoredRepository, StreamId, repository::CacheOptions};
 use eventsource_tests::fixtures::{Account, Deposited};
 use std::convert::Infallible;
 use std::sync::Mutex;

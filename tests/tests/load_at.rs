@@ -3,7 +3,7 @@
 //! does not have.
 
 use eventsource::prelude::*;
-use eventsource::{AggregateRoot, Error, SnapshotStore, StreamId};
+use eventsource::{AggregateRoot, Error, StreamId, snapshot::SnapshotStore};
 use eventsource_tests::fixtures::{Account, Deposited};
 use eventsource_tests::sqlite::TempSqliteStore;
 

@@ -248,7 +248,7 @@ mod sqlite {
         assert!(matches!(
             store.aggregate_locks(),
             Err(eventsource::Error::Config {
-                kind: eventsource::ConfigKind::Database,
+                kind: eventsource::error::ConfigKind::Database,
                 ..
             })
         ));

@@ -4,7 +4,7 @@ eventsource::event_store_conformance!(async { Some(eventsource::InMemoryEventSto
 
 mod snapshots {
     eventsource::snapshot_store_conformance!(async {
-        Some(eventsource::InMemorySnapshotStore::new())
+        Some(eventsource::snapshot::InMemorySnapshotStore::new())
     });
 }
 
@@ -12,7 +12,7 @@ mod snapshot_behaviour {
     eventsource::snapshot_behaviour_conformance!(async {
         Some((
             eventsource::InMemoryEventStore::new(),
-            eventsource::InMemorySnapshotStore::new(),
+            eventsource::snapshot::InMemorySnapshotStore::new(),
         ))
     });
 }

@@ -33,10 +33,14 @@ mod snapshot_behaviour {
 use eventsource::prelude::*;
 use eventsource::store::postgres::tokio_postgres::error::SqlState;
 use eventsource::store::postgres::{BATCH_LIMIT, PostgresConfig, tokio_postgres};
-use eventsource::store::{
-    FeedEntry, NewEvent, ParkedEvent, RecordedEvent, StreamId, SubscriptionClaim, SubscriptionStore,
+use eventsource::{
+    Error, EventMetadata,
+    error::{ConfigKind, SchemaKind},
 };
-use eventsource::{ConfigKind, Error, EventMetadata, SchemaKind};
+use eventsource::{
+    RecordedEvent, StreamId,
+    store::{FeedEntry, NewEvent, ParkedEvent, SubscriptionClaim, SubscriptionStore},
+};
 use eventsource_tests::fixtures::{Task, raw, raw_events, task_stream};
 use eventsource_tests::postgres::{
     PgTestStore, SchemaGuard, admin, database_url, fresh_schema_name, pg_config, pg_store_with,

@@ -6,8 +6,8 @@
 #![cfg(feature = "postgres-tls")]
 
 use eventsource::prelude::*;
-use eventsource::store::postgres::{PostgresConfig, PostgresEventStore};
 use eventsource::{EventStore, ExpectedVersion, StreamId};
+use eventsource::{PostgresEventStore, store::postgres::PostgresConfig};
 use eventsource_tests::fixtures::raw;
 use eventsource_tests::tls_server::{TestCa, TlsServer};
 use std::time::Duration;

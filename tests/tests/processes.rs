@@ -179,8 +179,8 @@ async fn postgres_two_processes_take_turns_and_the_board_ends_exactly_once() {
 /// those snapshots.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_snapshot_worker_process_snapshots_what_this_process_writes() {
-    use eventsource::SnapshotStore;
     use eventsource::prelude::*;
+    use eventsource::snapshot::SnapshotStore;
     use eventsource_tests::fixtures::{Account, Deposited};
 
     let store = TempSqliteStore::new().await.unwrap();

@@ -1,8 +1,10 @@
 //! The repository's behaviour, ported from the reference library's repository tests.
 
+use eventsource::StreamId;
 use eventsource::prelude::*;
-use eventsource::store::StreamId;
-use eventsource::{BoxError, BoxFuture, Error, EventMetadata, EventPublisher, RecordedEvent};
+use eventsource::{
+    BoxFuture, Error, EventMetadata, RecordedEvent, bus::EventPublisher, error::BoxError,
+};
 use eventsource_tests::fixtures::{
     ItemAdded, Order, OrderPlaced, Shipped, Task, TaskAssigned, TaskCompleted, TaskCreated,
     TaskError,

@@ -1,8 +1,8 @@
 //! The futures of the locking and caching repositories and of `load_at` are `Send`, so
 //! they run on any task (checked at compile time; the test only has to build).
 
-use eventsource::CacheOptions;
 use eventsource::prelude::*;
+use eventsource::repository::CacheOptions;
 use eventsource_tests::fixtures::{Account, Deposited};
 use eventsource_tests::sqlite::TempSqliteStore;
 use std::convert::Infallible;

@@ -4,8 +4,8 @@
 //! on the same schema with its own pool). Writers take no snapshot themselves; their
 //! loads then start from the worker's snapshots.
 
-use eventsource::SnapshotStore;
 use eventsource::prelude::*;
+use eventsource::snapshot::SnapshotStore;
 use eventsource::store::SubscriptionStore;
 use eventsource::subscription::{SnapshotWorker, SubscriptionOptions, SubscriptionRunner};
 use eventsource_tests::fixtures::{Account, Deposited};

@@ -81,10 +81,14 @@ mod snapshot_behaviour {
     });
 }
 
+use eventsource::StreamId;
 use eventsource::prelude::*;
-use eventsource::store::StreamId;
 use eventsource::store::sqlite::{SqliteConfig, Synchronous, Threading};
-use eventsource::{ConfigKind, Error, SchemaKind, SnapshotStore};
+use eventsource::{
+    Error,
+    error::{ConfigKind, SchemaKind},
+    snapshot::SnapshotStore,
+};
 use eventsource_tests::fixtures::{Task, raw_events, task_stream};
 use eventsource_tests::sqlite::TempSqliteStore;
 use std::path::Path;
@@ -110,7 +114,11 @@ async fn saved_task(store: &SqliteEventStore) -> (Uuid, StreamId) {
 
 /// Every public future of the SQLite stores is `Send`, so it can be spawned.
 #[allow(dead_code, clippy::let_underscore_future)]
-fn futures_are_send(store: SqliteEventStore, stream: StreamId, snapshot: eventsource::Snapshot) {
+fn futures_are_send(
+    store: SqliteEventStore,
+    stream: StreamId,
+    snapshot: eventsource::snapshot::Snapshot,
+) {
     fn send<T: Send>(_: T) {}
     send(SqliteEventStore::open("x.db"));
     send(SqliteEventStore::in_memory());
@@ -303,7 +311,7 @@ mod migrations {
         assert_eq!(task.title, "from v1");
         let stream = task.stream();
         let snapshots = store.snapshot_store();
-        let snapshot = eventsource::Snapshot::new(
+        let snapshot = eventsource::snapshot::Snapshot::new(
             stream.clone(),
             1,
             1,
@@ -639,7 +647,7 @@ mod corrupt_rows {
         let snapshots = store.snapshots();
         let stream = task_stream();
         snapshots
-            .save(&eventsource::Snapshot::new(
+            .save(&eventsource::snapshot::Snapshot::new(
                 stream.clone(),
                 4,
                 1,
@@ -921,7 +929,7 @@ async fn a_snapshot_version_beyond_the_databases_integers_is_refused() {
     let store = TempSqliteStore::new().await.unwrap();
     let snapshots = store.snapshots();
     let stream = StreamId::new("Account", Uuid::now_v7().to_string());
-    let snapshot = eventsource::Snapshot::new(
+    let snapshot = eventsource::snapshot::Snapshot::new(
         stream.clone(),
         u64::MAX,
         1,
@@ -944,7 +952,10 @@ async fn a_snapshot_version_beyond_the_databases_integers_is_refused() {
 /// page, the same as reading in small pages.
 mod large_feed_reads {
     use super::*;
-    use eventsource::store::{FeedEntry, FeedItem, RecordedEvent};
+    use eventsource::{
+        RecordedEvent,
+        store::{FeedEntry, FeedItem},
+    };
 
     async fn store_with_events(count: u64) -> TempSqliteStore {
         let store = TempSqliteStore::new().await.unwrap();

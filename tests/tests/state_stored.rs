@@ -5,11 +5,11 @@
 
 use eventsource::prelude::*;
 use eventsource::state::{InMemoryStateStore, StateStore, StoredState};
-use eventsource::store::{NewEvent, RecordedEvent};
 use eventsource::{
-    BoxError, BoxFuture, Error, EventMetadata, EventPublisher, EventStore, ExpectedVersion,
-    StateStoredRepository, StreamId,
+    BoxFuture, Error, EventMetadata, EventStore, ExpectedVersion, StateStoredRepository, StreamId,
+    bus::EventPublisher, error::BoxError,
 };
+use eventsource::{RecordedEvent, store::NewEvent};
 use eventsource_tests::fixtures::{Account, Deposited, Withdrawn};
 use eventsource_tests::sqlite::TempSqliteStore;
 use std::convert::Infallible;

@@ -7,9 +7,9 @@
 use eventsource::prelude::*;
 use eventsource::store::postgres::tokio_postgres;
 use eventsource::store::sqlite::rusqlite;
-use eventsource::store::{NewEvent, RecordedEvent};
-use eventsource::subscription::{EventEnvelope, PostgresProjection, SqliteProjection};
-use eventsource::{EventMetadata, EventSet, StreamId};
+use eventsource::subscription::{PostgresProjection, SqliteProjection};
+use eventsource::{EventMetadata, StreamId, aggregate::EventSet};
+use eventsource::{RecordedEvent, store::NewEvent};
 
 /// A task was created.
 #[event(name = "TaskCreated", version = 2, upcast_from(TaskCreatedV1))]
@@ -44,7 +44,9 @@ pub struct TaskArchived {
 }
 
 /// Version 1 had no `by`: the user in the metadata did it.
-fn archived_v1(event: &mut eventsource::JsonEvent<'_>) -> Result<(), eventsource::BoxError> {
+fn archived_v1(
+    event: &mut eventsource::evolution::JsonEvent<'_>,
+) -> Result<(), eventsource::error::BoxError> {
     let by = event
         .metadata
         .extra
@@ -119,7 +121,7 @@ pub struct TaskBoard {
 
 #[projection(name = "task_board")]
 impl TaskBoard {
-    fn created(&mut self, _: &TaskCreated, envelope: &EventEnvelope) {
+    fn created(&mut self, _: &TaskCreated, envelope: &RecordedEvent) {
         self.open += 1;
         self.last_position = envelope.position;
     }
@@ -149,7 +151,7 @@ impl SqliteTitles {
     fn created(
         &mut self,
         event: &TaskCreated,
-        envelope: &EventEnvelope,
+        envelope: &RecordedEvent,
         tx: &rusqlite::Transaction<'_>,
     ) -> Result<(), rusqlite::Error> {
         tx.execute(
@@ -159,7 +161,7 @@ impl SqliteTitles {
         Ok(())
     }
 
-    fn completed(&mut self, _: &TaskCompleted, _: &EventEnvelope, _: &rusqlite::Transaction<'_>) {}
+    fn completed(&mut self, _: &TaskCompleted, _: &RecordedEvent, _: &rusqlite::Transaction<'_>) {}
 }
 
 impl SqliteTitles {
@@ -179,7 +181,7 @@ impl PostgresTitles {
     async fn created(
         &mut self,
         event: &TaskCreated,
-        envelope: &EventEnvelope,
+        envelope: &RecordedEvent,
         tx: &tokio_postgres::Transaction<'_>,
     ) -> Result<(), tokio_postgres::Error> {
         tx.execute(
@@ -193,7 +195,7 @@ impl PostgresTitles {
     fn completed(
         &mut self,
         _: &TaskCompleted,
-        _: &EventEnvelope,
+        _: &RecordedEvent,
         _: &tokio_postgres::Transaction<'_>,
     ) {
     }
@@ -215,7 +217,7 @@ pub struct PostgresCount;
 
 #[projection(postgres, clear = reset)]
 impl PostgresCount {
-    fn created(&mut self, _: &TaskCreated, _: &EventEnvelope, _: &tokio_postgres::Transaction<'_>) {
+    fn created(&mut self, _: &TaskCreated, _: &RecordedEvent, _: &tokio_postgres::Transaction<'_>) {
     }
 }
 

@@ -94,7 +94,7 @@ pub(super) fn generate(def: &ApplyDef) -> TokenStream {
             #[automatically_derived]
             impl ::core::convert::From<#paths> for #event_enum
             where
-                for<'__retired> #paths: ::eventsource::Emittable,
+                for<'__retired> #paths: ::eventsource::__private::Emittable,
             {
                 fn from(event: #paths) -> Self {
                     #event_enum::#variants(event)
@@ -104,7 +104,7 @@ pub(super) fn generate(def: &ApplyDef) -> TokenStream {
             #[automatically_derived]
             impl ::eventsource::__private::EventOf<#self_ty, #paths> for #event_enum
             where
-                for<'__retired> #paths: ::eventsource::Emittable,
+                for<'__retired> #paths: ::eventsource::__private::Emittable,
             {
                 #[inline]
                 fn wrap(event: #paths) -> Self {
@@ -114,7 +114,7 @@ pub(super) fn generate(def: &ApplyDef) -> TokenStream {
         )*
 
         #[automatically_derived]
-        impl ::eventsource::EventSet for #event_enum {
+        impl ::eventsource::__private::EventSet for #event_enum {
             const EVENT_TYPES: &'static [&'static str] = #event_types;
             const READS_METADATA: bool = false #( || #traits::UPCASTS_JSON )*;
 
@@ -145,17 +145,17 @@ pub(super) fn generate(def: &ApplyDef) -> TokenStream {
             fn encode_with(
                 &self,
                 codec: ::eventsource::Codec,
-            ) -> ::core::result::Result<::eventsource::Payload, ::eventsource::CodecError> {
+            ) -> ::core::result::Result<::eventsource::__private::Payload, ::eventsource::__private::CodecError> {
                 match self {
                     #( #event_enum::#variants(event) => #traits::encode_event_with(event, codec), )*
                 }
             }
 
             fn decode_stored(
-                stored: ::eventsource::StoredPayload<'_>,
-            ) -> ::core::result::Result<Self, ::eventsource::DecodeError> {
+                stored: ::eventsource::__private::StoredPayload<'_>,
+            ) -> ::core::result::Result<Self, ::eventsource::__private::DecodeError> {
                 #( #decode_arms )*
-                ::core::result::Result::Err(::eventsource::DecodeError::UnknownEventType)
+                ::core::result::Result::Err(::eventsource::__private::DecodeError::UnknownEventType)
             }
         }
 
@@ -287,7 +287,7 @@ pub(super) fn stand_in(def: &ApplyDef) -> TokenStream {
         )*
 
         #[automatically_derived]
-        impl ::eventsource::EventSet for #event_enum {
+        impl ::eventsource::__private::EventSet for #event_enum {
             const EVENT_TYPES: &'static [&'static str] = &[];
 
             fn event_type(&self) -> &'static str {
@@ -303,8 +303,8 @@ pub(super) fn stand_in(def: &ApplyDef) -> TokenStream {
             }
 
             fn decode_stored(
-                _: ::eventsource::StoredPayload<'_>,
-            ) -> ::core::result::Result<Self, ::eventsource::DecodeError> {
+                _: ::eventsource::__private::StoredPayload<'_>,
+            ) -> ::core::result::Result<Self, ::eventsource::__private::DecodeError> {
                 ::core::unimplemented!()
             }
         }

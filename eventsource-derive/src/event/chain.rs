@@ -39,7 +39,7 @@ pub(super) fn upcast_method(shapes: &[syn::Path]) -> TokenStream {
     quote! {
         fn upcast(
             older: ::eventsource::__private::OlderPayload<'_>,
-        ) -> ::core::result::Result<Self, ::eventsource::DecodeError> {
+        ) -> ::core::result::Result<Self, ::eventsource::__private::DecodeError> {
             let version = older.schema_version();
             #( #branches )*
             ::core::result::Result::Err(
@@ -134,7 +134,7 @@ pub(super) fn older_shape(ident: &syn::Ident, next: &syn::Path) -> TokenStream {
         impl ::eventsource::__private::OlderShape for #ident {
             type Next = #next;
 
-            fn upcast_next(self) -> ::core::result::Result<#next, ::eventsource::DecodeError> {
+            fn upcast_next(self) -> ::core::result::Result<#next, ::eventsource::__private::DecodeError> {
                 #convert
             }
         }
@@ -144,7 +144,7 @@ pub(super) fn older_shape(ident: &syn::Ident, next: &syn::Path) -> TokenStream {
         where
             #link::Next: ::eventsource::__private::UpcastChain<__Current>,
         {
-            fn climb(self) -> ::core::result::Result<__Current, ::eventsource::DecodeError> {
+            fn climb(self) -> ::core::result::Result<__Current, ::eventsource::__private::DecodeError> {
                 let next = <Self as ::eventsource::__private::OlderShape>::upcast_next(self)?;
                 <#link::Next as ::eventsource::__private::UpcastChain<__Current>>::climb(
                     #link::next(next),
@@ -167,7 +167,7 @@ pub(super) fn chain_end(ident: &syn::Ident) -> TokenStream {
     quote! {
         #[automatically_derived]
         impl ::eventsource::__private::UpcastChain<#ident> for #ident {
-            fn climb(self) -> ::core::result::Result<Self, ::eventsource::DecodeError> {
+            fn climb(self) -> ::core::result::Result<Self, ::eventsource::__private::DecodeError> {
                 ::core::result::Result::Ok(self)
             }
         }

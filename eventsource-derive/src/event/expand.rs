@@ -88,14 +88,14 @@ pub(super) fn generate(def: &EventDef) -> TokenStream {
         // signature is one error, there.
         let upcaster = quote_spanned! {function.span()=>
             let upcaster: for<'__e> fn(
-                &mut ::eventsource::JsonEvent<'__e>,
-            ) -> ::core::result::Result<(), ::eventsource::BoxError> = #function;
+                &mut ::eventsource::__private::JsonEvent<'__e>,
+            ) -> ::core::result::Result<(), ::eventsource::__private::BoxError> = #function;
         };
         quote! {
             const UPCASTS_JSON: bool = true;
             fn upcast_json(
-                event: &mut ::eventsource::JsonEvent<'_>,
-            ) -> ::core::result::Result<(), ::eventsource::BoxError> {
+                event: &mut ::eventsource::__private::JsonEvent<'_>,
+            ) -> ::core::result::Result<(), ::eventsource::__private::BoxError> {
                 #upcaster
                 upcaster(event)
             }
@@ -117,7 +117,7 @@ pub(super) fn generate(def: &EventDef) -> TokenStream {
     let emittable = (!retired && args.upcast_to.is_none()).then(|| {
         quote! {
             #[automatically_derived]
-            impl ::eventsource::Emittable for #ident {}
+            impl ::eventsource::__private::Emittable for #ident {}
         }
     });
     // A string, which `with_crate` does not rewrite: named here from `crate = "..."`.

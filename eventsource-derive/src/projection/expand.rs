@@ -78,7 +78,7 @@ fn projection_impl(
 
             fn handle<'a>(
                 &'a mut self,
-                #envelope: &'a ::eventsource::subscription::EventEnvelope,
+                #envelope: &'a ::eventsource::RecordedEvent,
             ) -> ::eventsource::__private::BoxFuture<
                 'a,
                 ::core::result::Result<(), ::eventsource::__private::HandleError>,
@@ -116,7 +116,7 @@ fn sqlite_impl(
 
             fn handle_in(
                 &mut self,
-                #envelope_param: &::eventsource::subscription::EventEnvelope,
+                #envelope_param: &::eventsource::RecordedEvent,
                 #tx_param: &::eventsource::__private::rusqlite::Transaction<'_>,
             ) -> ::core::result::Result<(), ::eventsource::__private::HandleError> {
                 #handle_body
@@ -162,7 +162,7 @@ fn postgres_impl(
 
             fn handle_in<'a>(
                 &'a mut self,
-                #envelope_param: &'a ::eventsource::subscription::EventEnvelope,
+                #envelope_param: &'a ::eventsource::RecordedEvent,
                 #tx_param: &'a ::eventsource::__private::tokio_postgres::Transaction<'_>,
             ) -> ::eventsource::__private::BoxFuture<
                 'a,

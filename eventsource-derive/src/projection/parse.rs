@@ -7,9 +7,9 @@ use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::ext::IdentExt;
 
-const SIGNATURE: &str = "expected `fn name(&mut self, event: &EventType)` or `fn name(&mut self, event: &EventType, envelope: &EventEnvelope)`, plain or `async`";
-const SQLITE_SIGNATURE: &str = "expected `fn name(&mut self, event: &EventType, envelope: &EventEnvelope, tx: &Transaction<'_>)`, not `async`, with rusqlite's `Transaction`";
-const POSTGRES_SIGNATURE: &str = "expected `fn name(&mut self, event: &EventType, envelope: &EventEnvelope, tx: &Transaction<'_>)`, plain or `async`, with tokio_postgres's `Transaction`";
+const SIGNATURE: &str = "expected `fn name(&mut self, event: &EventType)` or `fn name(&mut self, event: &EventType, record: &RecordedEvent)`, plain or `async`";
+const SQLITE_SIGNATURE: &str = "expected `fn name(&mut self, event: &EventType, record: &RecordedEvent, tx: &Transaction<'_>)`, not `async`, with rusqlite's `Transaction`";
+const POSTGRES_SIGNATURE: &str = "expected `fn name(&mut self, event: &EventType, record: &RecordedEvent, tx: &Transaction<'_>)`, plain or `async`, with tokio_postgres's `Transaction`";
 
 /// The handlers' signature in `mode`, for messages.
 fn signature(mode: Mode) -> &'static str {
@@ -276,8 +276,8 @@ fn check_handler<'a>(sig: &'a syn::Signature, mode: Mode, cx: &mut Ctxt) -> Opti
         borrowed(
             arg,
             (
-                "the envelope is only read: borrow it as",
-                "the handler borrows the envelope: write",
+                "the record is only read: borrow it as",
+                "the handler borrows the record: write",
             ),
             signature,
             cx,
@@ -299,14 +299,14 @@ fn check_handler<'a>(sig: &'a syn::Signature, mode: Mode, cx: &mut Ctxt) -> Opti
         });
         if event.is_some() && tx.is_none() {
             let missing = if envelope.is_none() {
-                "no envelope and no transaction"
+                "no record and no transaction"
             } else {
                 "no transaction"
             };
             cx.error_spanned(
                 &sig.ident,
                 format!(
-                    "`{}` takes {missing}: {}'s handler takes the event, its envelope and the transaction it writes the read model in; {signature}",
+                    "`{}` takes {missing}: {}'s handler takes the event, its record and the transaction it writes the read model in; {signature}",
                     sig.ident,
                     mode.projection()
                 ),
@@ -316,11 +316,11 @@ fn check_handler<'a>(sig: &'a syn::Signature, mode: Mode, cx: &mut Ctxt) -> Opti
     };
     let nothing_more = match mode {
         Mode::Plain => {
-            "a #[projection] handler takes the event and, optionally, the envelope, nothing more"
+            "a #[projection] handler takes the event and, optionally, the stored record, nothing more"
                 .to_owned()
         }
         mode => format!(
-            "{}'s handler takes the event, the envelope and the transaction, nothing more",
+            "{}'s handler takes the event, the record and the transaction, nothing more",
             mode.projection()
         ),
     };

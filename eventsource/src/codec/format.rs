@@ -21,7 +21,7 @@ use std::fmt;
 ///   with JSON, and a stored payload can be turned into a JSON value for
 ///   [`upcast_json`](crate::DomainEvent::upcast_json). Written only with the cargo
 ///   feature `msgpack`; a program without it reads such a row as a typed error
-///   ([`CodecError::Unavailable`](crate::CodecError::Unavailable)).
+///   ([`CodecError::Unavailable`](crate::error::CodecError::Unavailable)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum Codec {

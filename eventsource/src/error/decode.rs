@@ -39,8 +39,8 @@ pub enum DecodeError {
     JsonUpcast(Box<UpcastError>),
 
     /// The event's JSON upcaster reads the stored metadata, which this reader did not
-    /// read ([`EventSet::decode`](crate::EventSet::decode) has none; use
-    /// [`EventSet::decode_stored`](crate::EventSet::decode_stored)).
+    /// read ([`EventSet::decode`](crate::aggregate::EventSet::decode) has none; use
+    /// [`EventSet::decode_stored`](crate::aggregate::EventSet::decode_stored)).
     #[error("the event's JSON upcaster needs the stored metadata, which was not read")]
     MetadataUnavailable,
 

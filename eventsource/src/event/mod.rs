@@ -1,11 +1,18 @@
 //! Domain events: the trait ([`DomainEvent`]), the metadata stored with each of them
-//! ([`metadata`]) and the older payloads an event reads ([`older`]).
+//! ([`metadata`]), the set of an aggregate's events ([`set`]), and reading stored
+//! payloads as events ([`decode`]), older ones included ([`older`], [`upcast`]).
 
+mod decode;
 mod metadata;
+pub(crate) mod names;
 mod older;
+mod set;
+pub(crate) mod upcast;
 
+pub use decode::{decode_event, decode_stored};
 pub use metadata::{EventContext, EventMetadata};
 pub use older::{JsonEvent, OlderPayload};
+pub use set::EventSet;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

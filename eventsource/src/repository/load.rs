@@ -3,8 +3,8 @@
 use super::replay::Replay;
 use super::{Repository, stream_of};
 use crate::aggregate::Aggregate;
-use crate::codec::EventSet;
 use crate::error::{Error, Result};
+use crate::event::EventSet;
 use crate::root::AggregateRoot;
 use crate::snapshot::snapshotter::Snapshotter;
 use crate::store::EventStore;

@@ -1,6 +1,6 @@
 //! [`Replay`]: what a load carries through [`EventStore::replay_stream`].
 //!
-//! [`EventStore::replay_stream`]: crate::store::EventStore::replay_stream
+//! [`EventStore::replay_stream`]: crate::EventStore::replay_stream
 
 use crate::aggregate::Aggregate;
 use crate::error::{Error, Result};

@@ -21,7 +21,7 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
     ///
     /// A save of events that are stored already (a retry after a lost reply: the same
     /// event ids at the same versions) writes nothing and publishes them again; see
-    /// [`EventPublisher`](crate::EventPublisher).
+    /// [`EventPublisher`](crate::bus::EventPublisher).
     pub async fn save(&self, root: &mut AggregateRoot<A>) -> Result<()> {
         self.save_with(root, &EventContext::new()).await
     }

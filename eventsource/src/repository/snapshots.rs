@@ -45,7 +45,7 @@ impl<A: Aggregate, S: EventStore> Repository<A, S> {
     ///
     /// Returns 0 at once without snapshots or in the other modes.
     ///
-    /// [`SnapshotMode::Background`]: crate::SnapshotMode::Background
+    /// [`SnapshotMode::Background`]: crate::snapshot::SnapshotMode::Background
     pub async fn wait_for_snapshots(&self) -> usize {
         match &self.snapshots {
             Some(snapshots) => snapshots.wait().await,

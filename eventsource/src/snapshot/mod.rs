@@ -12,10 +12,8 @@ mod policy;
 pub(crate) mod snapshotter;
 pub(crate) mod state;
 
-#[cfg(feature = "postgres")]
-pub use crate::store::postgres::PostgresSnapshotStore;
 pub use memory::InMemorySnapshotStore;
 pub use policy::{SnapshotMode, SnapshotPolicy};
 pub use state::Snapshottable;
 
-pub use crate::store::{Snapshot, SnapshotStore};
+pub use crate::store::snapshot::{Snapshot, SnapshotStore};

@@ -31,8 +31,8 @@ pub enum SnapshotMode {
 /// several multiples takes one.
 ///
 /// ```
-/// use eventsource::{SnapshotMode, SnapshotPolicy};
-/// # use eventsource::store::StreamId;
+/// use eventsource::snapshot::{SnapshotMode, SnapshotPolicy};
+/// # use eventsource::StreamId;
 /// # let stream = StreamId::new("Task", "1");
 /// let policy = SnapshotPolicy::every(5);
 /// assert!(policy.should_snapshot(&stream, 3, 6)); // passes 5

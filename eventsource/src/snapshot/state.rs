@@ -7,7 +7,7 @@ use crate::error::CodecError;
 use serde::de::DeserializeOwned;
 use serde::{Serialize, Serializer};
 
-/// An aggregate whose state can be stored as a [`Snapshot`](crate::Snapshot).
+/// An aggregate whose state can be stored as a [`Snapshot`](crate::snapshot::Snapshot).
 ///
 /// Opt in through the derive, which implements this trait:
 ///

@@ -4,19 +4,13 @@ use crate::error::{BoxError, Error};
 use crate::future::BoxFuture;
 use crate::store::RecordedEvent;
 
-/// What a projection handler sees besides the event: the stored record — stream
-/// (aggregate type and id), version, global position, event type and schema version, and
-/// the metadata (event id, time, correlation and causation ids, extra pairs).
-pub type EventEnvelope = RecordedEvent;
-
 /// A read model built from events, fed by a [`SubscriptionRunner`](super::SubscriptionRunner).
 ///
 /// Implement it with `#[projection]` on an `impl` block whose methods are the handlers:
 ///
 /// ```
 /// use eventsource::prelude::*;
-/// use eventsource::store::{NewEvent, RecordedEvent};
-/// use eventsource::subscription::EventEnvelope;
+/// use eventsource::{RecordedEvent, store::NewEvent};
 /// use eventsource::{EventMetadata, StreamId};
 /// # #[event] pub struct TaskCreated { pub title: String }
 /// # #[event] pub struct TaskCompleted;
@@ -26,7 +20,7 @@ pub type EventEnvelope = RecordedEvent;
 ///
 /// #[projection(name = "open_tasks")]
 /// impl OpenTasks {
-///     fn created(&mut self, _: &TaskCreated, envelope: &EventEnvelope) {
+///     fn created(&mut self, _: &TaskCreated, envelope: &RecordedEvent) {
 ///         self.open += 1;
 ///         self.last_position = envelope.position;
 ///     }
@@ -48,7 +42,7 @@ pub type EventEnvelope = RecordedEvent;
 /// assert_eq!((tasks.open, tasks.last_position), (1, 7));
 /// ```
 ///
-/// Each handler is `fn(&mut self, &E)` or `fn(&mut self, &E, &EventEnvelope)`, plain or
+/// Each handler is `fn(&mut self, &E)` or `fn(&mut self, &E, &RecordedEvent)`, plain or
 /// `async`, returning `()` or `Result<(), E>` for any error `E` that converts into
 /// [`BoxError`]. Events of any aggregate type can feed one projection: a handler for `E`
 /// receives every stored event whose type name is `E`'s. Events without a handler are
@@ -63,7 +57,7 @@ pub trait Projection: Send + 'static {
 
     /// Handles one event: decodes it when the projection has a handler for its type and
     /// runs the handler; does nothing for other types.
-    fn handle<'a>(&'a mut self, event: &'a EventEnvelope)
+    fn handle<'a>(&'a mut self, event: &'a RecordedEvent)
     -> BoxFuture<'a, Result<(), HandleError>>;
 }
 
@@ -94,7 +88,7 @@ impl HandleError {
 ///
 /// ```
 /// use eventsource::prelude::*;
-/// use eventsource::store::{NewEvent, RecordedEvent};
+/// use eventsource::{RecordedEvent, store::NewEvent};
 /// use eventsource::subscription::HandleError;
 /// use eventsource::{EventMetadata, StreamId};
 /// # #[event] pub struct Deposited { pub amount: i64 }

@@ -12,11 +12,11 @@ use std::str::FromStr;
 
 /// Follows the feed and snapshots each aggregate of type `A` whose stream crossed a
 /// multiple of the repository's snapshot threshold
-/// ([`SnapshotPolicy::every`](crate::SnapshotPolicy::every), jitter included).
+/// ([`SnapshotPolicy::every`](crate::snapshot::SnapshotPolicy::every), jitter included).
 ///
 /// The repository it is given must have a snapshot store
 /// ([`Repository::with_snapshots`]); give it a policy in
-/// [`SnapshotMode::Manual`](crate::SnapshotMode::Manual) with the threshold, e.g.
+/// [`SnapshotMode::Manual`](crate::snapshot::SnapshotMode::Manual) with the threshold, e.g.
 /// `SnapshotPolicy::every(100).with_mode(SnapshotMode::Manual)`, so that the worker alone
 /// writes snapshots. Writers then use `SnapshotPolicy::manual()` with the same snapshot
 /// store: they load from the snapshots and never take one.

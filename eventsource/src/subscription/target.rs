@@ -7,7 +7,7 @@ use super::snapshots::SnapshotWorker;
 use super::transactional::{BatchFailure, TransactionalStore};
 use super::worker::{Batch, Core, Progress, Stopped, Target};
 use crate::aggregate::Aggregate;
-use crate::codec::EventSet;
+use crate::event::EventSet;
 use crate::snapshot::{SnapshotMode, Snapshottable};
 use crate::store::{EventStore, FeedItem, RecordedEvent, SubscriptionStore};
 use crate::stream::StreamId;

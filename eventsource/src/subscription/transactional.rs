@@ -2,8 +2,6 @@
 //! the checkpoint commit in one transaction, so every event takes effect exactly once,
 //! even across crashes.
 
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-use super::projection::EventEnvelope;
 use super::projection::HandleError;
 use crate::error::{Error, Result};
 use crate::future::BoxFuture;
@@ -54,7 +52,7 @@ pub trait TransactionalStore<P>: EventStore + SubscriptionStore + Clone {
 /// A projection whose read model is in the SQLite database of the event store: its
 /// handlers run on the database's own thread, inside the transaction that also moves the
 /// checkpoint. Declare it with `#[projection(name = "...", sqlite)]`; handlers are
-/// `fn(&mut self, &E, &EventEnvelope, &Transaction<'_>)` (not `async`), with
+/// `fn(&mut self, &E, &RecordedEvent, &Transaction<'_>)` (not `async`), with
 /// [`rusqlite`](crate::store::sqlite::rusqlite)'s `Transaction`.
 ///
 /// Keep the read model in the database: state kept in `self` is not rolled back with a
@@ -69,7 +67,7 @@ pub trait SqliteProjection: Send + 'static {
     /// Handles one event inside `tx`; does nothing for event types without a handler.
     fn handle_in(
         &mut self,
-        event: &EventEnvelope,
+        event: &RecordedEvent,
         tx: &rusqlite::Transaction<'_>,
     ) -> Result<(), HandleError>;
 
@@ -81,7 +79,7 @@ pub trait SqliteProjection: Send + 'static {
 /// A projection whose read model is in the PostgreSQL database of the event store: its
 /// handlers run inside the transaction that also moves the checkpoint. Declare it with
 /// `#[projection(name = "...", postgres)]`; handlers are
-/// `fn(&mut self, &E, &EventEnvelope, &Transaction<'_>)`, plain or `async`, with
+/// `fn(&mut self, &E, &RecordedEvent, &Transaction<'_>)`, plain or `async`, with
 /// [`tokio_postgres`](crate::store::postgres::tokio_postgres)'s `Transaction`.
 ///
 /// Keep the read model in the database: state kept in `self` is not rolled back with a
@@ -96,7 +94,7 @@ pub trait PostgresProjection: Send + 'static {
     /// Handles one event inside `tx`; does nothing for event types without a handler.
     fn handle_in<'a>(
         &'a mut self,
-        event: &'a EventEnvelope,
+        event: &'a RecordedEvent,
         tx: &'a tokio_postgres::Transaction<'_>,
     ) -> BoxFuture<'a, Result<(), HandleError>>;
 

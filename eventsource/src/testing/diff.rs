@@ -1,7 +1,7 @@
 //! The expected and the actual events side by side, one line per event, the lines that
 //! differ marked: what a failed expectation prints.
 
-use crate::codec::EventSet;
+use crate::event::EventSet;
 use std::fmt::Write;
 
 /// The mark of a line whose two sides differ.

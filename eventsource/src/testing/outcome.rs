@@ -117,7 +117,7 @@ impl<A: Aggregate, E: Debug + PartialEq> Outcome<A, E> {
 }
 
 /// The events, one per line, numbered; `(no event)` for none.
-fn lines<V: crate::codec::EventSet>(events: &[V]) -> String {
+fn lines<V: crate::event::EventSet>(events: &[V]) -> String {
     if events.is_empty() {
         return "     (no event)\n".to_owned();
     }

@@ -3,7 +3,7 @@
 
 use super::diff::{DIFFERS, side_by_side};
 use crate::aggregate::{Aggregate, IntoEvents};
-use crate::codec::EventSet;
+use crate::event::EventSet;
 use crate::repository::UpdateError;
 use crate::store::RecordedEvent;
 use std::fmt::{Debug, Write};

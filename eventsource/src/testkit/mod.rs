@@ -1,5 +1,5 @@
 //! The conformance kit (feature `testkit`): the cases that define a correct
-//! [`EventStore`](crate::EventStore) and [`SnapshotStore`](crate::SnapshotStore), as
+//! [`EventStore`](crate::EventStore) and [`SnapshotStore`](crate::snapshot::SnapshotStore), as
 //! async functions generic over the store, and one macro per suite that turns every case
 //! into a test. The built-in stores run exactly these cases.
 //!
@@ -22,12 +22,12 @@
 //! }
 //! mod snapshots {
 //!     eventsource::snapshot_store_conformance!(async {
-//!         Some(eventsource::InMemorySnapshotStore::new())
+//!         Some(eventsource::snapshot::InMemorySnapshotStore::new())
 //!     });
 //! }
 //! mod snapshot_behaviour {
 //!     eventsource::snapshot_behaviour_conformance!(async {
-//!         Some((eventsource::InMemoryEventStore::new(), eventsource::InMemorySnapshotStore::new()))
+//!         Some((eventsource::InMemoryEventStore::new(), eventsource::snapshot::InMemorySnapshotStore::new()))
 //!     });
 //! }
 //! ```

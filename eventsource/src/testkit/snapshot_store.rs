@@ -14,13 +14,13 @@ use uuid::Uuid;
 /// one `#[test]` function per case, named for it, on a two-thread tokio runtime.
 ///
 /// `$factory` is an async expression evaluating to `Option<store>`: a fresh
-/// [`SnapshotStore`](crate::SnapshotStore) for each case, or `None` when the backend is
+/// [`SnapshotStore`](crate::snapshot::SnapshotStore) for each case, or `None` when the backend is
 /// unavailable (the case then prints a `SKIPPED` line and passes).
 ///
 /// ```
 /// mod in_memory {
 ///     eventsource::snapshot_store_conformance!(async {
-///         Some(eventsource::InMemorySnapshotStore::new())
+///         Some(eventsource::snapshot::InMemorySnapshotStore::new())
 ///     });
 /// }
 /// ```

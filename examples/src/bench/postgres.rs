@@ -29,7 +29,7 @@ use super::table::{Figures, Row, met, percent_of_raw, progress};
 use crate::{Account, Deposited, LOAD_EVENTS, Withdrawn, deposit};
 use eventsource::prelude::*;
 use eventsource::store::postgres::tokio_postgres::{self, Client, NoTls, Statement};
-use eventsource::store::postgres::{PostgresConfig, PostgresEventStore};
+use eventsource::{PostgresEventStore, store::postgres::PostgresConfig};
 use eventsource_tests::postgres::{admin, database_url, pg_store};
 use std::time::{Duration, Instant};
 
@@ -61,7 +61,7 @@ impl Settings {
 const WRITERS: usize = 8;
 const EXISTING: usize = 1_000;
 
-fn backend(error: impl Into<eventsource::BoxError>) -> eventsource::Error {
+fn backend(error: impl Into<eventsource::error::BoxError>) -> eventsource::Error {
     eventsource::Error::backend(error)
 }
 
@@ -157,7 +157,7 @@ impl Raw {
 async fn measure(settings: &Settings) -> eventsource::Result<Vec<Row>> {
     let Some(store) = pg_store().await else {
         return Err(eventsource::Error::config(
-            eventsource::ConfigKind::Connection,
+            eventsource::error::ConfigKind::Connection,
             "PostgreSQL is unavailable at DATABASE_URL",
         ));
     };

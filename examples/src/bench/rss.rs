@@ -85,7 +85,7 @@ pub fn child(args: &[String]) -> eventsource::Result<()> {
             }
             #[cfg(feature = "postgres")]
             "postgres" => {
-                let store = eventsource::PostgresConfig::from_url(
+                let store = eventsource::store::postgres::PostgresConfig::from_url(
                     eventsource_tests::postgres::database_url(),
                 )
                 .schema(location.as_str())

@@ -9,11 +9,11 @@ use super::lock::DirLock;
 use super::log::Log;
 use super::snapshots::FsSnapshotStore;
 use eventsource::store::backend::{self, BatchIdentity};
-use eventsource::store::{
-    AppendNotifier, AppendOutcome, AppendSignal, FeedEntry, FeedPage, NewEvent, RecordedEvent,
-    StreamId,
+use eventsource::{Error, EventStore, ExpectedVersion, Result, error::ConfigKind};
+use eventsource::{
+    RecordedEvent, StreamId,
+    store::{AppendNotifier, AppendOutcome, AppendSignal, FeedEntry, FeedPage, NewEvent},
 };
-use eventsource::{ConfigKind, Error, EventStore, ExpectedVersion, Result};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 

@@ -1,8 +1,8 @@
 //! [`Index`]: where each event is in the log, by feed position and by stream. It is
 //! rebuilt from the log on open and kept in memory; the log is the only file written.
 
+use eventsource::StreamId;
 use eventsource::prelude::Uuid;
-use eventsource::store::StreamId;
 use std::collections::HashMap;
 
 /// Where one event's line is in the log.

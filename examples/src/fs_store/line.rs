@@ -1,8 +1,8 @@
 //! [`LogLine`]: one event as the event log keeps it, with its place in its batch.
 
 use eventsource::prelude::*;
-use eventsource::store::{NewEvent, RecordedEvent, StreamId};
-use eventsource::{Codec, EventMetadata, PayloadRef};
+use eventsource::{Codec, EventMetadata, codec::PayloadRef};
+use eventsource::{RecordedEvent, StreamId, store::NewEvent};
 use std::collections::BTreeMap;
 
 /// One event of the log. A batch of `n` events is `n` consecutive lines numbered

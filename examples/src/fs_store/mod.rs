@@ -114,7 +114,7 @@
 //! ```
 //!
 //! [`EventStore`]: eventsource::EventStore
-//! [`SnapshotStore`]: eventsource::SnapshotStore
+//! [`SnapshotStore`]: eventsource::snapshot::SnapshotStore
 
 mod blocking;
 mod error;

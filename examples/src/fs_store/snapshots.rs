@@ -3,10 +3,13 @@
 use super::blocking::blocking;
 use super::error::FsError;
 use super::frame;
+use eventsource::StreamId;
 use eventsource::prelude::*;
-use eventsource::store::StreamId;
 use eventsource::store::backend;
-use eventsource::{BoxFuture, Result, Snapshot, SnapshotStore};
+use eventsource::{
+    BoxFuture, Result,
+    snapshot::{Snapshot, SnapshotStore},
+};
 use std::fmt::{self, Write as _};
 use std::io::{ErrorKind, Write as _};
 use std::path::{Path, PathBuf};
@@ -103,7 +106,8 @@ fn read(path: &Path, stream: &StreamId) -> Result<Option<Snapshot>> {
     }
     let codec = eventsource::Codec::from_id(&file.codec)
         .ok_or_else(|| corrupt(format!("unknown codec `{}`", file.codec)))?;
-    let state = eventsource::PayloadRef::from_parts(codec, &file.state, &file.binary).to_owned();
+    let state =
+        eventsource::codec::PayloadRef::from_parts(codec, &file.state, &file.binary).to_owned();
     Ok(Some(Snapshot::new(
         stored,
         file.version,

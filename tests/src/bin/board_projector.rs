@@ -94,11 +94,12 @@ async fn main() -> ExitCode {
         },
         #[cfg(feature = "postgres")]
         "postgres" => {
-            let store =
-                eventsource::PostgresConfig::from_url(eventsource_tests::postgres::database_url())
-                    .schema(place)
-                    .connect()
-                    .await;
+            let store = eventsource::store::postgres::PostgresConfig::from_url(
+                eventsource_tests::postgres::database_url(),
+            )
+            .schema(place)
+            .connect()
+            .await;
             match store {
                 Ok(store) => {
                     let board = eventsource_tests::board::PostgresBoard {

@@ -40,18 +40,19 @@ async fn open(kind: &str, place: &str) -> eventsource::Result<Locking> {
         }
         #[cfg(feature = "postgres")]
         "postgres" => {
-            let store =
-                eventsource::PostgresConfig::from_url(eventsource_tests::postgres::database_url())
-                    .schema(place)
-                    .notifications(false)
-                    .connect()
-                    .await?;
+            let store = eventsource::store::postgres::PostgresConfig::from_url(
+                eventsource_tests::postgres::database_url(),
+            )
+            .schema(place)
+            .notifications(false)
+            .connect()
+            .await?;
             let locks = store.aggregate_locks()?;
             let store: Arc<dyn DynEventStore> = Arc::new(store);
             Ok(Repository::new(store).locking().across_processes(locks))
         }
         other => Err(eventsource::Error::config(
-            eventsource::ConfigKind::Other,
+            eventsource::error::ConfigKind::Other,
             format!("unknown store kind {other}"),
         )),
     }

@@ -99,8 +99,8 @@ impl OpenTasks {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use es::EventSet;
-    use es::subscription::Projection;
+    use es::Projection;
+    use es::aggregate::EventSet;
 
     #[test]
     fn every_expansion_works_through_the_renamed_dependency() {
@@ -117,7 +117,7 @@ mod tests {
                 title: "Old".into()
             })
         );
-        assert_eq!(<Task as es::Snapshottable>::SNAPSHOT_VERSION, 1);
+        assert_eq!(<Task as es::snapshot::Snapshottable>::SNAPSHOT_VERSION, 1);
         assert_eq!(OpenTasks::NAME, "open_tasks");
         assert_eq!(OpenTasks::default().open, 0);
         let page = Page {

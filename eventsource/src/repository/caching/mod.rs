@@ -45,7 +45,7 @@ use std::sync::atomic::Ordering;
 ///
 /// ```
 /// # use eventsource::prelude::*;
-/// # use eventsource::CacheOptions;
+/// # use eventsource::repository::CacheOptions;
 /// # use std::convert::Infallible;
 /// # #[event] pub struct Deposited { pub amount: i64 }
 /// # #[derive(Aggregate, Default, Clone)]

@@ -49,7 +49,7 @@ pub use probe::SnapshotProbe;
 ///     eventsource::snapshot_behaviour_conformance!(async {
 ///         Some((
 ///             eventsource::InMemoryEventStore::new(),
-///             eventsource::InMemorySnapshotStore::new(),
+///             eventsource::snapshot::InMemorySnapshotStore::new(),
 ///         ))
 ///     });
 /// }

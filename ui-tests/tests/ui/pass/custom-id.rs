@@ -1,7 +1,7 @@
 //! An aggregate with a `String` id, its own stored name and a named event enum.
 
 use eventsource::prelude::*;
-use eventsource::{EventSet, StreamId};
+use eventsource::{aggregate::EventSet, StreamId};
 
 #[event(name = "account.opened")]
 pub struct Opened {

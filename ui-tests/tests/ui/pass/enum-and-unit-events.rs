@@ -1,6 +1,6 @@
 //! An `#[event]` enum and a unit-struct event, round-tripped through the codec.
 
-use eventsource::EventSet;
+use eventsource::aggregate::EventSet;
 use eventsource::prelude::*;
 
 #[event(name = "LightSwitched", version = 2, upcast_json = switched_v1)]
@@ -12,7 +12,7 @@ pub enum Switched {
 }
 
 /// Version 1 had no `Blinking`: its payloads read as version 2 unchanged.
-fn switched_v1(event: &mut eventsource::JsonEvent<'_>) -> Result<(), eventsource::BoxError> {
+fn switched_v1(event: &mut eventsource::evolution::JsonEvent<'_>) -> Result<(), eventsource::error::BoxError> {
     event.schema_version = 2;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! event, decoded through the generated event set.
 
 use eventsource::prelude::*;
-use eventsource::{DecodeError, EventSet};
+use eventsource::{aggregate::EventSet, error::DecodeError};
 
 #[event(name = "TaskCompleted", version = 1, upcast_to = TaskCompletedV2)]
 pub struct TaskCompletedV1 {
@@ -57,7 +57,7 @@ pub struct TaskTitled {
     pub title: String,
 }
 
-fn titled_v1(event: &mut eventsource::JsonEvent<'_>) -> Result<(), eventsource::BoxError> {
+fn titled_v1(event: &mut eventsource::evolution::JsonEvent<'_>) -> Result<(), eventsource::error::BoxError> {
     let name = event.payload["name"].take();
     event.payload = eventsource::serde_json::json!({ "title": name });
     event.schema_version = 2;
@@ -124,7 +124,7 @@ fn main() {
         Err(DecodeError::MetadataUnavailable)
     ));
     let metadata = eventsource::EventMetadata::new();
-    let stored = eventsource::StoredPayload::new("TaskTitled", 1, r#"{"name":"Old"}"#)
+    let stored = eventsource::codec::StoredPayload::new("TaskTitled", 1, r#"{"name":"Old"}"#)
         .with_metadata(&metadata);
     assert_eq!(
         TaskEvent::decode_stored(stored).unwrap(),

@@ -3,7 +3,7 @@
 
 use eventsource::prelude::*;
 use eventsource::store::postgres::tokio_postgres::{self, Transaction};
-use eventsource::subscription::{EventEnvelope, PostgresProjection};
+use eventsource::{RecordedEvent, subscription::PostgresProjection};
 
 #[event]
 pub struct TaskCreated {
@@ -22,7 +22,7 @@ impl OpenTasks {
     async fn created(
         &mut self,
         event: &TaskCreated,
-        envelope: &EventEnvelope,
+        envelope: &RecordedEvent,
         tx: &Transaction<'_>,
     ) -> Result<(), tokio_postgres::Error> {
         tx.execute(
@@ -34,7 +34,7 @@ impl OpenTasks {
     }
 
     /// Plain, returning nothing.
-    fn completed(&mut self, _: &TaskCompleted, _: &EventEnvelope, _: &Transaction<'_>) {}
+    fn completed(&mut self, _: &TaskCompleted, _: &RecordedEvent, _: &Transaction<'_>) {}
 }
 
 impl OpenTasks {
@@ -50,7 +50,7 @@ pub struct Titles;
 
 #[projection(postgres, clear = forget)]
 impl Titles {
-    fn created(&mut self, _: &TaskCreated, _: &EventEnvelope, _: &Transaction<'_>) {}
+    fn created(&mut self, _: &TaskCreated, _: &RecordedEvent, _: &Transaction<'_>) {}
 }
 
 impl Titles {
@@ -62,7 +62,7 @@ pub struct Counter;
 
 #[projection(postgres)]
 impl Counter {
-    async fn created(&mut self, _: &TaskCreated, _: &EventEnvelope, _: &Transaction<'_>) {}
+    async fn created(&mut self, _: &TaskCreated, _: &RecordedEvent, _: &Transaction<'_>) {}
 }
 
 /// The transactional store's requirement on the projection.

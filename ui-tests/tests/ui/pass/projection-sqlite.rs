@@ -2,10 +2,10 @@
 //! a `clear` method emptying it, run through `SqliteProjection` on an in-memory database.
 
 use eventsource::prelude::*;
-use eventsource::store::{NewEvent, RecordedEvent};
+use eventsource::{RecordedEvent, store::NewEvent};
 use eventsource::store::sqlite::rusqlite::{self, Connection, Transaction};
-use eventsource::subscription::{EventEnvelope, HandleError, SqliteProjection};
-use eventsource::{EventMetadata, EventSet, StreamId};
+use eventsource::subscription::{HandleError, SqliteProjection};
+use eventsource::{aggregate::EventSet, EventMetadata, StreamId};
 
 #[event]
 pub struct TaskCreated {
@@ -39,7 +39,7 @@ pub struct OpenTasks {
 #[projection(name = "open_tasks", sqlite, clear = clear_tasks)]
 impl OpenTasks {
     /// Returns `()`.
-    fn created(&mut self, event: &TaskCreated, envelope: &EventEnvelope, tx: &Transaction<'_>) {
+    fn created(&mut self, event: &TaskCreated, envelope: &RecordedEvent, tx: &Transaction<'_>) {
         self.seen += 1;
         tx.execute(
             "INSERT INTO open_tasks (id, title) VALUES (?1, ?2)",
@@ -52,7 +52,7 @@ impl OpenTasks {
     fn completed(
         &mut self,
         _: &TaskCompleted,
-        envelope: &EventEnvelope,
+        envelope: &RecordedEvent,
         tx: &Transaction<'_>,
     ) -> Result<(), rusqlite::Error> {
         self.seen += 1;
@@ -81,7 +81,7 @@ pub struct Titles;
 
 #[projection(sqlite)]
 impl Titles {
-    fn created(&mut self, _: &TaskCreated, _: &EventEnvelope, _: &Transaction<'_>) {}
+    fn created(&mut self, _: &TaskCreated, _: &RecordedEvent, _: &Transaction<'_>) {}
 }
 
 fn record(position: u64, id: &str, event: impl Into<<Task as Aggregate>::Event>) -> RecordedEvent {

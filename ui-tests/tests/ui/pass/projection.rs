@@ -2,9 +2,9 @@
 //! envelope, fallible and not), fed events of two aggregate types, run through `handle`.
 
 use eventsource::prelude::*;
-use eventsource::store::{NewEvent, RecordedEvent};
-use eventsource::subscription::{EventEnvelope, HandleError};
-use eventsource::{Error, EventMetadata, EventSet, StreamId};
+use eventsource::{RecordedEvent, store::NewEvent};
+use eventsource::subscription::HandleError;
+use eventsource::{aggregate::EventSet, Error, EventMetadata, StreamId};
 
 #[event]
 pub struct TaskCreated {
@@ -70,7 +70,7 @@ impl Dashboard {
     fn completed(
         &mut self,
         _: &TaskCompleted,
-        envelope: &EventEnvelope,
+        envelope: &RecordedEvent,
     ) -> Result<(), std::fmt::Error> {
         self.open = self.open.checked_sub(1).ok_or(std::fmt::Error)?;
         self.last_completion = Some(envelope.position);
@@ -88,7 +88,7 @@ impl Dashboard {
     }
 
     /// `async`, with the envelope, returning `()`.
-    async fn withdrawn(&mut self, event: &Withdrawn, envelope: &EventEnvelope) -> () {
+    async fn withdrawn(&mut self, event: &Withdrawn, envelope: &RecordedEvent) -> () {
         tokio::task::yield_now().await;
         self.balance -= event.amount;
         self.withdrawals.push(envelope.stream.aggregate_id.clone());

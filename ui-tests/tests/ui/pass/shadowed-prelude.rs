@@ -106,7 +106,7 @@ mod shadowed {
         async fn status_changed(
             &mut self,
             event: &StatusChanged,
-            _: &::eventsource::subscription::EventEnvelope,
+            _: &::eventsource::RecordedEvent,
         ) -> ::core::result::Result<(), ::std::string::String> {
             match event {
                 StatusChanged::Opened => self.open += 1,
@@ -122,9 +122,9 @@ mod shadowed {
     }
 }
 
-use eventsource::EventSet;
+use eventsource::aggregate::EventSet;
 use eventsource::prelude::*;
-use eventsource::store::{NewEvent, RecordedEvent};
+use eventsource::{RecordedEvent, store::NewEvent};
 use eventsource::{EventMetadata, StreamId};
 use shadowed::{OpenTasks, StatusChanged, Task, TaskArchived, TaskCreated, TaskEvent};
 

@@ -27,8 +27,8 @@ pub mod domain {
 
     /// Versions 1 and 2 stored the same payload as version 3.
     pub fn status_from_v1_or_v2(
-        event: &mut eventsource::JsonEvent<'_>,
-    ) -> Result<(), eventsource::BoxError> {
+        event: &mut eventsource::evolution::JsonEvent<'_>,
+    ) -> Result<(), eventsource::error::BoxError> {
         event.schema_version = 3;
         Ok(())
     }

@@ -1,6 +1,6 @@
 use eventsource::prelude::*;
 
-fn fill(event: &mut eventsource::JsonEvent<'_>) -> Result<(), eventsource::BoxError> {
+fn fill(event: &mut eventsource::evolution::JsonEvent<'_>) -> Result<(), eventsource::error::BoxError> {
     event.schema_version = 1;
     Ok(())
 }

@@ -1,6 +1,6 @@
 use eventsource::prelude::*;
 
-fn fill(_: &mut eventsource::JsonEvent<'_>) -> Result<(), eventsource::BoxError> {
+fn fill(_: &mut eventsource::evolution::JsonEvent<'_>) -> Result<(), eventsource::error::BoxError> {
     Ok(())
 }
 

@@ -1,5 +1,5 @@
 use eventsource::prelude::*;
-use eventsource::subscription::EventEnvelope;
+use eventsource::RecordedEvent;
 
 #[event]
 pub struct TaskCompleted;
@@ -14,11 +14,11 @@ pub struct Done {
 
 #[projection(name = "done")]
 impl Done {
-    fn completed(&mut self, _: &TaskCompleted, _: &EventEnvelope) {
+    fn completed(&mut self, _: &TaskCompleted, _: &RecordedEvent) {
         self.count += 1;
     }
 
-    fn finished(&mut self, _: &TaskFinished, _: &EventEnvelope) {
+    fn finished(&mut self, _: &TaskFinished, _: &RecordedEvent) {
         self.count += 1;
     }
 }

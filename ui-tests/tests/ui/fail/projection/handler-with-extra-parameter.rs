@@ -1,4 +1,4 @@
-use eventsource::subscription::EventEnvelope;
+use eventsource::RecordedEvent;
 use eventsource::prelude::*;
 
 #[event]
@@ -13,7 +13,7 @@ pub struct OpenTasks {
 
 #[projection]
 impl OpenTasks {
-    fn created(&mut self, _: &TaskCreated, _: &EventEnvelope, by: &str) {
+    fn created(&mut self, _: &TaskCreated, _: &RecordedEvent, by: &str) {
         let _ = by;
         self.open += 1;
     }

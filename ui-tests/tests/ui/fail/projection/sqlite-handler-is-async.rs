@@ -1,6 +1,6 @@
 use eventsource::prelude::*;
 use eventsource::store::sqlite::rusqlite::Transaction;
-use eventsource::subscription::EventEnvelope;
+use eventsource::RecordedEvent;
 
 #[event]
 pub struct TaskCreated {
@@ -14,7 +14,7 @@ pub struct OpenTasks {
 
 #[projection(sqlite)]
 impl OpenTasks {
-    async fn created(&mut self, _: &TaskCreated, _: &EventEnvelope, _: &Transaction<'_>) {
+    async fn created(&mut self, _: &TaskCreated, _: &RecordedEvent, _: &Transaction<'_>) {
         self.open += 1;
     }
 }

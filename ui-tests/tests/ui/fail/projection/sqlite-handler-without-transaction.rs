@@ -1,5 +1,5 @@
 use eventsource::prelude::*;
-use eventsource::subscription::EventEnvelope;
+use eventsource::RecordedEvent;
 
 #[event]
 pub struct TaskCreated {
@@ -13,7 +13,7 @@ pub struct OpenTasks {
 
 #[projection(sqlite)]
 impl OpenTasks {
-    fn created(&mut self, _: &TaskCreated, _: &EventEnvelope) {
+    fn created(&mut self, _: &TaskCreated, _: &RecordedEvent) {
         self.open += 1;
     }
 }

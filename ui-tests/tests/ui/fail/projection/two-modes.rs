@@ -1,6 +1,6 @@
 use eventsource::prelude::*;
 use eventsource::store::sqlite::rusqlite::Transaction;
-use eventsource::subscription::EventEnvelope;
+use eventsource::RecordedEvent;
 
 #[event]
 pub struct TaskCreated {
@@ -14,7 +14,7 @@ pub struct OpenTasks {
 
 #[projection(name = "open_tasks", sqlite, postgres)]
 impl OpenTasks {
-    fn created(&mut self, _: &TaskCreated, _: &EventEnvelope, _: &Transaction<'_>) {
+    fn created(&mut self, _: &TaskCreated, _: &RecordedEvent, _: &Transaction<'_>) {
         self.open += 1;
     }
 }
