@@ -7,12 +7,11 @@
 //! [`Repository::with_snapshots`](crate::Repository::with_snapshots) says when snapshots
 //! are taken.
 
-mod memory;
 mod policy;
 pub(crate) mod snapshotter;
 pub(crate) mod state;
 
-pub use memory::InMemorySnapshotStore;
+pub use crate::store::memory::snapshots::InMemorySnapshotStore;
 pub use policy::{SnapshotMode, SnapshotPolicy};
 pub use state::Snapshottable;
 

@@ -135,3 +135,73 @@ pub fn classify_batch(
         Err(duplicate(first_id))
     }
 }
+
+/// The state stores' rules, for a [`StateStore`](crate::state::StateStore): the records of
+/// `events` saved without an event log: versions `expected + 1 ..`, feed
+/// position 0 (they have no place in a feed).
+pub fn unlogged_records(
+    stream: &StreamId,
+    expected: u64,
+    events: Vec<NewEvent>,
+) -> Vec<RecordedEvent> {
+    events
+        .into_iter()
+        .zip(expected + 1..)
+        .map(|(event, version)| record(event, stream.clone(), version, 0))
+        .collect()
+}
+
+/// The error of a logged save whose event log does not hold the aggregate's history up to
+/// the stored state's version.
+pub fn log_mismatch(stream: &StreamId, expected: u64, logged: u64) -> Error {
+    Error::Corrupt {
+        stream: stream.clone(),
+        version: expected,
+        reason: format!(
+            "the event log holds {logged} events of this aggregate but its stored state is at \
+             version {expected}: a state store with an event log needs the aggregate's whole \
+             history in the log (log from its first save, or append its history first)"
+        ),
+    }
+}
+
+/// The conflict a state store reports for a save refused at `expected` (the stored state
+/// is at `actual`).
+pub fn state_conflict(stream: &StreamId, expected: u64, actual: u64) -> Error {
+    Error::Conflict {
+        stream: stream.clone(),
+        expected: ExpectedVersion::Exact(expected),
+        actual,
+    }
+}
+
+/// The key of `stream`'s lock, for a lock provider that hashes streams to numbers (the
+/// SQLite file locks): FNV-1a of `eventsource.aggregate/<type>/<id>`, fixed for good, so
+/// processes of different versions agree on it.
+pub fn lock_key(stream: &StreamId) -> u64 {
+    crate::hash::fnv1a([
+        "eventsource.aggregate/",
+        stream.aggregate_type.as_str(),
+        "/",
+        stream.aggregate_id.as_str(),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{StreamId, lock_key};
+
+    #[test]
+    fn the_key_of_a_stream_is_fixed() {
+        // FNV-1a 64 of `eventsource.aggregate/Account/1`, computed apart from this code.
+        // Processes of different versions must agree on it: never change this value.
+        assert_eq!(
+            lock_key(&StreamId::new("Account", "1")),
+            0xc53b_d3bc_76b2_ce4b
+        );
+        assert_ne!(
+            lock_key(&StreamId::new("Account", "1")),
+            lock_key(&StreamId::new("Account", "2"))
+        );
+    }
+}

@@ -1,6 +1,10 @@
-//! The in-memory event store: for tests, examples and single-process programs that need
-//! no durability.
+//! The in-memory backend, for tests, examples and single-process programs that need no
+//! durability: the event store (here), its snapshot store ([`snapshots`]), state store
+//! ([`states`]), in-process locks ([`locks`]) and subscriptions ([`subscriptions`]).
 
+pub(crate) mod locks;
+pub(crate) mod snapshots;
+pub(crate) mod states;
 mod subscriptions;
 
 use super::EventStore;

@@ -7,7 +7,7 @@ use super::errors::{backend, release};
 use crate::error::{ConfigKind, Error, Result};
 use crate::future::BoxFuture;
 use crate::hash::fnv1a;
-use crate::lock::{AggregateLocks, HeldLock};
+use crate::lock::contract::{AggregateLocks, HeldLock};
 use crate::stream::StreamId;
 use deadpool_postgres::{Object, Pool};
 use std::fmt;

@@ -6,8 +6,9 @@ use super::reads::stream_version;
 use super::{BATCH_LIMIT, PostgresEventStore};
 use crate::error::{ConfigKind, Error, Result};
 use crate::future::BoxFuture;
-use crate::state::{StateStore, StoredState, conflict, log_mismatch, unlogged};
+use crate::state::contract::{StateStore, StoredState};
 use crate::store::backend::check_stream;
+use crate::store::backend::{log_mismatch, state_conflict, unlogged_records};
 use crate::store::{ExpectedVersion, NewEvent, RecordedEvent};
 use crate::stream::StreamId;
 use deadpool_postgres::{GenericClient, Pool};
@@ -152,8 +153,8 @@ impl PostgresStateStore {
         if !self.logged {
             let result = row.write(&client, &self.sql).await.map_err(backend);
             return match release(client, result)? {
-                None => Ok(unlogged(stream, expected, events)),
-                Some(actual) => Err(conflict(stream, expected, actual)),
+                None => Ok(unlogged_records(stream, expected, events)),
+                Some(actual) => Err(state_conflict(stream, expected, actual)),
             };
         }
         let result = self.write_logged(&mut client, &row, expected, events).await;
@@ -178,7 +179,7 @@ impl PostgresStateStore {
         let stream = &row.state.stream;
         let tx = client.transaction().await.map_err(backend)?;
         if let Some(actual) = row.write(&tx, &self.sql).await.map_err(backend)? {
-            return Ok(Err(conflict(stream, expected, actual)));
+            return Ok(Err(state_conflict(stream, expected, actual)));
         }
         let batch = Batch::new(&events);
         let appender = self.events.appender();

@@ -4,7 +4,8 @@
 use super::SqliteEventStore;
 use crate::error::{ConfigKind, Error, Result};
 use crate::future::BoxFuture;
-use crate::lock::{AggregateLocks, HeldLock, stream_key};
+use crate::lock::contract::{AggregateLocks, HeldLock};
+use crate::store::backend::lock_key;
 use crate::stream::StreamId;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
@@ -95,7 +96,7 @@ impl SqliteLocks {
     /// The lock file of `stream`.
     pub fn file_of(&self, stream: &StreamId) -> PathBuf {
         self.dir
-            .join(format!("{:03x}.lock", stream_key(stream) % LOCK_FILES))
+            .join(format!("{:03x}.lock", lock_key(stream) % LOCK_FILES))
     }
 
     async fn acquire(&self, stream: &StreamId, wait: Duration) -> Result<HeldLock> {

@@ -6,8 +6,9 @@ use super::error::backend;
 use super::events;
 use crate::error::{ConfigKind, Error, Result};
 use crate::future::BoxFuture;
-use crate::state::{StateStore, StoredState, conflict, log_mismatch, unlogged};
+use crate::state::contract::{StateStore, StoredState};
 use crate::store::backend::check_stream;
+use crate::store::backend::{log_mismatch, state_conflict, unlogged_records};
 use crate::store::{AppendNotifier, NewEvent, RecordedEvent};
 use crate::stream::StreamId;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -130,7 +131,7 @@ impl StateStore for SqliteStateStore {
                     check_stream(&state.stream)?;
                     if !logged {
                         write_state(connection, &state, expected)?;
-                        return Ok(unlogged(&state.stream, expected, events));
+                        return Ok(unlogged_records(&state.stream, expected, events));
                     }
                     let tx = connection
                         .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -190,5 +191,5 @@ fn write_state(connection: &Connection, state: &StoredState, expected: u64) -> R
         })
         .map_err(backend)?;
     let actual = actual.and_then(|v| u64::try_from(v).ok()).unwrap_or(0);
-    Err(conflict(stream, expected, actual))
+    Err(state_conflict(stream, expected, actual))
 }

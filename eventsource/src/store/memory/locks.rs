@@ -1,9 +1,9 @@
 //! [`InProcessLocks`]: a keyed async lock whose table holds only the streams someone holds
 //! or waits for.
 
-use super::{AggregateLocks, HeldLock};
 use crate::error::{Error, Result};
 use crate::future::BoxFuture;
+use crate::lock::contract::{AggregateLocks, HeldLock};
 use crate::stream::StreamId;
 use std::collections::HashMap;
 use std::fmt;

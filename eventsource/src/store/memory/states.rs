@@ -1,9 +1,10 @@
 //! [`InMemoryStateStore`]: aggregate states kept in memory.
 
-use super::{StateStore, StoredState, conflict, log_mismatch, unlogged};
 use crate::error::{Error, Result};
 use crate::future::BoxFuture;
+use crate::state::contract::{StateStore, StoredState};
 use crate::store::backend::check_stream;
+use crate::store::backend::{log_mismatch, state_conflict, unlogged_records};
 use crate::store::{EventStore, ExpectedVersion, InMemoryEventStore, NewEvent, RecordedEvent};
 use crate::stream::StreamId;
 use std::collections::HashMap;
@@ -86,7 +87,7 @@ impl InMemoryStateStore {
         let stream = &state.stream;
         let actual = self.stored_version(stream);
         if actual != expected {
-            return Err(conflict(stream, expected, actual));
+            return Err(state_conflict(stream, expected, actual));
         }
         // The in-memory append completes without waiting, and nothing waits between it and
         // storing the state: a dropped save stores both or neither.
@@ -129,9 +130,9 @@ impl StateStore for InMemoryStateStore {
         let actual = states.get(&state.stream).map_or(0, |stored| stored.version);
         let outcome = if actual == expected {
             states.insert(state.stream.clone(), state.clone());
-            Ok(unlogged(&state.stream, expected, events))
+            Ok(unlogged_records(&state.stream, expected, events))
         } else {
-            Err(conflict(&state.stream, expected, actual))
+            Err(state_conflict(&state.stream, expected, actual))
         };
         Box::pin(std::future::ready(outcome))
     }
