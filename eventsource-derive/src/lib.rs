@@ -8,6 +8,7 @@ mod apply;
 mod ctxt;
 mod event;
 mod event_checks;
+mod handler_block;
 mod link;
 mod names;
 mod projection;

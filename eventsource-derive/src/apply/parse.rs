@@ -2,6 +2,7 @@
 
 use super::{Args, Handler};
 use crate::ctxt::{Ctxt, SeenKeys, parse_crate, value};
+use crate::handler_block;
 use crate::symbol::{APPLY_KEYS, CRATE, EVENT_ENUM};
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
@@ -47,20 +48,16 @@ fn parse_event_enum(meta: &syn::meta::ParseNestedMeta) -> syn::Result<syn::Ident
     }
 }
 
+/// How `#[apply]`'s messages name it and its handlers.
+const RULES: handler_block::Rules = handler_block::Rules {
+    attribute: "#[apply]",
+    handler_changes: "an #[apply] handler changes the aggregate",
+    signature: SIGNATURE,
+};
+
 /// The block itself: inherent, not generic.
 pub(super) fn check_block(block: &syn::ItemImpl, cx: &mut Ctxt) {
-    if let Some((_, path, _)) = &block.trait_ {
-        cx.error_spanned(
-            path,
-            "#[apply] applies to an inherent `impl` block, not to a trait implementation",
-        );
-    }
-    if !block.generics.params.is_empty() {
-        cx.error_spanned(
-            &block.generics,
-            "#[apply] does not support generic `impl` blocks",
-        );
-    }
+    handler_block::check_block(block, &RULES, ("", ""), cx);
 }
 
 /// The aggregate's name, the last segment of the self type, when that is a plain path
@@ -157,63 +154,9 @@ fn check_handler(sig: &syn::Signature, cx: &mut Ctxt) -> Option<Handler> {
             format!("an #[apply] handler cannot be generic; {SIGNATURE}"),
         );
     }
-    match sig.inputs.first() {
-        // `&mut self` and `self: &mut Self` alike: syn gives both the type `&mut Self`.
-        Some(syn::FnArg::Receiver(r)) if matches!(&*r.ty, syn::Type::Reference(t) if t.mutability.is_some()) =>
-            {}
-        Some(syn::FnArg::Receiver(r)) => cx.error_spanned(r,
-            format!(
-                "an #[apply] handler changes the aggregate, so it takes `&mut self`; {SIGNATURE}"
-            ),
-        ),
-        _ => cx.error_spanned(&sig.ident,
-            format!(
-                "`{}` has no `&mut self` receiver; {SIGNATURE}; helper functions belong in another `impl` block",
-                sig.ident
-            ),
-        ),
-    }
-    let event = match sig
-        .inputs
-        .iter()
-        .find(|a| matches!(a, syn::FnArg::Typed(_)))
-    {
-        Some(syn::FnArg::Typed(arg)) => match &*arg.ty {
-            syn::Type::Reference(r) if r.mutability.is_none() => Some(&*r.elem),
-            syn::Type::Reference(r) => {
-                cx.error_spanned(
-                    r,
-                    format!(
-                        "the event is only read: borrow it as `&{}`; {SIGNATURE}",
-                        r.elem.to_token_stream()
-                    ),
-                );
-                Some(&*r.elem)
-            }
-            other => {
-                cx.error_spanned(
-                    other,
-                    format!(
-                        "the handler borrows the event: write `&{}`; {SIGNATURE}",
-                        other.to_token_stream()
-                    ),
-                );
-                Some(other)
-            }
-        },
-        _ => {
-            cx.error_spanned(
-                &sig.ident,
-                format!("`{}` takes no event; {SIGNATURE}", sig.ident),
-            );
-            None
-        }
-    };
-    let typed: Vec<_> = sig
-        .inputs
-        .iter()
-        .filter(|a| matches!(a, syn::FnArg::Typed(_)))
-        .collect();
+    handler_block::check_receiver(sig, &RULES, cx);
+    let typed = handler_block::typed_arguments(sig);
+    let event = handler_block::event_type(sig, typed.first().copied(), &RULES, cx);
     for extra in typed.iter().skip(1) {
         cx.error_spanned(
             extra,

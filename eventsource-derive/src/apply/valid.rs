@@ -2,7 +2,7 @@
 
 use super::ApplyDef;
 use crate::ctxt::{Ctxt, path_text};
-use crate::event_checks::type_text;
+use crate::handler_block;
 use std::collections::BTreeMap;
 
 /// At least one handler; one handler per event; each event a concrete type named by a
@@ -17,20 +17,14 @@ pub(super) fn validate(def: &ApplyDef, block: &syn::ItemImpl, cx: &mut Ctxt) {
             ),
         );
     }
-    let mut by_event: BTreeMap<String, &syn::Ident> = BTreeMap::new();
+    let kept = handler_block::one_per_event(
+        &def.handlers,
+        |h| (&h.method, &h.event),
+        "an event has one handler",
+        cx,
+    );
     let mut by_variant: BTreeMap<String, &syn::Path> = BTreeMap::new();
-    for handler in &def.handlers {
-        let key = type_text(&handler.event);
-        if let Some(first) = by_event.get(&key) {
-            cx.error_spanned(
-                &handler.event,
-                format!(
-                    "event `{key}` already has the handler `{first}`; an event has one handler"
-                ),
-            );
-            continue;
-        }
-        by_event.insert(key, &handler.method);
+    for handler in kept {
         let Some(path) = &handler.path else {
             cx.error_spanned(
                 &handler.event,

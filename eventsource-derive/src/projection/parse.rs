@@ -2,6 +2,7 @@
 
 use super::{Args, Handler, Mode, ProjectionDef};
 use crate::ctxt::{Ctxt, SeenKeys, parse_crate, parse_name_as, value};
+use crate::handler_block;
 use crate::symbol::{CLEAR, CRATE, NAME, POSTGRES, PROJECTION, PROJECTION_KEYS, SQLITE};
 use proc_macro2::TokenStream;
 use quote::ToTokens;
@@ -10,6 +11,15 @@ use syn::ext::IdentExt;
 const SIGNATURE: &str = "expected `fn name(&mut self, event: &EventType)` or `fn name(&mut self, event: &EventType, record: &RecordedEvent)`, plain or `async`";
 const SQLITE_SIGNATURE: &str = "expected `fn name(&mut self, event: &EventType, record: &RecordedEvent, tx: &Transaction<'_>)`, not `async`, with rusqlite's `Transaction`";
 const POSTGRES_SIGNATURE: &str = "expected `fn name(&mut self, event: &EventType, record: &RecordedEvent, tx: &Transaction<'_>)`, plain or `async`, with tokio_postgres's `Transaction`";
+
+/// How `#[projection]`'s messages name it and its handlers in `mode`.
+fn rules(mode: Mode) -> handler_block::Rules<'static> {
+    handler_block::Rules {
+        attribute: "#[projection]",
+        handler_changes: "a #[projection] handler updates the read model",
+        signature: signature(mode),
+    }
+}
 
 /// The handlers' signature in `mode`, for messages.
 fn signature(mode: Mode) -> &'static str {
@@ -111,21 +121,15 @@ fn parse_entry(
 }
 
 pub(super) fn parse<'a>(block: &'a syn::ItemImpl, args: Args, cx: &mut Ctxt) -> ProjectionDef<'a> {
-    let mut block_ok = true;
-    if let Some((_, path, _)) = &block.trait_ {
-        block_ok = false;
-        cx.error_spanned(
-            path,
-            "#[projection] applies to an inherent `impl` block, not to a trait implementation: it implements `Projection` itself",
-        );
-    }
-    if !block.generics.params.is_empty() || block.generics.where_clause.is_some() {
-        block_ok = false;
-        cx.error_spanned(
-            &block.generics,
-            "#[projection] does not support generic `impl` blocks: a projection is one concrete type",
-        );
-    }
+    let block_ok = handler_block::check_block(
+        block,
+        &rules(args.mode),
+        (
+            ": it implements `Projection` itself",
+            ": a projection is one concrete type",
+        ),
+        cx,
+    );
     let mut handlers = Vec::new();
     let mut functions = 0;
     for item in &block.items {
@@ -204,76 +208,20 @@ fn check_handler<'a>(sig: &'a syn::Signature, mode: Mode, cx: &mut Ctxt) -> Opti
             ),
         );
     }
-    let mut typed = Vec::new();
-    let mut receiver = None;
-    for (i, input) in sig.inputs.iter().enumerate() {
-        match input {
-            syn::FnArg::Receiver(r) if i == 0 => receiver = Some(r),
-            syn::FnArg::Receiver(_) => {}
-            syn::FnArg::Typed(arg) => typed.push(arg),
-        }
+    handler_block::check_receiver(sig, &rules(mode), cx);
+    let mut typed = handler_block::typed_arguments(sig).into_iter();
+    let event_arg = typed.next();
+    if let Some(syn::Type::Reference(r)) = event_arg.map(|arg| &*arg.ty)
+        && let syn::Type::ImplTrait(generic) = &*r.elem
+    {
+        cx.error_spanned(
+            generic,
+            format!("a #[projection] handler cannot be generic: name the event type; {signature}"),
+        );
     }
-    match receiver {
-        Some(r) if matches!(&*r.ty, syn::Type::Reference(t) if t.mutability.is_some()) => {}
-        Some(r) => cx.error_spanned(r,
-            format!(
-                "a #[projection] handler updates the read model, so it takes `&mut self`; {signature}"
-            ),
-        ),
-        None => cx.error_spanned(&sig.ident,
-            format!(
-                "`{}` has no `&mut self` receiver; {signature}; helper functions belong in another `impl` block",
-                sig.ident
-            ),
-        ),
-    }
-    let mut typed = typed.into_iter();
-    let event = match typed.next() {
-        Some(arg) => match &*arg.ty {
-            syn::Type::Reference(r) if r.mutability.is_none() => {
-                if let syn::Type::ImplTrait(generic) = &*r.elem {
-                    cx.error_spanned(generic,
-                        format!(
-                            "a #[projection] handler cannot be generic: name the event type; {signature}"
-                        ),
-                    );
-                }
-                Some(&*r.elem)
-            }
-            syn::Type::Reference(r) => {
-                cx.error_spanned(
-                    r,
-                    format!(
-                        "the event is only read: borrow it as `&{}`; {signature}",
-                        r.elem.to_token_stream()
-                    ),
-                );
-                Some(&*r.elem)
-            }
-            other => {
-                cx.error_spanned(
-                    other,
-                    format!(
-                        "the handler borrows the event: write `&{}`; {signature}",
-                        other.to_token_stream()
-                    ),
-                );
-                Some(other)
-            }
-        },
-        None => {
-            cx.error_spanned(
-                &sig.ident,
-                format!(
-                    "`{}` takes no event: a handler borrows the event it handles; {signature}",
-                    sig.ident
-                ),
-            );
-            None
-        }
-    };
+    let event = handler_block::event_type(sig, event_arg, &rules(mode), cx);
     let envelope = typed.next().map(|arg| {
-        borrowed(
+        handler_block::borrowed(
             arg,
             (
                 "the record is only read: borrow it as",
@@ -287,7 +235,7 @@ fn check_handler<'a>(sig: &'a syn::Signature, mode: Mode, cx: &mut Ctxt) -> Opti
         None
     } else {
         let tx = typed.next().map(|arg| {
-            borrowed(
+            handler_block::borrowed(
                 arg,
                 (
                     "the transaction is lent to the handler shared: write",
@@ -339,31 +287,4 @@ fn check_handler<'a>(sig: &'a syn::Signature, mode: Mode, cx: &mut Ctxt) -> Opti
         is_async: sig.asyncness.is_some(),
         output,
     })
-}
-
-/// `T` of a parameter `&T`; a `&mut T` or a `T` is reported with `messages` (each followed
-/// by `&T`).
-fn borrowed<'a>(
-    arg: &'a syn::PatType,
-    (shared, by_value): (&str, &str),
-    signature: &str,
-    cx: &mut Ctxt,
-) -> &'a syn::Type {
-    match &*arg.ty {
-        syn::Type::Reference(r) if r.mutability.is_none() => &r.elem,
-        syn::Type::Reference(r) => {
-            cx.error_spanned(
-                r,
-                format!("{shared} `&{}`; {signature}", r.elem.to_token_stream()),
-            );
-            &r.elem
-        }
-        other => {
-            cx.error_spanned(
-                other,
-                format!("{by_value} `&{}`; {signature}", other.to_token_stream()),
-            );
-            other
-        }
-    }
 }
