@@ -5,8 +5,10 @@
 //! unavailable` and return `None`, except under `CI=true`, where they panic: CI must not
 //! pass by skipping.
 
+use crate::fixtures::{raw_events, task_stream};
 use crate::guarded::Guarded;
 use eventsource::store::postgres::tokio_postgres::{self, NoTls};
+use eventsource::{Error, EventStore, ExpectedVersion, RecordedEvent};
 use eventsource::{
     PostgresEventStore,
     store::postgres::{FeedWakeups, PostgresConfig},
@@ -253,4 +255,55 @@ pub async fn pg_backend() -> Option<(PgTestStore, PgTestSnapshots)> {
     let store = pg_store().await?;
     let snapshots = store.with_store(store.snapshot_store());
     Some((store, snapshots))
+}
+
+/// The `tokio_postgres` error inside a backend error.
+pub fn pg_error(error: &Error) -> &tokio_postgres::Error {
+    match error {
+        Error::Backend(source) => source
+            .downcast_ref::<tokio_postgres::Error>()
+            .unwrap_or_else(|| panic!("not a PostgreSQL error: {source}")),
+        other => panic!("expected a backend error, got {other:?}"),
+    }
+}
+/// Appends three events to a new stream and corrupts the metadata of the second (an
+/// object whose value is not a string); returns the three records as appended.
+pub async fn store_with_corrupt_metadata_at_version_two(store: &PgTestStore) -> Vec<RecordedEvent> {
+    let records = store
+        .append(&task_stream(), ExpectedVersion::NoStream, raw_events(3))
+        .await
+        .unwrap()
+        .records;
+    admin_of(store)
+        .await
+        .execute(
+            &format!(
+                "UPDATE \"{}\".events SET metadata = '{{\"n\": 1}}' WHERE version = 2",
+                store.schema_name()
+            ),
+            &[],
+        )
+        .await
+        .unwrap();
+    records
+}
+/// An admin connection to the server of `store`.
+pub async fn admin_of(store: &PgTestStore) -> tokio_postgres::Client {
+    admin(store.config()).await.expect("admin connection")
+}
+/// A trigger in the test schema that sleeps `seconds` before inserting an event of type
+/// `event_type`: it holds the appending transaction open, after its position is taken.
+pub async fn hold_events_of_type(store: &PgTestStore, event_type: &str, seconds: &str) {
+    let s = store.schema_name();
+    admin_of(store)
+        .await
+        .batch_execute(&format!(
+            "CREATE FUNCTION \"{s}\".hold() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN IF NEW.event_type = '{event_type}' THEN PERFORM pg_sleep({seconds}); END IF; \
+             RETURN NEW; END $$; \
+             CREATE TRIGGER hold BEFORE INSERT ON \"{s}\".events \
+             FOR EACH ROW EXECUTE FUNCTION \"{s}\".hold();"
+        ))
+        .await
+        .expect("create the holding trigger");
 }

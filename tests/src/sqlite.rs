@@ -1,11 +1,16 @@
 //! SQLite stores on temporary files, for the conformance kit and the SQLite tests.
 
+use crate::fixtures::{Task, TaskAssigned};
 use crate::guarded::Guarded;
 use eventsource::Result;
+use eventsource::prelude::Uuid;
+use eventsource::store::sqlite::rusqlite;
+use eventsource::{Repository, StreamId};
 use eventsource::{
     SqliteEventStore,
     store::sqlite::{SqliteConfig, SqliteSnapshotStore},
 };
+use std::path::Path;
 use std::sync::Arc;
 use tempfile::TempDir;
 
@@ -30,7 +35,7 @@ impl TempSqliteStore {
     }
 
     /// The temporary directory holding the database.
-    pub fn dir(&self) -> &std::path::Path {
+    pub fn dir(&self) -> &Path {
         self.guard().path()
     }
 
@@ -44,4 +49,25 @@ impl TempSqliteStore {
     pub fn backend(&self) -> (TempSqliteStore, TempSqliteSnapshots) {
         (self.clone(), self.snapshots())
     }
+}
+
+/// A plain connection to the database file at `path`, around the store.
+pub fn raw_connection(path: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(path).expect("open the database file directly")
+}
+
+/// A task saved in `store` in two saves: created and completed, then assigned.
+pub async fn saved_task(store: &SqliteEventStore) -> (Uuid, StreamId) {
+    let repo = Repository::<Task, _>::new(store.clone());
+    let id = Uuid::now_v7();
+    let mut task = repo.create_new(id);
+    task.execute(|t| t.create("write tests")).unwrap();
+    task.execute(|t| t.complete(Uuid::nil())).unwrap();
+    repo.save(&mut task).await.unwrap();
+    let mut task = repo.load(id).await.unwrap();
+    task.record(TaskAssigned {
+        assigned_to: Uuid::nil(),
+    });
+    repo.save(&mut task).await.unwrap();
+    (id, task.stream())
 }
