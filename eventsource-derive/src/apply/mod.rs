@@ -6,6 +6,7 @@
 
 mod expand;
 mod parse;
+mod second_block;
 mod valid;
 
 use crate::ctxt::{Ctxt, impl_block, with_crate};
@@ -65,6 +66,20 @@ fn expand_block(args: &Args, item: TokenStream, mut cx: Ctxt) -> TokenStream {
         Err(tokens) => return tokens,
     };
     parse::check_block(&block, &mut cx);
+    // `aggregate_name` reports an unnamed self type below; here it only names it.
+    if let Some(aggregate) = parse::aggregate_name(&block.self_ty, &mut Ctxt::default())
+        && second_block::is_second(&block, &aggregate)
+    {
+        // Handed back as it is, with one error: the first block declares the enum.
+        cx.error_spanned(
+            block.impl_token,
+            format!(
+                "`{aggregate}` already has an #[apply] block in this module: an aggregate's handlers, and so its events, are in one block; move these handlers into the first `#[apply] impl {aggregate}`"
+            ),
+        );
+        let errors = cx.into_compile_errors();
+        return quote!(#block #errors);
+    }
     let handlers = parse::handlers(&mut block, &mut cx);
     let aggregate = parse::aggregate_name(&block.self_ty, &mut cx);
     let generated = aggregate.map(|aggregate| {
