@@ -65,3 +65,46 @@ pub use crate::subscription::{HandleError, HandlerOutcome};
 pub use rusqlite;
 #[cfg(feature = "postgres")]
 pub use tokio_postgres;
+
+/// Keeps `#[projection(sqlite)]`'s impl: the `sqlite` feature is on.
+#[cfg(feature = "sqlite")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __sqlite_projection {
+    ($($impl:tt)*) => { $($impl)* };
+}
+
+/// Replaces `#[projection(sqlite)]`'s impl with one error: the `sqlite` feature is off.
+#[cfg(not(feature = "sqlite"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __sqlite_projection {
+    ($($impl:tt)*) => {
+        ::core::compile_error!(
+            "#[projection(sqlite)] needs the `sqlite` feature of eventsource, which is off in this build: enable it (it is on by default), or choose another mode"
+        );
+    };
+}
+
+/// Keeps `#[projection(postgres)]`'s impl: the `postgres` feature is on.
+#[cfg(feature = "postgres")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __postgres_projection {
+    ($($impl:tt)*) => { $($impl)* };
+}
+
+/// Replaces `#[projection(postgres)]`'s impl with one error: the `postgres` feature is off.
+#[cfg(not(feature = "postgres"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __postgres_projection {
+    ($($impl:tt)*) => {
+        ::core::compile_error!(
+            "#[projection(postgres)] needs the `postgres` feature of eventsource: enable it, as in `eventsource = { version = \"0.1\", features = [\"postgres\"] }`, or choose another mode"
+        );
+    };
+}
+
+pub use crate::__postgres_projection as postgres_projection;
+pub use crate::__sqlite_projection as sqlite_projection;

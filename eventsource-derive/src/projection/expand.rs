@@ -108,7 +108,7 @@ fn sqlite_impl(
         Some(body) => (quote!(tx), body),
         None => (quote!(_), quote!(::core::result::Result::Ok(()))),
     };
-    quote! {
+    let imp = quote! {
         #[automatically_derived]
         impl ::eventsource::__private::SqliteProjection for #self_ty {
             const NAME: &'static str = #name;
@@ -129,7 +129,12 @@ fn sqlite_impl(
                 #clear_body
             }
         }
-    }
+    };
+    gated(
+        def,
+        quote!(::eventsource::__private::sqlite_projection!),
+        imp,
+    )
 }
 
 /// `impl PostgresProjection for` the block's type: `handle_in` returns `handle` (or, when
@@ -154,7 +159,7 @@ fn postgres_impl(
         Some(body) => (quote!(tx), body),
         None => (quote!(_), nothing),
     };
-    quote! {
+    let imp = quote! {
         #[automatically_derived]
         impl ::eventsource::__private::PostgresProjection for #self_ty {
             const NAME: &'static str = #name;
@@ -181,7 +186,12 @@ fn postgres_impl(
                 #clear
             }
         }
-    }
+    };
+    gated(
+        def,
+        quote!(::eventsource::__private::postgres_projection!),
+        imp,
+    )
 }
 
 /// The future of a PostgreSQL projection's `clear`: the named method's outcome, awaited
@@ -305,4 +315,11 @@ pub(super) fn stand_in(def: &ProjectionDef) -> TokenStream {
         Mode::Sqlite => sqlite_impl(def, quote!(&[]), TokenStream::new(), None),
         Mode::Postgres => postgres_impl(def, quote!(&[]), TokenStream::new(), None),
     }
+}
+
+/// `imp` handed to `gate`, the runtime's macro that keeps it when the mode's feature is
+/// on and replaces it with one error otherwise, at the mode's flag.
+fn gated(def: &ProjectionDef, gate: TokenStream, imp: TokenStream) -> TokenStream {
+    let gate = crate::ctxt::respan(gate, def.flag);
+    quote!(#gate { #imp })
 }

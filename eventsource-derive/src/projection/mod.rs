@@ -39,6 +39,8 @@ impl Mode {
 struct Args {
     name: Option<syn::LitStr>,
     mode: Mode,
+    /// Where the `sqlite` or `postgres` flag is written.
+    flag: proc_macro2::Span,
     /// `clear = method`: the method that empties the read model for a rebuild.
     clear: Option<syn::Ident>,
     /// `crate = "..."`: the path of the `eventsource` crate.
@@ -51,6 +53,8 @@ struct ProjectionDef<'a> {
     /// `NAME`: `name = "..."`, or the type's name.
     name: String,
     mode: Mode,
+    /// Where the `sqlite` or `postgres` flag is written.
+    flag: proc_macro2::Span,
     clear: Option<syn::Ident>,
     /// Whether the block itself is right (inherent, not generic): only then does the
     /// expansion, or its stand-in, implement `Projection` for `block.self_ty`.

@@ -58,7 +58,13 @@ pub(super) fn parse_args(args: TokenStream, cx: &mut Ctxt) -> Args {
     }
     Args {
         name: entries.name,
-        mode: entries.mode.map_or(Mode::Plain, |(mode, _)| mode),
+        mode: entries.mode.as_ref().map_or(Mode::Plain, |(mode, _)| *mode),
+        flag: entries
+            .mode
+            .as_ref()
+            .map_or_else(proc_macro2::Span::call_site, |(_, flag)| {
+                syn::spanned::Spanned::span(flag)
+            }),
         clear: entries.clear.map(|(_, method)| method),
         krate: entries.krate,
     }
@@ -161,6 +167,7 @@ pub(super) fn parse<'a>(block: &'a syn::ItemImpl, args: Args, cx: &mut Ctxt) -> 
             .map(|n| n.value())
             .unwrap_or_else(|| type_name(&block.self_ty)),
         mode: args.mode,
+        flag: args.flag,
         clear: args.clear,
         block_ok,
         handlers,
