@@ -3,7 +3,7 @@
 
 /// 64-bit FNV-1a of the concatenated parts. Unlike the standard library's hasher, it is
 /// the same in every process and every release: never change it.
-pub(crate) fn fnv1a<P: AsRef<[u8]>>(parts: impl IntoIterator<Item = P>) -> u64 {
+pub fn fnv1a<P: AsRef<[u8]>>(parts: impl IntoIterator<Item = P>) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
     parts.into_iter().fold(OFFSET, |hash, part| {

@@ -4,7 +4,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Microseconds since the Unix epoch (negative before it), saturating far outside the
 /// range of `i64`.
-pub(crate) fn to_micros(time: SystemTime) -> i64 {
+pub fn to_micros(time: SystemTime) -> i64 {
     match time.duration_since(UNIX_EPOCH) {
         Ok(d) => i64::try_from(d.as_micros()).unwrap_or(i64::MAX),
         Err(e) => -i64::try_from(e.duration().as_micros()).unwrap_or(i64::MAX),
@@ -12,7 +12,7 @@ pub(crate) fn to_micros(time: SystemTime) -> i64 {
 }
 
 /// The time `micros` microseconds after (or before, if negative) the Unix epoch.
-pub(crate) fn from_micros(micros: i64) -> SystemTime {
+pub fn from_micros(micros: i64) -> SystemTime {
     let magnitude = Duration::from_micros(micros.unsigned_abs());
     if micros >= 0 {
         UNIX_EPOCH + magnitude
@@ -22,6 +22,6 @@ pub(crate) fn from_micros(micros: i64) -> SystemTime {
 }
 
 /// The current time, truncated to microseconds so that every store keeps it exactly.
-pub(crate) fn now_micros() -> SystemTime {
+pub fn now_micros() -> SystemTime {
     from_micros(to_micros(SystemTime::now()))
 }

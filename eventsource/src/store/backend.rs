@@ -4,6 +4,10 @@
 //!
 //! [`EventStore`]: super::EventStore
 
+pub use super::record_ref::EventCells;
+pub use crate::hash::fnv1a;
+pub use crate::time::{from_micros, now_micros, to_micros};
+
 use super::record::{FeedEntry, NewEvent, RecordedEvent};
 use crate::error::{Error, Result};
 use crate::stream::{ExpectedVersion, StreamId};
@@ -179,7 +183,7 @@ pub fn state_conflict(stream: &StreamId, expected: u64, actual: u64) -> Error {
 /// SQLite file locks): FNV-1a of `eventsource.aggregate/<type>/<id>`, fixed for good, so
 /// processes of different versions agree on it.
 pub fn lock_key(stream: &StreamId) -> u64 {
-    crate::hash::fnv1a([
+    fnv1a([
         "eventsource.aggregate/",
         stream.aggregate_type.as_str(),
         "/",

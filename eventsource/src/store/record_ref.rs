@@ -111,22 +111,29 @@ impl<'a> From<&'a RecordedEvent> for RecordRef<'a> {
 /// A stored event's columns as a backend reads them from a row (without its stream),
 /// the texts borrowed from the row: turned into a [`RecordRef`] for a feed page, or into
 /// an owned [`RecordedEvent`] for a stream read.
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-pub(crate) struct EventCells<'r> {
-    pub(crate) position: u64,
-    pub(crate) version: u64,
-    pub(crate) event_type: &'r str,
-    pub(crate) schema_version: u32,
-    pub(crate) payload: &'r str,
-    pub(crate) codec: Codec,
-    pub(crate) binary: &'r [u8],
-    pub(crate) metadata: EventMetadata,
+#[derive(Debug)]
+pub struct EventCells<'r> {
+    /// The event's global position.
+    pub position: u64,
+    /// Its version in its stream.
+    pub version: u64,
+    /// Its stored type name.
+    pub event_type: &'r str,
+    /// The schema version it was written with.
+    pub schema_version: u32,
+    /// The payload as text (a JSON row), or empty for a binary one.
+    pub payload: &'r str,
+    /// The codec that wrote the payload.
+    pub codec: Codec,
+    /// The payload as bytes (a binary row), or empty for a text one.
+    pub binary: &'r [u8],
+    /// Its metadata.
+    pub metadata: EventMetadata,
 }
 
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
 impl<'r> EventCells<'r> {
     /// The event of the stream `aggregate_type`/`aggregate_id`, borrowed.
-    pub(crate) fn record_ref<'a>(
+    pub fn record_ref<'a>(
         &'a self,
         aggregate_type: &'a str,
         aggregate_id: &'a str,
@@ -146,7 +153,7 @@ impl<'r> EventCells<'r> {
     }
 
     /// The event of `stream`, owned.
-    pub(crate) fn into_record(self, stream: StreamId) -> RecordedEvent {
+    pub fn into_record(self, stream: StreamId) -> RecordedEvent {
         RecordedEvent {
             position: self.position,
             version: self.version,

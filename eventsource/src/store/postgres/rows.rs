@@ -5,7 +5,7 @@ use super::errors::backend;
 use crate::codec::Codec;
 use crate::error::{Error, Result};
 use crate::event::EventMetadata;
-use crate::store::record_ref::EventCells;
+use crate::store::backend::EventCells;
 use crate::store::{RecordedEvent, StreamId};
 use deadpool_postgres::Object;
 use futures_core::Stream;

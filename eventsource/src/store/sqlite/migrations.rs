@@ -8,7 +8,7 @@
 
 use super::error::backend;
 use crate::error::{Error, Result, SchemaKind};
-use crate::time::to_micros;
+use crate::store::backend::to_micros;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::time::SystemTime;
 

@@ -189,7 +189,7 @@ impl EventStore for SqliteEventStore {
     }
 
     async fn feed_position_at(&self, time: std::time::SystemTime) -> Result<u64> {
-        let micros = crate::time::to_micros(time);
+        let micros = backend::to_micros(time);
         self.db
             .read(move |connection| events::feed_position_at(connection, micros))
             .await
@@ -201,7 +201,7 @@ impl EventStore for SqliteEventStore {
         time: std::time::SystemTime,
     ) -> Result<u64> {
         backend::check_stream(stream)?;
-        let (stream, micros) = (stream.clone(), crate::time::to_micros(time));
+        let (stream, micros) = (stream.clone(), backend::to_micros(time));
         self.db
             .read(move |connection| events::stream_version_at(connection, &stream, micros))
             .await

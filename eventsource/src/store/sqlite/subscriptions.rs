@@ -5,8 +5,8 @@ use super::SqliteEventStore;
 use super::error::backend;
 use crate::error::{Error, Result, SchemaKind};
 use crate::future::BoxFuture;
+use crate::store::backend::{from_micros, now_micros, to_micros};
 use crate::store::{ParkedEvent, StreamId, SubscriptionStore};
-use crate::time::{from_micros, now_micros, to_micros};
 use rusqlite::{OptionalExtension, params};
 
 const SELECT_CHECKPOINT: &str =

@@ -7,8 +7,8 @@ use super::subscriptions::{DELETE_CHECKPOINT, UPSERT_CHECKPOINT};
 use crate::error::{Error, Result};
 use crate::future::BoxFuture;
 use crate::store::RecordedEvent;
+use crate::store::backend::{now_micros, to_micros};
 use crate::subscription::{BatchFailure, SqliteProjection, TransactionalStore};
-use crate::time::{now_micros, to_micros};
 use rusqlite::{Connection, TransactionBehavior, params};
 use std::sync::{Arc, Mutex};
 
