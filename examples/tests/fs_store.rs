@@ -2,7 +2,7 @@
 //! can show: reopening, torn and damaged writes, the directory lock.
 
 use eventsource::{Error, EventStore, ExpectedVersion, snapshot::SnapshotStore};
-use eventsource::{StreamId, store::FeedItem};
+use eventsource::{StreamId, store::FeedEntryRef};
 use eventsource_examples::fs_store::{FsError, FsEventStore};
 use eventsource_tests::fixtures::{raw_events, task_stream};
 use eventsource_tests::guarded::Guarded;
@@ -226,7 +226,7 @@ async fn a_line_damaged_while_open_is_handed_over_as_unreadable() {
     let feed = store.read_feed(0, 10).await.unwrap();
     let kinds: Vec<_> = feed
         .iter()
-        .map(|e| (e.position(), matches!(e, FeedItem::Event(_))))
+        .map(|e| (e.position(), matches!(e, FeedEntryRef::Event(_))))
         .collect();
     assert_eq!(kinds, [(1, true), (2, false), (3, true)]);
     let error = store.read_all(0, 10).await.unwrap_err();

@@ -12,7 +12,7 @@ use eventsource::{Codec, EventMetadata, codec::Payload};
 use eventsource::{
     EventStore,
     snapshot::SnapshotStore,
-    store::{FeedItem, NewEvent},
+    store::{FeedEntryRef, NewEvent},
 };
 
 /// Generates one `#[tokio::test]` per case for a store factory (`async { Option<S> }`,
@@ -114,7 +114,7 @@ pub async fn a_stream_written_in_json_then_in_message_pack_loads_whole<S: Store>
     let fed: Vec<Codec> = page
         .iter()
         .filter_map(|item| match item {
-            FeedItem::Event(e) if e.aggregate_id == stream.aggregate_id => Some(e.codec),
+            FeedEntryRef::Event(e) if e.aggregate_id == stream.aggregate_id => Some(e.codec),
             _ => None,
         })
         .collect();

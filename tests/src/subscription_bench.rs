@@ -625,7 +625,7 @@ pub async fn phases<S: Store>(
     events: u64,
     rounds: usize,
 ) -> Phases {
-    use eventsource::store::FeedItem;
+    use eventsource::store::FeedEntryRef;
     use eventsource::subscription::{SubscriptionState, SubscriptionStatus};
     #[derive(Clone, Copy, PartialEq)]
     enum Step {
@@ -661,7 +661,7 @@ pub async fn phases<S: Store>(
                 continue;
             }
             for entry in entries.iter() {
-                if let FeedItem::Event(event) = entry {
+                if let FeedEntryRef::Event(event) = entry {
                     // Reusing one record's buffers, as the subscription does.
                     let record = event.copy_into_slot(&mut reused);
                     counter.handle(record).await.expect("handle");

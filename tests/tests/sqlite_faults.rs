@@ -181,7 +181,7 @@ mod corrupt_rows {
         let page = store.read_feed(0, 10).await.unwrap();
         let items: Vec<bool> = page
             .iter()
-            .map(|item| matches!(item, eventsource::store::FeedItem::Event(_)))
+            .map(|item| matches!(item, eventsource::store::FeedEntryRef::Event(_)))
             .collect();
         assert_eq!(
             items,

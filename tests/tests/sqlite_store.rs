@@ -437,7 +437,7 @@ mod large_feed_reads {
     use super::*;
     use eventsource::{
         RecordedEvent,
-        store::{FeedEntry, FeedItem},
+        store::{FeedEntry, FeedEntryRef},
     };
 
     async fn store_with_events(count: u64) -> TempSqliteStore {
@@ -514,7 +514,7 @@ mod large_feed_reads {
         assert_eq!(page.len(), 3_000);
         let unreadable: Vec<u64> = page
             .iter()
-            .filter(|item| matches!(item, FeedItem::Unreadable { .. }))
+            .filter(|item| matches!(item, FeedEntryRef::Unreadable { .. }))
             .map(|item| item.position())
             .collect();
         assert_eq!(unreadable, [2000]);

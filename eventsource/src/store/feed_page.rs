@@ -16,7 +16,7 @@ use crate::event::EventMetadata;
 /// page into owned [`FeedEntry`] values.
 ///
 /// ```
-/// use eventsource::store::{FeedItem, FeedPage, RecordRef};
+/// use eventsource::store::{FeedEntryRef, FeedPage, RecordRef};
 /// use eventsource::{Codec, EventMetadata};
 ///
 /// let metadata = EventMetadata::new();
@@ -34,7 +34,7 @@ use crate::event::EventMetadata;
 ///     metadata: &metadata,
 /// });
 /// assert_eq!((page.len(), page.last_position()), (1, Some(7)));
-/// let Some(FeedItem::Event(event)) = page.iter().next() else { panic!() };
+/// let Some(FeedEntryRef::Event(event)) = page.iter().next() else { panic!() };
 /// assert_eq!((event.aggregate_id, event.payload), ("t-1", r#"{"title":"Write docs"}"#));
 /// assert_eq!(event.to_record().stream.aggregate_type, "Task");
 /// ```
@@ -67,9 +67,10 @@ struct EventRow {
     metadata: EventMetadata,
 }
 
-/// One entry of a [`FeedPage`], borrowed.
+/// One entry of a [`FeedPage`], borrowed: a [`FeedEntry`](super::FeedEntry) that borrows the
+/// page.
 #[derive(Debug, Clone, Copy)]
-pub enum FeedItem<'a> {
+pub enum FeedEntryRef<'a> {
     /// A readable event.
     Event(RecordRef<'a>),
     /// The row at `position` cannot be read: the typed error names what is wrong.
@@ -81,12 +82,12 @@ pub enum FeedItem<'a> {
     },
 }
 
-impl FeedItem<'_> {
+impl FeedEntryRef<'_> {
     /// The entry's position in the feed.
     pub fn position(&self) -> u64 {
         match self {
-            FeedItem::Event(event) => event.position,
-            FeedItem::Unreadable { position, .. } => *position,
+            FeedEntryRef::Event(event) => event.position,
+            FeedEntryRef::Unreadable { position, .. } => *position,
         }
     }
 }
@@ -196,7 +197,7 @@ impl FeedPage {
     }
 
     /// The entries in position order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = FeedItem<'_>> + '_ {
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = FeedEntryRef<'_>> + '_ {
         self.rows.iter().map(|row| self.item(row))
     }
 
@@ -204,14 +205,14 @@ impl FeedPage {
     pub fn range(
         &self,
         range: std::ops::Range<usize>,
-    ) -> impl ExactSizeIterator<Item = FeedItem<'_>> + '_ {
+    ) -> impl ExactSizeIterator<Item = FeedEntryRef<'_>> + '_ {
         let end = range.end.min(self.rows.len());
         let rows = self.rows.get(range.start.min(end)..end).unwrap_or_default();
         rows.iter().map(|row| self.item(row))
     }
 
     /// The entry at `index`.
-    pub fn get(&self, index: usize) -> Option<FeedItem<'_>> {
+    pub fn get(&self, index: usize) -> Option<FeedEntryRef<'_>> {
         self.rows.get(index).map(|row| self.item(row))
     }
 
@@ -247,10 +248,10 @@ impl FeedPage {
             .collect()
     }
 
-    fn item<'a>(&'a self, row: &'a Row) -> FeedItem<'a> {
+    fn item<'a>(&'a self, row: &'a Row) -> FeedEntryRef<'a> {
         match row {
-            Row::Event(event) => FeedItem::Event(self.event(event)),
-            Row::Unreadable { position, error } => FeedItem::Unreadable {
+            Row::Event(event) => FeedEntryRef::Event(self.event(event)),
+            Row::Unreadable { position, error } => FeedEntryRef::Unreadable {
                 position: *position,
                 error,
             },
@@ -354,7 +355,7 @@ mod tests {
         assert_eq!(positions, [1, 2, 3]);
         assert!(matches!(
             page.get(1),
-            Some(FeedItem::Unreadable { position: 2, .. })
+            Some(FeedEntryRef::Unreadable { position: 2, .. })
         ));
         match page.into_entries().as_slice() {
             [
@@ -390,8 +391,8 @@ mod tests {
         let events: Vec<RecordedEvent> = page
             .range(0..5)
             .map(|item| match item {
-                FeedItem::Event(event) => event.to_record(),
-                FeedItem::Unreadable { position, .. } => panic!("unreadable at {position}"),
+                FeedEntryRef::Event(event) => event.to_record(),
+                FeedEntryRef::Unreadable { position, .. } => panic!("unreadable at {position}"),
             })
             .collect();
         assert_eq!(events, records);

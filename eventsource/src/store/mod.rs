@@ -36,7 +36,7 @@ mod subscriptions;
 pub use crate::stream::{MAX_AGGREGATE_ID_BYTES, MAX_AGGREGATE_TYPE_BYTES};
 pub use decoded::{Decoded, DecodedCell};
 pub use erased::DynEventStore;
-pub use feed_page::{FeedItem, FeedPage};
+pub use feed_page::{FeedEntryRef, FeedPage};
 pub use record::{AppendOutcome, EventRef, FeedEntry, NewEvent};
 pub use record_ref::RecordRef;
 pub use signal::{AppendNotifier, AppendSignal};

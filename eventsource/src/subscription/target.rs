@@ -9,7 +9,7 @@ use super::worker::{Batch, Core, Progress, Stopped, Target};
 use crate::aggregate::Aggregate;
 use crate::event::EventSet;
 use crate::snapshot::{SnapshotMode, Snapshottable};
-use crate::store::{EventStore, FeedItem, RecordedEvent, SubscriptionStore};
+use crate::store::{EventStore, FeedEntryRef, RecordedEvent, SubscriptionStore};
 use crate::stream::StreamId;
 use std::str::FromStr;
 
@@ -56,7 +56,7 @@ where
             }
             let position = entry.position();
             match entry {
-                FeedItem::Event(event) if core.wants(&event) => {
+                FeedEntryRef::Event(event) if core.wants(&event) => {
                     let record = event.copy_into_slot(&mut self.record);
                     match handle_with_retries(&mut self.projection, core, record).await {
                         Ok(()) => core.forget_parked(position, progress).await,
@@ -67,8 +67,8 @@ where
                         }
                     }
                 }
-                FeedItem::Event(_) => {}
-                FeedItem::Unreadable { error, .. } => {
+                FeedEntryRef::Event(_) => {}
+                FeedEntryRef::Unreadable { error, .. } => {
                     core.park(None, position, error.to_string(), 0, progress)
                         .await?;
                 }
@@ -145,12 +145,12 @@ where
         progress: &mut Progress,
     ) -> Result<(), Stopped> {
         let last = entries.last_position().unwrap_or(progress.position);
-        let readable = entries.items().all(|e| matches!(e, FeedItem::Event(_)));
+        let readable = entries.items().all(|e| matches!(e, FeedEntryRef::Event(_)));
         if readable && !core.stop_requested() {
             let wanted: Vec<RecordedEvent> = entries
                 .items()
                 .filter_map(|entry| match entry {
-                    FeedItem::Event(event) if core.wants(&event) => Some(event.to_record()),
+                    FeedEntryRef::Event(event) if core.wants(&event) => Some(event.to_record()),
                     _ => None,
                 })
                 .collect();
@@ -214,7 +214,7 @@ impl<P: Send + 'static> InTransaction<P> {
             }
             let position = entry.position();
             match entry {
-                FeedItem::Event(event) if core.wants(&event) => {
+                FeedEntryRef::Event(event) if core.wants(&event) => {
                     let record = event.to_record();
                     let mut attempts = core.options.retry.start();
                     loop {
@@ -247,8 +247,8 @@ impl<P: Send + 'static> InTransaction<P> {
                         }
                     }
                 }
-                FeedItem::Event(_) => {}
-                FeedItem::Unreadable { error, .. } => {
+                FeedEntryRef::Event(_) => {}
+                FeedEntryRef::Unreadable { error, .. } => {
                     core.park(None, position, error.to_string(), 0, progress)
                         .await?;
                 }
@@ -303,7 +303,7 @@ where
             .with_mode(SnapshotMode::Sync);
         for entry in entries.items() {
             let position = entry.position();
-            if let FeedItem::Event(event) = entry
+            if let FeedEntryRef::Event(event) = entry
                 && event.aggregate_type == A::TYPE
                 && core.wants(&event)
             {

@@ -5,7 +5,7 @@
 pub(super) use super::core::{Core, Progress, Stopped};
 use super::status::SubscriptionState;
 use crate::error::Result;
-use crate::store::{EventStore, FeedItem, FeedPage, SubscriptionClaim, SubscriptionStore};
+use crate::store::{EventStore, FeedEntryRef, FeedPage, SubscriptionClaim, SubscriptionStore};
 use std::future::Future;
 use tracing::Instrument;
 
@@ -50,7 +50,7 @@ pub(super) struct Batch<'a> {
 
 impl<'a> Batch<'a> {
     /// The batch's entries in position order.
-    pub(super) fn items(&self) -> impl ExactSizeIterator<Item = FeedItem<'a>> + 'a {
+    pub(super) fn items(&self) -> impl ExactSizeIterator<Item = FeedEntryRef<'a>> + 'a {
         self.page.range(self.start..self.end)
     }
 

@@ -2,7 +2,7 @@
 
 use crate::codec::{Codec, Payload, PayloadRef};
 use crate::event::EventMetadata;
-use crate::store::{EventStore, ExpectedVersion, FeedItem, NewEvent};
+use crate::store::{EventStore, ExpectedVersion, FeedEntryRef, NewEvent};
 use crate::testkit::fixtures::{raw, task_stream};
 
 /// A MessagePack payload written by hand (`{"n": n, "b": <bytes 00 ff>}`), so the case
@@ -69,7 +69,7 @@ pub async fn payloads_of_every_codec_come_back_with_their_codec<S: EventStore>(s
     let fed: Vec<(Codec, Payload)> = page
         .iter()
         .filter_map(|item| match item {
-            FeedItem::Event(event) if event.aggregate_id == stream.aggregate_id => {
+            FeedEntryRef::Event(event) if event.aggregate_id == stream.aggregate_id => {
                 Some((event.codec, event.payload_ref().to_owned()))
             }
             _ => None,
